@@ -1,0 +1,2 @@
+#![forbid(unsafe_code)]
+//! Certificate path validation for padlock.

@@ -1,0 +1,2 @@
+#![forbid(unsafe_code)]
+//! padlock: a TLS 1.3 stack.
