@@ -1,2 +1,6 @@
 #![forbid(unsafe_code)]
 //! padlock: a TLS 1.3 stack.
+
+pub mod crypto;
+pub mod key_schedule;
+pub mod transcript;

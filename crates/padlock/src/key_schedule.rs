@@ -1,0 +1,404 @@
+//! The TLS 1.3 key schedule (RFC 8446 §7), as a typestate:
+//! [`EarlySecret`] → [`HandshakeSecret`] → [`MasterSecret`], plus the free
+//! functions that derive traffic keys, Finished values, key updates,
+//! resumption PSKs and exported keying material from their secrets.
+
+use std::fmt;
+
+use aws_lc_rs::{hkdf, hmac};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::crypto::suites::IV_LEN;
+use crate::crypto::{CipherSuite, CryptoError, HashAlgorithm, Output, MAX_HASH_LEN};
+
+/// Every HkdfLabel.label starts with this (RFC 8446 §7.1).
+const LABEL_PREFIX: &[u8] = b"tls13 ";
+
+/// A secret of the key schedule (Hash.length bytes), wiped on drop.
+#[derive(Clone)]
+pub struct Secret {
+    buf: [u8; MAX_HASH_LEN],
+    len: usize,
+}
+
+impl Secret {
+    /// Wraps stored secret bytes (e.g. a resumption PSK from a ticket).
+    /// At most [`MAX_HASH_LEN`] bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
+        let mut buf = [0u8; MAX_HASH_LEN];
+        buf.get_mut(..bytes.len())
+            .ok_or(CryptoError::InvalidLength)?
+            .copy_from_slice(bytes);
+        Ok(Self {
+            buf,
+            len: bytes.len(),
+        })
+    }
+
+    /// The secret bytes (for SSLKEYLOGFILE or ticket storage).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the secret is empty (never, for schedule outputs).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.buf.zeroize();
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({} bytes)", self.len)
+    }
+}
+
+/// HKDF-Extract (RFC 5869 §2.2) is HMAC-Hash(salt, IKM). aws-lc-rs's
+/// `hkdf::Prk` cannot be read back as bytes, and TLS 1.3 chains the
+/// extracted secrets through Derive-Secret, so the extract step is done with
+/// aws-lc-rs's HMAC directly.
+fn hkdf_extract(hash: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Secret {
+    let key = hmac::Key::new(hash.hmac_algorithm(), salt);
+    let tag = hmac::sign(&key, ikm);
+    // A tag is exactly Hash.length <= MAX_HASH_LEN bytes.
+    Secret::from_bytes(tag.as_ref()).unwrap_or(Secret {
+        buf: [0u8; MAX_HASH_LEN],
+        len: 0,
+    })
+}
+
+struct Len(usize);
+
+impl hkdf::KeyType for Len {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+/// HKDF-Expand-Label(Secret, Label, Context, Length) of RFC 8446 §7.1,
+/// writing `out.len()` bytes. `label` is without the "tls13 " prefix.
+pub fn hkdf_expand_label(
+    hash: HashAlgorithm,
+    secret: &Secret,
+    label: &[u8],
+    context: &[u8],
+    out: &mut [u8],
+) -> Result<(), CryptoError> {
+    if secret.len() != hash.output_len() {
+        return Err(CryptoError::Internal(
+            "secret length does not match the hash",
+        ));
+    }
+    // struct { uint16 length; opaque label<7..255>; opaque context<0..255>; }
+    let length = u16::try_from(out.len()).map_err(|_| CryptoError::InvalidLength)?;
+    let label_len =
+        u8::try_from(LABEL_PREFIX.len() + label.len()).map_err(|_| CryptoError::InvalidLength)?;
+    let context_len = u8::try_from(context.len()).map_err(|_| CryptoError::InvalidLength)?;
+    let length = length.to_be_bytes();
+    let info: [&[u8]; 6] = [
+        &length,
+        &[label_len],
+        LABEL_PREFIX,
+        label,
+        &[context_len],
+        context,
+    ];
+    // Prk::new_less_safe accepts up to 64 bytes; secrets are at most 48.
+    hkdf::Prk::new_less_safe(hash.hkdf_algorithm(), secret.as_bytes())
+        .expand(&info, Len(out.len()))
+        .and_then(|okm| okm.fill(out))
+        .map_err(|_| CryptoError::InvalidLength)
+}
+
+/// Derive-Secret(Secret, Label, Messages) of RFC 8446 §7.1, given
+/// `transcript_hash` = Transcript-Hash(Messages).
+pub fn derive_secret(
+    hash: HashAlgorithm,
+    secret: &Secret,
+    label: &[u8],
+    transcript_hash: &[u8],
+) -> Result<Secret, CryptoError> {
+    let mut buf = [0u8; MAX_HASH_LEN];
+    let out = buf
+        .get_mut(..hash.output_len())
+        .ok_or(CryptoError::Internal("hash longer than MAX_HASH_LEN"))?;
+    let result = hkdf_expand_label(hash, secret, label, transcript_hash, out)
+        .and_then(|()| Secret::from_bytes(out));
+    buf.zeroize();
+    result
+}
+
+/// The "derived" step between stages: Derive-Secret(., "derived", "").
+fn next_stage_salt(hash: HashAlgorithm, secret: &Secret) -> Result<Secret, CryptoError> {
+    derive_secret(hash, secret, b"derived", &hash.empty_hash())
+}
+
+/// Early Secret = HKDF-Extract(0, PSK) (RFC 8446 §7.1).
+pub struct EarlySecret {
+    hash: HashAlgorithm,
+    secret: Secret,
+}
+
+impl EarlySecret {
+    /// Starts the schedule; `psk` is `None` for a full handshake (IKM is
+    /// then Hash.length zeros).
+    pub fn new(hash: HashAlgorithm, psk: Option<&[u8]>) -> Self {
+        let zeros = [0u8; MAX_HASH_LEN];
+        let zeros = zeros.get(..hash.output_len()).unwrap_or(&[]);
+        Self {
+            hash,
+            secret: hkdf_extract(hash, zeros, psk.unwrap_or(zeros)),
+        }
+    }
+
+    /// The schedule's hash.
+    pub fn hash(&self) -> HashAlgorithm {
+        self.hash
+    }
+
+    /// binder_key: "ext binder" for external PSKs, "res binder" for
+    /// resumption (RFC 8446 §7.1, §4.2.11.2). The binder itself is
+    /// [`finished_verify_data`] with this as the base key.
+    pub fn binder_key(&self, external: bool) -> Result<Secret, CryptoError> {
+        let label: &[u8] = if external {
+            b"ext binder"
+        } else {
+            b"res binder"
+        };
+        derive_secret(self.hash, &self.secret, label, &self.hash.empty_hash())
+    }
+
+    /// client_early_traffic_secret over Transcript-Hash(ClientHello).
+    pub fn client_early_traffic_secret(
+        &self,
+        transcript_hash: &[u8],
+    ) -> Result<Secret, CryptoError> {
+        derive_secret(self.hash, &self.secret, b"c e traffic", transcript_hash)
+    }
+
+    /// early_exporter_master_secret over Transcript-Hash(ClientHello).
+    pub fn early_exporter_master_secret(
+        &self,
+        transcript_hash: &[u8],
+    ) -> Result<Secret, CryptoError> {
+        derive_secret(self.hash, &self.secret, b"e exp master", transcript_hash)
+    }
+
+    /// Handshake Secret = HKDF-Extract(Derive-Secret(., "derived", ""),
+    /// (EC)DHE shared secret).
+    pub fn into_handshake_secret(self, ecdhe: &[u8]) -> Result<HandshakeSecret, CryptoError> {
+        let salt = next_stage_salt(self.hash, &self.secret)?;
+        Ok(HandshakeSecret {
+            hash: self.hash,
+            secret: hkdf_extract(self.hash, salt.as_bytes(), ecdhe),
+        })
+    }
+}
+
+impl fmt::Debug for EarlySecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EarlySecret({:?})", self.hash)
+    }
+}
+
+/// Handshake Secret (RFC 8446 §7.1).
+pub struct HandshakeSecret {
+    hash: HashAlgorithm,
+    secret: Secret,
+}
+
+impl HandshakeSecret {
+    /// The schedule's hash.
+    pub fn hash(&self) -> HashAlgorithm {
+        self.hash
+    }
+
+    /// client_handshake_traffic_secret over Transcript-Hash(CH..SH).
+    pub fn client_handshake_traffic_secret(
+        &self,
+        transcript_hash: &[u8],
+    ) -> Result<Secret, CryptoError> {
+        derive_secret(self.hash, &self.secret, b"c hs traffic", transcript_hash)
+    }
+
+    /// server_handshake_traffic_secret over Transcript-Hash(CH..SH).
+    pub fn server_handshake_traffic_secret(
+        &self,
+        transcript_hash: &[u8],
+    ) -> Result<Secret, CryptoError> {
+        derive_secret(self.hash, &self.secret, b"s hs traffic", transcript_hash)
+    }
+
+    /// Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), 0).
+    pub fn into_master_secret(self) -> Result<MasterSecret, CryptoError> {
+        let salt = next_stage_salt(self.hash, &self.secret)?;
+        let zeros = [0u8; MAX_HASH_LEN];
+        let zeros = zeros.get(..self.hash.output_len()).unwrap_or(&[]);
+        Ok(MasterSecret {
+            hash: self.hash,
+            secret: hkdf_extract(self.hash, salt.as_bytes(), zeros),
+        })
+    }
+}
+
+impl fmt::Debug for HandshakeSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HandshakeSecret({:?})", self.hash)
+    }
+}
+
+/// Master Secret (RFC 8446 §7.1).
+pub struct MasterSecret {
+    hash: HashAlgorithm,
+    secret: Secret,
+}
+
+impl MasterSecret {
+    /// The schedule's hash.
+    pub fn hash(&self) -> HashAlgorithm {
+        self.hash
+    }
+
+    /// client_application_traffic_secret_0 over Transcript-Hash(CH..server Finished).
+    pub fn client_application_traffic_secret_0(
+        &self,
+        transcript_hash: &[u8],
+    ) -> Result<Secret, CryptoError> {
+        derive_secret(self.hash, &self.secret, b"c ap traffic", transcript_hash)
+    }
+
+    /// server_application_traffic_secret_0 over Transcript-Hash(CH..server Finished).
+    pub fn server_application_traffic_secret_0(
+        &self,
+        transcript_hash: &[u8],
+    ) -> Result<Secret, CryptoError> {
+        derive_secret(self.hash, &self.secret, b"s ap traffic", transcript_hash)
+    }
+
+    /// exporter_master_secret over Transcript-Hash(CH..server Finished).
+    pub fn exporter_master_secret(&self, transcript_hash: &[u8]) -> Result<Secret, CryptoError> {
+        derive_secret(self.hash, &self.secret, b"exp master", transcript_hash)
+    }
+
+    /// resumption_master_secret over Transcript-Hash(CH..client Finished).
+    pub fn resumption_master_secret(&self, transcript_hash: &[u8]) -> Result<Secret, CryptoError> {
+        derive_secret(self.hash, &self.secret, b"res master", transcript_hash)
+    }
+}
+
+impl fmt::Debug for MasterSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MasterSecret({:?})", self.hash)
+    }
+}
+
+/// A record protection key and IV (RFC 8446 §7.3).
+pub struct TrafficKeys {
+    /// `write_key`, `key_length` bytes; wiped on drop.
+    pub key: Zeroizing<Vec<u8>>,
+    /// `write_iv`, XORed with the sequence number to form nonces (§5.3).
+    pub iv: [u8; IV_LEN],
+}
+
+impl fmt::Debug for TrafficKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TrafficKeys(..)")
+    }
+}
+
+/// `[sender]_write_key` and `[sender]_write_iv` from a traffic secret
+/// (RFC 8446 §7.3).
+pub fn derive_traffic_keys(
+    suite: &CipherSuite,
+    secret: &Secret,
+) -> Result<TrafficKeys, CryptoError> {
+    let mut key = Zeroizing::new(vec![0u8; suite.key_len]);
+    hkdf_expand_label(suite.hash, secret, b"key", &[], &mut key)?;
+    let mut iv = [0u8; IV_LEN];
+    hkdf_expand_label(suite.hash, secret, b"iv", &[], &mut iv)?;
+    Ok(TrafficKeys { key, iv })
+}
+
+/// finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length)
+/// (RFC 8446 §4.4.4).
+pub fn finished_key(hash: HashAlgorithm, base_key: &Secret) -> Result<Secret, CryptoError> {
+    derive_secret(hash, base_key, b"finished", &[])
+}
+
+/// verify_data = HMAC(finished_key, Transcript-Hash(...)) (RFC 8446
+/// §4.4.4). With a binder_key as `base_key` and the truncated-ClientHello
+/// hash this is the PSK binder (§4.2.11.2).
+pub fn finished_verify_data(
+    hash: HashAlgorithm,
+    base_key: &Secret,
+    transcript_hash: &[u8],
+) -> Result<Output, CryptoError> {
+    let key = finished_key(hash, base_key)?;
+    let key = hmac::Key::new(hash.hmac_algorithm(), key.as_bytes());
+    Ok(Output::from_tag(&hmac::sign(&key, transcript_hash)))
+}
+
+/// Checks a received Finished `verify_data` (or PSK binder) in constant
+/// time. Any internal failure counts as a mismatch.
+pub fn verify_finished(
+    hash: HashAlgorithm,
+    base_key: &Secret,
+    transcript_hash: &[u8],
+    received: &[u8],
+) -> bool {
+    let Ok(key) = finished_key(hash, base_key) else {
+        return false;
+    };
+    let key = hmac::Key::new(hash.hmac_algorithm(), key.as_bytes());
+    hmac::verify(&key, transcript_hash, received).is_ok()
+}
+
+/// application_traffic_secret_N+1 for KeyUpdate (RFC 8446 §7.2).
+pub fn next_application_traffic_secret(
+    hash: HashAlgorithm,
+    secret: &Secret,
+) -> Result<Secret, CryptoError> {
+    derive_secret(hash, secret, b"traffic upd", &[])
+}
+
+/// The PSK of a NewSessionTicket: HKDF-Expand-Label(resumption_master_secret,
+/// "resumption", ticket_nonce, Hash.length) (RFC 8446 §4.6.1).
+pub fn resumption_psk(
+    hash: HashAlgorithm,
+    resumption_master_secret: &Secret,
+    ticket_nonce: &[u8],
+) -> Result<Secret, CryptoError> {
+    derive_secret(hash, resumption_master_secret, b"resumption", ticket_nonce)
+}
+
+/// TLS-Exporter(label, context_value, key_length) (RFC 8446 §7.5), filling
+/// `out`. No context and an empty context are the same in TLS 1.3. Errors
+/// if the label is longer than 249 bytes or `out` longer than
+/// 255 * Hash.length.
+pub fn export_keying_material(
+    hash: HashAlgorithm,
+    exporter_master_secret: &Secret,
+    label: &[u8],
+    context: Option<&[u8]>,
+    out: &mut [u8],
+) -> Result<(), CryptoError> {
+    if out.len() > 255 * hash.output_len() {
+        return Err(CryptoError::InvalidLength);
+    }
+    let derived = derive_secret(hash, exporter_master_secret, label, &hash.empty_hash())?;
+    let context_hash = hash.hash(context.unwrap_or(&[]));
+    hkdf_expand_label(hash, &derived, b"exporter", &context_hash, out)
+}
+
+#[cfg(test)]
+mod tests;
