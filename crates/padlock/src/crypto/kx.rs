@@ -548,3 +548,43 @@ mod tests {
         }
     }
 }
+
+/// Cross-checks against rustls's independent implementations of the same
+/// groups (over the same aws-lc, but with its own wire handling), in both
+/// directions.
+#[cfg(test)]
+mod rustls_interop {
+    use super::*;
+    use rustls::crypto::aws_lc_rs::kx_group;
+    use rustls::crypto::SupportedKxGroup;
+
+    fn pairs() -> [(&'static Group, &'static dyn SupportedKxGroup); 4] {
+        [
+            (&X25519, kx_group::X25519),
+            (&SECP256R1, kx_group::SECP256R1),
+            (&SECP384R1, kx_group::SECP384R1),
+            (&X25519MLKEM768, kx_group::X25519MLKEM768),
+        ]
+    }
+
+    #[test]
+    fn our_client_their_server() {
+        for (ours, theirs) in pairs() {
+            assert_eq!(u16::from(theirs.name()), ours.id);
+            let client = KeyExchange::start(ours).unwrap();
+            let done = theirs.start_and_complete(client.public_share()).unwrap();
+            let secret = client.complete(&done.pub_key).unwrap();
+            assert_eq!(secret.as_bytes(), done.secret.secret_bytes(), "{ours}");
+        }
+    }
+
+    #[test]
+    fn their_client_our_server() {
+        for (ours, theirs) in pairs() {
+            let client = theirs.start().unwrap();
+            let (share, secret) = server_key_exchange(ours, client.pub_key()).unwrap();
+            let theirs_secret = client.complete(&share).unwrap();
+            assert_eq!(secret.as_bytes(), theirs_secret.secret_bytes(), "{ours}");
+        }
+    }
+}

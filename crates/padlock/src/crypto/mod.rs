@@ -93,3 +93,32 @@ pub fn random_bytes(buf: &mut [u8]) -> Result<(), CryptoError> {
         .fill(buf)
         .map_err(|_| CryptoError::RandomFailed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Connections move between threads and configs are shared in `Arc`s.
+    #[test]
+    fn provider_types_are_send_and_sync() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<SigningKey>();
+        send_sync::<KeyExchange>();
+        send_sync::<SharedSecret>();
+        send_sync::<HashContext>();
+        send_sync::<CipherSuite>();
+        send_sync::<Group>();
+        send_sync::<crate::key_schedule::Secret>();
+        send_sync::<crate::key_schedule::MasterSecret>();
+        send_sync::<crate::transcript::Transcript>();
+    }
+
+    #[test]
+    fn random_bytes_fills() {
+        let mut a = [0u8; 32];
+        let mut b = [0u8; 32];
+        random_bytes(&mut a).unwrap();
+        random_bytes(&mut b).unwrap();
+        assert_ne!(a, b);
+    }
+}

@@ -330,3 +330,119 @@ fn sha384_schedule_has_sha384_lengths() {
         48
     );
 }
+
+/// rustls logs its exporter master secret (SSLKEYLOGFILE's
+/// EXPORTER_SECRET); exporting from it with our code must give what
+/// rustls's own exporter gives. Covers the SHA-384 path RFC 8448 lacks.
+mod rustls_exporter {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    use rustls::crypto::aws_lc_rs as provider;
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    #[derive(Debug, Default)]
+    struct Log(Mutex<Vec<(String, Vec<u8>)>>);
+
+    impl rustls::KeyLog for Log {
+        fn log(&self, label: &str, _client_random: &[u8], secret: &[u8]) {
+            self.0
+                .lock()
+                .unwrap()
+                .push((label.to_string(), secret.to_vec()));
+        }
+    }
+
+    fn handshake(
+        suite: rustls::SupportedCipherSuite,
+    ) -> (rustls::ClientConnection, Vec<(String, Vec<u8>)>) {
+        let certified = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let cert = certified.cert.der().clone();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            certified.signing_key.serialize_der(),
+        ));
+        let mut prov = provider::default_provider();
+        prov.cipher_suites = vec![suite];
+        let prov = Arc::new(prov);
+
+        let server_config = rustls::ServerConfig::builder_with_provider(prov.clone())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.clone()], key)
+            .unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert).unwrap();
+        let mut client_config = rustls::ClientConfig::builder_with_provider(prov)
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let log = Arc::new(Log::default());
+        client_config.key_log = log.clone();
+
+        let mut client =
+            rustls::ClientConnection::new(Arc::new(client_config), "localhost".try_into().unwrap())
+                .unwrap();
+        let mut server = rustls::ServerConnection::new(Arc::new(server_config)).unwrap();
+        for _ in 0..10 {
+            let mut buf = Vec::new();
+            while client.wants_write() {
+                client.write_tls(&mut buf).unwrap();
+            }
+            server.read_tls(&mut buf.as_slice()).unwrap();
+            server.process_new_packets().unwrap();
+            buf.clear();
+            while server.wants_write() {
+                server.write_tls(&mut buf).unwrap();
+            }
+            client.read_tls(&mut buf.as_slice()).unwrap();
+            client.process_new_packets().unwrap();
+            if !client.is_handshaking() && !server.is_handshaking() {
+                break;
+            }
+        }
+        assert!(!client.is_handshaking());
+        let logged = log.0.lock().unwrap().clone();
+        (client, logged)
+    }
+
+    fn check(suite: rustls::SupportedCipherSuite, hash: HashAlgorithm) {
+        let (client, logged) = handshake(suite);
+        let (_, ems) = logged
+            .iter()
+            .find(|(label, _)| label == "EXPORTER_SECRET")
+            .unwrap();
+        let ems = Secret::from_bytes(ems).unwrap();
+        assert_eq!(ems.len(), hash.output_len());
+        for (label, context, len) in [
+            (&b"EXPERIMENTAL padlock"[..], None, 32),
+            (b"EXPERIMENTAL padlock", Some(&b""[..]), 32),
+            (b"EXPERIMENTAL padlock", Some(&b"some context"[..]), 100),
+            (b"EXTRACTOR-dtls_srtp", None, 60),
+        ] {
+            let expected = client
+                .export_keying_material(vec![0u8; len], label, context)
+                .unwrap();
+            let mut ours = vec![0u8; len];
+            export_keying_material(hash, &ems, label, context, &mut ours).unwrap();
+            assert_eq!(ours, expected, "{hash:?} {len}");
+        }
+    }
+
+    #[test]
+    fn sha256_exporter_matches_rustls() {
+        check(
+            provider::cipher_suite::TLS13_AES_128_GCM_SHA256,
+            HashAlgorithm::Sha256,
+        );
+    }
+
+    #[test]
+    fn sha384_exporter_matches_rustls() {
+        check(
+            provider::cipher_suite::TLS13_AES_256_GCM_SHA384,
+            HashAlgorithm::Sha384,
+        );
+    }
+}
