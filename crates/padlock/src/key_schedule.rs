@@ -2,6 +2,21 @@
 //! [`EarlySecret`] → [`HandshakeSecret`] → [`MasterSecret`], plus the free
 //! functions that derive traffic keys, Finished values, key updates,
 //! resumption PSKs and exported keying material from their secrets.
+//!
+//! ```text
+//! EarlySecret::new(hash, psk)      binder_key, client_early_traffic_secret,
+//!   .into_handshake_secret(ecdhe)  early_exporter_master_secret
+//! HandshakeSecret                  {client,server}_handshake_traffic_secret(CH..SH)
+//!   .into_master_secret()
+//! MasterSecret                     {client,server}_application_traffic_secret_0,
+//!                                  exporter_master_secret (CH..server Finished),
+//!                                  resumption_master_secret (CH..client Finished)
+//! ```
+//!
+//! Every `&[u8]` transcript argument is a Transcript-Hash output (see
+//! [`crate::transcript`]), never raw messages. Derivations return `Result`
+//! only because aws-lc-rs's HKDF-Expand is fallible in its signature; with
+//! the fixed lengths used here it fails only on an internal error.
 
 use std::fmt;
 

@@ -3,6 +3,21 @@
 //! The hash function is only known once the cipher suite is, i.e. after the
 //! ClientHello has been sent or received, so bytes are buffered until
 //! [`Transcript::start_hash`] and hashed incrementally after it.
+//!
+//! Every message is added whole, 4-byte handshake header included, exactly
+//! as sent or received (RFC 8446 §4.4.1).
+//!
+//! Client: `new()`, `add(CH1)`; on ServerHello `start_hash(suite.hash)`,
+//! `add(SH)`; on HelloRetryRequest instead `start_hash(suite.hash)`,
+//! `rollup_for_hrr()`, `add(HRR)`, then `add(CH2)`. PSK binders for CH1 use
+//! [`Transcript::hash_with_algorithm`] with the PSK's hash (the suite is not
+//! chosen yet); for CH2, [`Transcript::hash_with`].
+//!
+//! Server: `new()`; having read CH and chosen the suite, `start_hash`, verify
+//! binders with `hash_with(truncated CH)`, then `add(CH)`. The truncated
+//! ClientHello is the message up to and including the `identities` of the
+//! `pre_shared_key` extension, without the binders list or its length
+//! (RFC 8446 §4.2.11.2).
 
 use crate::crypto::{CryptoError, HashAlgorithm, HashContext, Output};
 
