@@ -248,4 +248,24 @@ mod tests {
             HashAlgorithm::Sha256.hash(&expected)
         );
     }
+
+    #[test]
+    fn hrr_rollup_sha384_uses_48_byte_length() {
+        let ch1 = b"\x01\x00\x00\x01a";
+        let mut t = Transcript::with_hash(HashAlgorithm::Sha384);
+        t.add(ch1).unwrap();
+        let before = t.clone();
+        t.rollup_for_hrr().unwrap();
+        let mut expected = vec![254, 0, 0, 48];
+        expected.extend_from_slice(&HashAlgorithm::Sha384.hash(ch1));
+        assert_eq!(
+            t.current_hash().unwrap(),
+            HashAlgorithm::Sha384.hash(&expected)
+        );
+        // A clone taken earlier is unaffected.
+        assert_eq!(
+            before.current_hash().unwrap(),
+            HashAlgorithm::Sha384.hash(ch1)
+        );
+    }
 }

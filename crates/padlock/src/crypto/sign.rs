@@ -78,6 +78,14 @@ impl SigningKey {
     /// Loads the first private key in a PEM file: PKCS#8 ("PRIVATE KEY"),
     /// SEC1 ("EC PRIVATE KEY") or PKCS#1 ("RSA PRIVATE KEY").
     pub fn from_pem(pem: &[u8]) -> Result<Self, CryptoError> {
+        const ENCRYPTED: &[u8] = b"-----BEGIN ENCRYPTED PRIVATE KEY-----";
+        if pem.windows(ENCRYPTED.len()).any(|w| w == ENCRYPTED) {
+            return Err(CryptoError::UnsupportedKey(
+                "the private key is password-protected; decrypt it first \
+                 (e.g. `openssl pkey -in key.pem -out plain.pem`)"
+                    .into(),
+            ));
+        }
         let der = PrivateKeyDer::from_pem_slice(pem).map_err(|e| {
             CryptoError::KeyRejected(format!("no usable private key in PEM input ({e})"))
         })?;
@@ -536,6 +544,14 @@ mod tests {
             SigningKey::from_pem(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
                 .unwrap_err();
         assert!(matches!(err, CryptoError::KeyRejected(_)), "{err}");
+        let err = SigningKey::from_pem(
+            b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, CryptoError::UnsupportedKey(m) if m.contains("password")),
+            "{err}"
+        );
         let err = SigningKey::from_pem(b"not pem at all").unwrap_err();
         assert!(matches!(err, CryptoError::KeyRejected(_)), "{err}");
     }
