@@ -1,0 +1,189 @@
+//! Reference identities and their match against subjectAltName (RFC 9525 §6).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+
+use crate::cert::{common_name, Cert};
+use crate::error::CertError;
+
+/// The name the peer is expected to have: a DNS name or an IP address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PeerName {
+    /// A DNS name, stored lower-case without a trailing dot.
+    Dns(String),
+    /// An IPv4 or IPv6 address.
+    Ip(IpAddr),
+}
+
+impl PeerName {
+    /// Parses an IP literal, or else a DNS name (validated as LDH labels; a trailing dot
+    /// is dropped and the name is lower-cased, RFC 9525 §6.3).
+    pub fn parse(s: &str) -> Result<Self, CertError> {
+        let trimmed = s.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = IpAddr::from_str(trimmed) {
+            return Ok(Self::Ip(ip));
+        }
+        let name = s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase();
+        if !is_dns_name(&name, false) {
+            return Err(CertError::Malformed {
+                what: format!("{s:?} is neither an IP address nor a valid DNS name"),
+                depth: None,
+            });
+        }
+        Ok(Self::Dns(name))
+    }
+}
+
+impl FromStr for PeerName {
+    type Err = CertError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for PeerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Dns(d) => f.write_str(d),
+            Self::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// RFC 1034 §3.5 preferred syntax (letters, digits, hyphens; labels 1–63 octets, the whole
+/// at most 253), with `_` tolerated as deployed names use it, and optionally a `*` label
+/// in front.
+pub(crate) fn is_dns_name(name: &str, allow_wildcard: bool) -> bool {
+    if name.is_empty() || name.len() > 253 {
+        return false;
+    }
+    let mut labels = name.split('.').peekable();
+    let mut first = true;
+    while let Some(label) = labels.next() {
+        let wildcard_ok = first && allow_wildcard && label == "*" && labels.peek().is_some();
+        first = false;
+        if wildcard_ok {
+            continue;
+        }
+        if label.is_empty() || label.len() > 63 || label.starts_with('-') || label.ends_with('-') {
+            return false;
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// Does the presented dNSName `pattern` cover `reference`? Case-insensitive; a wildcard
+/// only as the whole leftmost label, matching exactly one label (RFC 9525 §6.3), and never
+/// directly over a single-label (public-suffix-like) domain.
+pub(crate) fn dns_matches(pattern: &str, reference: &str) -> bool {
+    let pattern = pattern
+        .strip_suffix('.')
+        .unwrap_or(pattern)
+        .to_ascii_lowercase();
+    if !is_dns_name(&pattern, true) {
+        return false;
+    }
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => {
+            if !suffix.contains('.') {
+                return false;
+            }
+            match reference.split_once('.') {
+                Some((label, rest)) => !label.is_empty() && rest == suffix,
+                None => false,
+            }
+        }
+        None => pattern == reference,
+    }
+}
+
+/// Checks the certificate's subjectAltName against the reference identity (RFC 9525 §6:
+/// SAN only, never the common name).
+pub(crate) fn check_name(cert: &Cert<'_>, name: &PeerName) -> Result<(), CertError> {
+    let mut covered = Vec::new();
+    let mut matched = false;
+    for ext in cert.x509.extensions() {
+        let ParsedExtension::SubjectAlternativeName(san) = ext.parsed_extension() else {
+            continue;
+        };
+        for gn in &san.general_names {
+            match gn {
+                GeneralName::DNSName(d) => {
+                    covered.push((*d).to_string());
+                    if let PeerName::Dns(r) = name {
+                        matched |= dns_matches(d, r);
+                    }
+                }
+                GeneralName::IPAddress(bytes) => {
+                    let ip = ip_from_bytes(bytes);
+                    if let Some(ip) = ip {
+                        covered.push(ip.to_string());
+                    }
+                    if let PeerName::Ip(r) = name {
+                        matched |= ip.as_ref() == Some(r);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if matched {
+        return Ok(());
+    }
+    Err(CertError::NameMismatch {
+        expected: name.to_string(),
+        covered,
+        common_name: common_name(cert.x509.subject()),
+    })
+}
+
+/// An iPAddress SAN is 4 or 16 octets (RFC 5280 §4.2.1.6).
+pub(crate) fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
+    if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
+        return Some(IpAddr::from(v4));
+    }
+    <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(dns_matches("*.example.com", "www.example.com"));
+        assert!(dns_matches("*.EXAMPLE.com", "www.example.com"));
+        assert!(!dns_matches("*.example.com", "example.com"));
+        assert!(!dns_matches("*.example.com", "a.b.example.com"));
+        assert!(!dns_matches("w*.example.com", "www.example.com"));
+        assert!(!dns_matches("*.com", "example.com"));
+        assert!(!dns_matches("www.*.com", "www.example.com"));
+        assert!(dns_matches("Example.COM.", "example.com"));
+    }
+
+    #[test]
+    fn parse_peer_names() {
+        assert_eq!(
+            PeerName::parse("127.0.0.1").unwrap(),
+            PeerName::Ip("127.0.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            PeerName::parse("[::1]").unwrap(),
+            PeerName::Ip("::1".parse().unwrap())
+        );
+        assert_eq!(
+            PeerName::parse("WWW.Example.com.").unwrap(),
+            PeerName::Dns("www.example.com".into())
+        );
+        assert!(PeerName::parse("bad name").is_err());
+    }
+}

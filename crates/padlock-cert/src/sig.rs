@@ -1,0 +1,394 @@
+//! Signature checks through aws-lc-rs: certificate signatures (RFC 5280 §4.1.1.2,
+//! RFC 3279/4055/5758/8410 algorithm identifiers) and TLS 1.3 CertificateVerify
+//! (RFC 8446 §4.4.3).
+
+use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use x509_parser::oid_registry::{OID_EC_P256, OID_NIST_EC_P384, OID_NIST_EC_P521};
+use x509_parser::prelude::{AlgorithmIdentifier, FromDer, SubjectPublicKeyInfo};
+use x509_parser::public_key::PublicKey;
+
+use crate::cert::Cert;
+use crate::error::CertError;
+
+/// The public key types padlock verifies with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeyKind {
+    /// rsaEncryption, with its modulus size in bits.
+    Rsa(usize),
+    /// id-RSASSA-PSS (RFC 4055 §1.2), modulus bits.
+    RsaPss(usize),
+    EcP256,
+    EcP384,
+    EcP521,
+    Ed25519,
+}
+
+impl KeyKind {
+    pub fn describe(self) -> String {
+        match self {
+            Self::Rsa(bits) => format!("a {bits}-bit RSA key"),
+            Self::RsaPss(bits) => format!("a {bits}-bit RSA-PSS key"),
+            Self::EcP256 => "an ECDSA P-256 key".into(),
+            Self::EcP384 => "an ECDSA P-384 key".into(),
+            Self::EcP521 => "an ECDSA P-521 key".into(),
+            Self::Ed25519 => "an Ed25519 key".into(),
+        }
+    }
+}
+
+/// Why a signature was not accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SigFailure {
+    /// SHA-1, MD5, RSA under 2048 bits.
+    Weak(String),
+    /// Not an algorithm padlock implements, or a key that does not fit it.
+    Unsupported(String),
+    /// The math says no.
+    Bad,
+}
+
+const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+const RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
+const MGF1: &str = "1.2.840.113549.1.1.8";
+const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const ED25519: &str = "1.3.101.112";
+const SHA1: &str = "1.3.14.3.2.26";
+const SHA256: &str = "2.16.840.1.101.3.4.2.1";
+const SHA384: &str = "2.16.840.1.101.3.4.2.2";
+const SHA512: &str = "2.16.840.1.101.3.4.2.3";
+
+/// RSA moduli above this are refused, bounding the cost of one verification.
+const MAX_RSA_BITS: usize = 8192;
+
+/// Classifies a SubjectPublicKeyInfo, rejecting keys that are weak or unsupported.
+pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFailure> {
+    let alg = spki.algorithm.algorithm.to_id_string();
+    match alg.as_str() {
+        RSA_ENCRYPTION | RSASSA_PSS => {
+            let bits = match spki.parsed() {
+                Ok(PublicKey::RSA(rsa)) => rsa.key_size(),
+                _ => return Err(SigFailure::Unsupported("a malformed RSA key".into())),
+            };
+            if bits < 2048 {
+                return Err(SigFailure::Weak(format!("a {bits}-bit RSA key")));
+            }
+            if bits > MAX_RSA_BITS {
+                return Err(SigFailure::Unsupported(format!("a {bits}-bit RSA key")));
+            }
+            Ok(if alg == RSA_ENCRYPTION {
+                KeyKind::Rsa(bits)
+            } else {
+                KeyKind::RsaPss(bits)
+            })
+        }
+        EC_PUBLIC_KEY => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok());
+            match curve {
+                Some(c) if c == OID_EC_P256 => Ok(KeyKind::EcP256),
+                Some(c) if c == OID_NIST_EC_P384 => Ok(KeyKind::EcP384),
+                Some(c) if c == OID_NIST_EC_P521 => Ok(KeyKind::EcP521),
+                Some(c) => Err(SigFailure::Unsupported(format!("the elliptic curve {c}"))),
+                None => Err(SigFailure::Unsupported(
+                    "an EC key without a named curve".into(),
+                )),
+            }
+        }
+        ED25519 => Ok(KeyKind::Ed25519),
+        other => Err(SigFailure::Unsupported(format!(
+            "the key algorithm {}",
+            oid_name(other)
+        ))),
+    }
+}
+
+fn oid_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.10040.4.1" => "DSA".into(),
+        "1.3.101.113" => "Ed448".into(),
+        other => format!("OID {other}"),
+    }
+}
+
+/// Reads one DER TLV: (tag, contents, rest). Lengths up to four bytes.
+fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, mut rest) = rest.split_first()?;
+    let len = if first < 0x80 {
+        usize::from(first)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let (bytes, r) = rest.split_at_checked(n)?;
+        rest = r;
+        bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
+    };
+    let (contents, rest) = rest.split_at_checked(len)?;
+    Some((tag, contents, rest))
+}
+
+/// A hash AlgorithmIdentifier must carry absent or NULL parameters (RFC 4055 §2.1).
+fn hash_of(alg_der: &[u8]) -> Option<String> {
+    let (rest, alg) = AlgorithmIdentifier::from_der(alg_der).ok()?;
+    if !rest.is_empty() {
+        return None;
+    }
+    match &alg.parameters {
+        None => {}
+        Some(p) if p.tag().0 == 5 && p.data.is_empty() => {}
+        Some(_) => return None,
+    }
+    Some(alg.algorithm.to_id_string())
+}
+
+/// RSASSA-PSS-params (RFC 4055 §3.1): we accept SHA-256/384/512 with MGF1 over the same
+/// hash, salt length equal to the hash length and trailerField 1, as the CA/B Forum
+/// requires. Returns the hash output length.
+fn pss_params(
+    params: Option<&x509_parser::der_parser::asn1_rs::Any<'_>>,
+) -> Result<usize, SigFailure> {
+    let bad = || SigFailure::Unsupported("RSA-PSS with unusual parameters".into());
+    let params = params.ok_or_else(bad)?;
+    let mut body: &[u8] = params.data;
+    let (mut hash, mut mgf_hash, mut salt, mut trailer) = (None, None, None, 1u32);
+    while !body.is_empty() {
+        let (tag, contents, rest) = tlv(body).ok_or_else(bad)?;
+        body = rest;
+        match tag {
+            0xa0 => hash = Some(hash_of(contents).ok_or_else(bad)?),
+            0xa1 => {
+                let (_, mgf, _) = tlv(contents).ok_or_else(bad)?;
+                let (_, _mgf_oid, inner) = tlv(mgf).ok_or_else(bad)?;
+                let (rest, mgf_alg) = AlgorithmIdentifier::from_der(contents).map_err(|_| bad())?;
+                if !rest.is_empty() || mgf_alg.algorithm.to_id_string() != MGF1 {
+                    return Err(bad());
+                }
+                mgf_hash = Some(hash_of(inner).ok_or_else(bad)?);
+            }
+            0xa2 => {
+                let (t, int, _) = tlv(contents).ok_or_else(bad)?;
+                if t != 2 || int.len() > 2 {
+                    return Err(bad());
+                }
+                salt = Some(int.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b)));
+            }
+            0xa3 => {
+                let (t, int, _) = tlv(contents).ok_or_else(bad)?;
+                if t != 2 || int != [1] {
+                    return Err(bad());
+                }
+                trailer = 1;
+            }
+            _ => return Err(bad()),
+        }
+    }
+    let hash = hash.unwrap_or_else(|| SHA1.to_string());
+    if hash == SHA1 {
+        return Err(SigFailure::Weak("RSA-PSS with SHA-1".into()));
+    }
+    let len = match hash.as_str() {
+        SHA256 => 32,
+        SHA384 => 48,
+        SHA512 => 64,
+        _ => return Err(bad()),
+    };
+    if mgf_hash.as_deref() != Some(hash.as_str()) || salt != Some(len) || trailer != 1 {
+        return Err(bad());
+    }
+    Ok(len)
+}
+
+/// Picks the aws-lc-rs algorithm for a certificate signature algorithm and issuer key.
+fn cert_algorithm(
+    sig_alg: &AlgorithmIdentifier<'_>,
+    key: KeyKind,
+) -> Result<&'static dyn VerificationAlgorithm, SigFailure> {
+    let oid = sig_alg.algorithm.to_id_string();
+    let params = sig_alg.parameters.as_ref();
+    let null_or_absent = params.is_none_or(|p| p.tag().0 == 5 && p.data.is_empty());
+    let absent = params.is_none();
+    let mismatch = || {
+        SigFailure::Unsupported(format!(
+            "a {} signature from {}",
+            sig_name(&oid),
+            key.describe()
+        ))
+    };
+    let malformed =
+        || SigFailure::Unsupported(format!("{} with invalid parameters", sig_name(&oid)));
+    Ok(match oid.as_str() {
+        "1.2.840.113549.1.1.4" | "1.2.840.113549.1.1.2" => {
+            return Err(SigFailure::Weak("MD5".into()))
+        }
+        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3" => {
+            return Err(SigFailure::Weak("SHA-1".into()))
+        }
+        "1.2.840.113549.1.1.11" | "1.2.840.113549.1.1.12" | "1.2.840.113549.1.1.13" => {
+            if !matches!(key, KeyKind::Rsa(_)) {
+                return Err(mismatch());
+            }
+            if !null_or_absent {
+                return Err(malformed());
+            }
+            match oid.as_str() {
+                "1.2.840.113549.1.1.11" => &signature::RSA_PKCS1_2048_8192_SHA256,
+                "1.2.840.113549.1.1.12" => &signature::RSA_PKCS1_2048_8192_SHA384,
+                _ => &signature::RSA_PKCS1_2048_8192_SHA512,
+            }
+        }
+        RSASSA_PSS => {
+            if !matches!(key, KeyKind::Rsa(_) | KeyKind::RsaPss(_)) {
+                return Err(mismatch());
+            }
+            match pss_params(params)? {
+                32 => &signature::RSA_PSS_2048_8192_SHA256,
+                48 => &signature::RSA_PSS_2048_8192_SHA384,
+                _ => &signature::RSA_PSS_2048_8192_SHA512,
+            }
+        }
+        "1.2.840.10045.4.3.2" | "1.2.840.10045.4.3.3" | "1.2.840.10045.4.3.4" => {
+            // RFC 5758 §3.2: ECDSA AlgorithmIdentifiers have absent parameters.
+            if !absent {
+                return Err(malformed());
+            }
+            match (key, oid.as_str()) {
+                (KeyKind::EcP256, "1.2.840.10045.4.3.2") => &signature::ECDSA_P256_SHA256_ASN1,
+                (KeyKind::EcP256, "1.2.840.10045.4.3.3") => &signature::ECDSA_P256_SHA384_ASN1,
+                (KeyKind::EcP256, _) => &signature::ECDSA_P256_SHA512_ASN1,
+                (KeyKind::EcP384, "1.2.840.10045.4.3.2") => &signature::ECDSA_P384_SHA256_ASN1,
+                (KeyKind::EcP384, "1.2.840.10045.4.3.3") => &signature::ECDSA_P384_SHA384_ASN1,
+                (KeyKind::EcP384, _) => &signature::ECDSA_P384_SHA512_ASN1,
+                (KeyKind::EcP521, "1.2.840.10045.4.3.2") => &signature::ECDSA_P521_SHA256_ASN1,
+                (KeyKind::EcP521, "1.2.840.10045.4.3.3") => &signature::ECDSA_P521_SHA384_ASN1,
+                (KeyKind::EcP521, _) => &signature::ECDSA_P521_SHA512_ASN1,
+                _ => return Err(mismatch()),
+            }
+        }
+        ED25519 => {
+            // RFC 8410 §3: parameters MUST be absent.
+            if !absent {
+                return Err(malformed());
+            }
+            if key != KeyKind::Ed25519 {
+                return Err(mismatch());
+            }
+            &signature::ED25519
+        }
+        _ => return Err(SigFailure::Unsupported(sig_name(&oid))),
+    })
+}
+
+/// Human name of a signature algorithm OID.
+pub(crate) fn sig_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.113549.1.1.11" => "RSA PKCS#1 v1.5 with SHA-256".into(),
+        "1.2.840.113549.1.1.12" => "RSA PKCS#1 v1.5 with SHA-384".into(),
+        "1.2.840.113549.1.1.13" => "RSA PKCS#1 v1.5 with SHA-512".into(),
+        "1.2.840.113549.1.1.14" => "RSA PKCS#1 v1.5 with SHA-224".into(),
+        RSASSA_PSS => "RSA-PSS".into(),
+        "1.2.840.10045.4.3.2" => "ECDSA with SHA-256".into(),
+        "1.2.840.10045.4.3.3" => "ECDSA with SHA-384".into(),
+        "1.2.840.10045.4.3.4" => "ECDSA with SHA-512".into(),
+        "1.2.840.10045.4.3.1" => "ECDSA with SHA-224".into(),
+        ED25519 => "Ed25519".into(),
+        "1.3.101.113" => "Ed448".into(),
+        other => format!("the signature algorithm {other}"),
+    }
+}
+
+/// Verifies that `issuer_spki` signed `cert` (RFC 5280 §6.1.3 a.1).
+pub(crate) fn verify_cert_signature(
+    cert: &Cert<'_>,
+    issuer_spki: &SubjectPublicKeyInfo<'_>,
+) -> Result<(), SigFailure> {
+    // RFC 5280 §4.1.1.2: the outer and inner algorithm identifiers must be identical.
+    if cert.x509.signature_algorithm != cert.x509.tbs_certificate.signature {
+        return Err(SigFailure::Unsupported(
+            "different signature algorithms inside and outside the signed part".into(),
+        ));
+    }
+    let key = key_kind(issuer_spki)?;
+    let alg = cert_algorithm(&cert.x509.signature_algorithm, key)?;
+    let sig = &cert.x509.signature_value;
+    if sig.unused_bits != 0 {
+        return Err(SigFailure::Bad);
+    }
+    UnparsedPublicKey::new(alg, issuer_spki.subject_public_key.data.as_ref())
+        .verify(cert.x509.tbs_certificate.as_ref(), sig.data.as_ref())
+        .map_err(|_| SigFailure::Bad)
+}
+
+/// Verifies a signed structure other than a certificate (a CRL) with the same rules.
+#[allow(dead_code)] // CRL checking builds on it
+pub(crate) fn verify_signed_data(
+    issuer_spki: &SubjectPublicKeyInfo<'_>,
+    sig_alg: &AlgorithmIdentifier<'_>,
+    tbs: &[u8],
+    sig: &[u8],
+) -> Result<(), SigFailure> {
+    let key = key_kind(issuer_spki)?;
+    let alg = cert_algorithm(sig_alg, key)?;
+    UnparsedPublicKey::new(alg, issuer_spki.subject_public_key.data.as_ref())
+        .verify(tbs, sig)
+        .map_err(|_| SigFailure::Bad)
+}
+
+/// TLS 1.3 CertificateVerify (RFC 8446 §4.4.3): checks `signature` over `message` with
+/// the end-entity certificate's key for the SignatureScheme `scheme`.
+///
+/// Allowed: 0x0403/0x0503/0x0603 (ECDSA P-256/P-384/P-521, the key's curve must match),
+/// 0x0804–0x0806 (RSA-PSS, rsaEncryption key), 0x0809–0x080b (RSA-PSS, id-RSASSA-PSS
+/// key), 0x0807 (Ed25519). RSA PKCS#1 v1.5 and SHA-1 schemes are refused (§4.2.3).
+/// A bad signature maps to decrypt_error; a scheme that does not fit the key to
+/// illegal_parameter.
+pub fn verify_tls13_signature(
+    end_entity: &[u8],
+    scheme: u16,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CertError> {
+    let cert = Cert::parse(end_entity, Some(0))?;
+    let spki = cert.x509.public_key();
+    let key = key_kind(spki).map_err(|f| match f {
+        SigFailure::Weak(what) => CertError::WeakAlgorithm {
+            subject: cert.subject(),
+            depth: 0,
+            what,
+        },
+        SigFailure::Unsupported(what) => CertError::UnsupportedAlgorithm {
+            subject: cert.subject(),
+            depth: 0,
+            what,
+        },
+        SigFailure::Bad => CertError::BadCertificateVerify { scheme },
+    })?;
+    // RFC 8446 §4.2.3: RSASSA-PKCS1-v1_5 and SHA-1 schemes are not for CertificateVerify.
+    let alg: &'static dyn VerificationAlgorithm = match (scheme, key) {
+        (0x0403, KeyKind::EcP256) => &signature::ECDSA_P256_SHA256_ASN1,
+        (0x0503, KeyKind::EcP384) => &signature::ECDSA_P384_SHA384_ASN1,
+        (0x0603, KeyKind::EcP521) => &signature::ECDSA_P521_SHA512_ASN1,
+        (0x0804, KeyKind::Rsa(_)) => &signature::RSA_PSS_2048_8192_SHA256,
+        (0x0805, KeyKind::Rsa(_)) => &signature::RSA_PSS_2048_8192_SHA384,
+        (0x0806, KeyKind::Rsa(_)) => &signature::RSA_PSS_2048_8192_SHA512,
+        (0x0809, KeyKind::RsaPss(_)) => &signature::RSA_PSS_2048_8192_SHA256,
+        (0x080a, KeyKind::RsaPss(_)) => &signature::RSA_PSS_2048_8192_SHA384,
+        (0x080b, KeyKind::RsaPss(_)) => &signature::RSA_PSS_2048_8192_SHA512,
+        (0x0807, KeyKind::Ed25519) => &signature::ED25519,
+        _ => {
+            return Err(CertError::SchemeMismatch {
+                scheme,
+                key: key.describe(),
+            })
+        }
+    };
+    UnparsedPublicKey::new(alg, spki.subject_public_key.data.as_ref())
+        .verify(message, signature)
+        .map_err(|_| CertError::BadCertificateVerify { scheme })
+}

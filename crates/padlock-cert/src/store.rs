@@ -1,0 +1,186 @@
+//! Trust anchors: the Mozilla set (webpki-roots), the OS store and PEM files, combinable.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+
+use crate::cert::{name_key_der, wrap_sequence, Cert};
+use crate::error::CertError;
+
+/// Upper bound on a PEM trust store file (the Mozilla bundle is about 200 KiB).
+const MAX_PEM_FILE: u64 = 16 * 1024 * 1024;
+
+/// One trust anchor (RFC 5280 §6.1.1 d): a name and a key, with the certificate when known.
+#[derive(Clone, Debug)]
+pub(crate) struct Anchor {
+    /// DER Name, with its SEQUENCE header.
+    pub subject_der: Vec<u8>,
+    /// Subject as people read it.
+    pub subject: String,
+    /// DER SubjectPublicKeyInfo, with its SEQUENCE header.
+    pub spki_der: Vec<u8>,
+    /// DER NameConstraints, with its SEQUENCE header, when the anchor is constrained.
+    #[allow(dead_code)] // name-constraint processing reads it
+    pub name_constraints: Option<Vec<u8>>,
+    /// The self-signed certificate, when the anchor came from one.
+    pub cert: Option<Vec<u8>>,
+}
+
+/// A set of trusted roots.
+#[derive(Clone, Debug, Default)]
+pub struct RootStore {
+    anchors: Vec<Anchor>,
+    by_subject: HashMap<Vec<u8>, Vec<usize>>,
+}
+
+impl RootStore {
+    /// A store that trusts nothing yet.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// The Mozilla root program's TLS server roots, as shipped by webpki-roots.
+    pub fn mozilla() -> Self {
+        let mut store = Self::empty();
+        for ta in webpki_roots::TLS_SERVER_ROOTS {
+            let subject_der = wrap_sequence(ta.subject.as_ref());
+            let Some((key, subject)) = name_key_der(&subject_der) else {
+                continue;
+            };
+            store.insert(
+                key,
+                Anchor {
+                    subject_der,
+                    subject,
+                    spki_der: wrap_sequence(ta.subject_public_key_info.as_ref()),
+                    name_constraints: ta
+                        .name_constraints
+                        .as_ref()
+                        .map(|nc| wrap_sequence(nc.as_ref())),
+                    cert: None,
+                },
+            );
+        }
+        store
+    }
+
+    /// The operating system's trusted roots (rustls-native-certs). Certificates the OS
+    /// store holds but that do not parse are skipped, as every TLS stack does.
+    pub fn native() -> Result<Self, CertError> {
+        let loaded = rustls_native_certs::load_native_certs();
+        let mut store = Self::empty();
+        for der in &loaded.certs {
+            let _ = store.add_der(der.as_ref());
+        }
+        if store.is_empty() {
+            let reason = loaded
+                .errors
+                .first()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "no certificates found".to_string());
+            return Err(CertError::NativeStore { reason });
+        }
+        Ok(store)
+    }
+
+    /// Trusts one DER certificate.
+    pub fn add_der(&mut self, der: &[u8]) -> Result<(), CertError> {
+        let cert = Cert::parse(der, None)?;
+        let anchor = Anchor {
+            subject_der: cert.x509.subject().as_raw().to_vec(),
+            subject: cert.subject(),
+            spki_der: cert.x509.public_key().raw.to_vec(),
+            name_constraints: None,
+            cert: Some(der.to_vec()),
+        };
+        self.insert(cert.subject_key, anchor);
+        Ok(())
+    }
+
+    /// Trusts every certificate in a PEM buffer; returns how many were added.
+    pub fn add_pem(&mut self, pem: &[u8]) -> Result<usize, CertError> {
+        let mut added = 0;
+        for item in CertificateDer::pem_slice_iter(pem) {
+            let der = item.map_err(|e| CertError::Malformed {
+                what: format!("PEM error ({e})"),
+                depth: None,
+            })?;
+            self.add_der(der.as_ref())?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(CertError::NoCertificates);
+        }
+        Ok(added)
+    }
+
+    /// Trusts every certificate in a PEM file; returns how many were added.
+    pub fn add_pem_file(&mut self, path: impl AsRef<Path>) -> Result<usize, CertError> {
+        let path = path.as_ref();
+        let io = |e: std::io::Error| CertError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let len = std::fs::metadata(path).map_err(io)?.len();
+        if len > MAX_PEM_FILE {
+            return Err(CertError::Io {
+                path: path.display().to_string(),
+                reason: format!("it is {len} bytes, over the {MAX_PEM_FILE}-byte limit"),
+            });
+        }
+        let pem = std::fs::read(path).map_err(io)?;
+        self.add_pem(&pem)
+    }
+
+    /// Adds every anchor of `other` (e.g. Mozilla plus a private CA).
+    pub fn extend(&mut self, other: &RootStore) {
+        for anchor in &other.anchors {
+            if let Some((key, _)) = name_key_der(&anchor.subject_der) {
+                self.insert(key, anchor.clone());
+            }
+        }
+    }
+
+    /// The number of trust anchors.
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// True when nothing is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+
+    fn insert(&mut self, key: Vec<u8>, anchor: Anchor) {
+        let slot = self.by_subject.entry(key).or_default();
+        let duplicate = slot.iter().any(|&i| {
+            self.anchors
+                .get(i)
+                .is_some_and(|a| a.spki_der == anchor.spki_der && a.cert == anchor.cert)
+        });
+        if !duplicate {
+            slot.push(self.anchors.len());
+            self.anchors.push(anchor);
+        }
+    }
+
+    /// The anchors whose subject matches a certificate's issuer key.
+    pub(crate) fn candidates<'s>(
+        &'s self,
+        issuer_key: &[u8],
+    ) -> impl Iterator<Item = &'s Anchor> + 's {
+        self.by_subject
+            .get(issuer_key)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.anchors.get(i))
+    }
+
+    /// True when this exact certificate is a trust anchor.
+    pub(crate) fn contains_cert(&self, der: &[u8], subject_key: &[u8]) -> bool {
+        self.candidates(subject_key)
+            .any(|a| a.cert.as_deref() == Some(der))
+    }
+}
