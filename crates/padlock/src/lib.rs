@@ -1,2 +1,6 @@
 #![forbid(unsafe_code)]
 //! padlock: a TLS 1.3 stack.
+
+pub mod alert;
+pub mod codec;
+pub mod msgs;
