@@ -15,6 +15,8 @@ pub mod new_session_ticket;
 pub mod server_hello;
 
 #[cfg(test)]
+mod interop_tests;
+#[cfg(test)]
 mod tests;
 
 pub use certificate::{Certificate, CertificateEntry, CertificateRequest, CertificateVerify};
@@ -41,6 +43,10 @@ pub const MAX_HANDSHAKE_BODY: usize = 0x2_0000;
 
 /// One handshake message (RFC 8446 §4). A HelloRetryRequest is a
 /// `ServerHello` (see [`ServerHello::is_hello_retry_request`]).
+// Boxing the hellos would save a few hundred bytes per message in flight,
+// but messages are decoded and consumed one at a time, and unboxed variants
+// keep construction and matching simple for the state machines.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HandshakeMessage {
     /// client_hello(1)
