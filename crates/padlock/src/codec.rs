@@ -10,7 +10,7 @@ use crate::alert::AlertDescription;
 use crate::msgs::enums::{ExtensionType, HandshakeType};
 
 /// Why a wire structure could not be decoded.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DecodeError {
     /// The input ended before `what` was complete.
     Truncated {
@@ -413,7 +413,7 @@ macro_rules! wire_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub $repr);
 
         impl $name {

@@ -161,6 +161,9 @@ impl HandshakeMessage {
     }
 }
 
+/// Size of the handshake header: msg_type(1) + uint24 length (RFC 8446 §4).
+pub const HANDSHAKE_HEADER_LEN: usize = 4;
+
 /// Parses the 4-byte handshake header at the start of `bytes`: the type and
 /// the body length. `None` if fewer than 4 bytes are buffered.
 pub fn handshake_header(bytes: &[u8]) -> Option<(HandshakeType, usize)> {

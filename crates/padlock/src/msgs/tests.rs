@@ -987,3 +987,101 @@ fn header_parsing() {
     assert!(HandshakeMessage::decode_message(&two).is_err());
     assert!(HandshakeMessage::decode_message(&[5, 0, 0, 1]).is_err());
 }
+
+/// Random payloads for (mostly) known extension types, in every message
+/// that carries extensions: exercises each extension parser, not just the
+/// framing.
+#[test]
+fn random_extension_payloads_never_panic() {
+    let mut rng = Rng(0x0123_4567_89ab_cdef);
+    let types: Vec<u16> = (0..=60).chain([0xff01, 0xfe0d, 0x1a1a]).collect();
+    let payload = |rng: &mut Rng| -> Vec<u8> {
+        let n = rng.below(12);
+        let mut inner: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+        // Often make the payload look like a well-formed vector, so parsers
+        // get past their first length check.
+        match rng.below(4) {
+            0 => {
+                let mut v = vec![0, inner.len() as u8];
+                v.append(&mut inner);
+                v
+            }
+            1 => {
+                let mut v = vec![inner.len() as u8];
+                v.append(&mut inner);
+                v
+            }
+            _ => inner,
+        }
+    };
+    for _ in 0..20_000 {
+        let mut exts: Vec<(u16, Vec<u8>)> = (0..rng.below(4))
+            .map(|_| (types[rng.below(types.len())], payload(&mut rng)))
+            .collect();
+        if rng.below(2) == 0 {
+            exts.insert(0, (43, vec![3, 4]));
+        }
+        let exts: Vec<(u16, &[u8])> = exts.iter().map(|(t, d)| (*t, d.as_slice())).collect();
+        let mut cert_entry = hex("00 000000 000001 30");
+        crate::codec::put_prefixed(&mut cert_entry, 2, |o| {
+            for (t, d) in &exts {
+                crate::codec::put_u16(o, *t);
+                crate::codec::put_bytes(o, 2, d);
+            }
+        });
+        let list_len = (cert_entry.len() - 4) as u32;
+        cert_entry[1..4].copy_from_slice(&list_len.to_be_bytes()[1..]);
+        let cases = [
+            (
+                HandshakeType::CLIENT_HELLO,
+                with_extensions(&client_hello_prefix(), &exts),
+            ),
+            (
+                HandshakeType::SERVER_HELLO,
+                with_extensions(&server_hello_prefix([1; 32]), &exts),
+            ),
+            (
+                HandshakeType::SERVER_HELLO,
+                with_extensions(&server_hello_prefix(HRR_RANDOM), &exts),
+            ),
+            (
+                HandshakeType::ENCRYPTED_EXTENSIONS,
+                with_extensions(&[], &exts),
+            ),
+            (
+                HandshakeType::CERTIFICATE_REQUEST,
+                with_extensions(&[0], &exts),
+            ),
+            (
+                HandshakeType::NEW_SESSION_TICKET,
+                with_extensions(&[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 1, 7], &exts),
+            ),
+            (HandshakeType::CERTIFICATE, cert_entry),
+        ];
+        for (typ, body) in cases {
+            if let Ok(m) = HandshakeMessage::decode(typ, &body) {
+                // Whatever decodes must re-encode into something that decodes
+                // to the same message (`present` aside, as unknown extensions
+                // are dropped).
+                let again = HandshakeMessage::decode_message(&m.to_bytes());
+                assert_eq!(
+                    again.map(without_present),
+                    Ok(without_present(m)),
+                    "{typ:?} {body:02x?}"
+                );
+            }
+        }
+    }
+}
+
+/// The message with its `present` lists cleared (they are not encoded).
+fn without_present(mut m: HandshakeMessage) -> HandshakeMessage {
+    match &mut m {
+        HandshakeMessage::ClientHello(ch) => ch.extensions.present.clear(),
+        HandshakeMessage::ServerHello(sh) => sh.extensions.present.clear(),
+        HandshakeMessage::EncryptedExtensions(ee) => ee.present.clear(),
+        HandshakeMessage::CertificateRequest(cr) => cr.present.clear(),
+        _ => {}
+    }
+    m
+}
