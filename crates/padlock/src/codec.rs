@@ -359,7 +359,7 @@ pub fn put_prefixed(out: &mut Vec<u8>, len_bytes: usize, f: impl FnOnce(&mut Vec
     let start = out.len();
     out.resize(start + len_bytes, 0);
     f(out);
-    let len = out.len() - start - len_bytes;
+    let len = out.len().saturating_sub(start + len_bytes);
     let max = (1usize << (8 * len_bytes)) - 1;
     debug_assert!(len <= max, "vector of {len} bytes overflows its prefix");
     let be = (len.min(max) as u32).to_be_bytes();
