@@ -1,0 +1,239 @@
+//! ClientHello (RFC 8446 §4.1.2).
+
+use crate::codec::{put_bytes, put_prefixed, DecodeError, Reader};
+
+use super::enums::{
+    CipherSuiteId, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
+};
+use super::extensions::{
+    check_allowed, put_alpn, put_extension, put_groups, put_schemes, put_server_name, put_versions,
+    read_alpn, read_block, read_cookie, read_empty, read_groups, read_schemes, read_server_name,
+    read_versions, types_of, ExtensionContext, KeyShareEntry, OfferedPsks,
+};
+
+/// `ClientHello` (RFC 8446 §4.1.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientHello {
+    /// 0x0303 from TLS 1.3 clients; lower from legacy peers, which still
+    /// decode so the server can report what they offered.
+    pub legacy_version: ProtocolVersion,
+    /// 32 random bytes.
+    pub random: [u8; 32],
+    /// `opaque legacy_session_id<0..32>`.
+    pub legacy_session_id: Vec<u8>,
+    /// `CipherSuite cipher_suites<2..2^16-2>`: never empty.
+    pub cipher_suites: Vec<CipherSuiteId>,
+    /// `opaque legacy_compression_methods<1..2^8-1>`; TLS 1.3 requires
+    /// exactly `[0]`, which the server checks (RFC 8446 §4.1.2).
+    pub compression_methods: Vec<u8>,
+    /// The extensions we understand, plus the list of all types present.
+    pub extensions: ClientExtensions,
+}
+
+/// The ClientHello extensions we interpret. Encoding writes the set fields
+/// in a fixed order with pre_shared_key last; `present` is ignored when
+/// encoding.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientExtensions {
+    /// server_name's host_name (RFC 6066 §3).
+    pub server_name: Option<String>,
+    /// supported_versions (RFC 8446 §4.2.1).
+    pub supported_versions: Option<Vec<ProtocolVersion>>,
+    /// supported_groups (RFC 8446 §4.2.7).
+    pub supported_groups: Option<Vec<NamedGroup>>,
+    /// signature_algorithms (RFC 8446 §4.2.3).
+    pub signature_algorithms: Option<Vec<SignatureScheme>>,
+    /// signature_algorithms_cert (RFC 8446 §4.2.3).
+    pub signature_algorithms_cert: Option<Vec<SignatureScheme>>,
+    /// key_share's client_shares; may be empty (RFC 8446 §4.2.8).
+    pub key_shares: Option<Vec<KeyShareEntry>>,
+    /// application_layer_protocol_negotiation (RFC 7301).
+    pub alpn: Option<Vec<Vec<u8>>>,
+    /// cookie echoed from a HelloRetryRequest (RFC 8446 §4.2.2).
+    pub cookie: Option<Vec<u8>>,
+    /// psk_key_exchange_modes (RFC 8446 §4.2.9).
+    pub psk_modes: Option<Vec<PskKeyExchangeMode>>,
+    /// early_data indication (RFC 8446 §4.2.10).
+    pub early_data: bool,
+    /// pre_shared_key (RFC 8446 §4.2.11); always the last extension.
+    pub pre_shared_key: Option<OfferedPsks>,
+    /// Every extension type in wire order, including unknown ones.
+    pub present: Vec<ExtensionType>,
+}
+
+impl ClientHello {
+    /// Decodes a ClientHello body (without the handshake header).
+    pub fn decode(body: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(body);
+        let legacy_version = ProtocolVersion::read(r.at("legacy_version"))?;
+        let random = r.at("random").array()?;
+        let legacy_session_id = r.at("legacy_session_id").bytes_u8(0)?;
+        if legacy_session_id.len() > 32 {
+            return Err(DecodeError::Invalid {
+                what: "legacy_session_id",
+                reason: "longer than 32 bytes",
+            });
+        }
+        let mut suites = r.at("cipher_suites").sub_u16()?;
+        let cipher_suites = suites.list_of(2, CipherSuiteId::read)?;
+        let compression_methods = r.at("legacy_compression_methods").bytes_u8(1)?.to_vec();
+        // Pre-TLS 1.3 clients may omit the extensions block entirely
+        // (RFC 5246 §7.4.1.2); they still decode so the server can answer
+        // with protocol_version rather than decode_error.
+        let extensions = if r.is_empty() {
+            ClientExtensions::default()
+        } else {
+            ClientExtensions::read(&mut r)?
+        };
+        r.finish("ClientHello")?;
+        Ok(Self {
+            legacy_version,
+            random,
+            legacy_session_id: legacy_session_id.to_vec(),
+            cipher_suites,
+            compression_methods,
+            extensions,
+        })
+    }
+
+    /// Encodes the body (without the handshake header).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        self.legacy_version.encode(out);
+        out.extend_from_slice(&self.random);
+        put_bytes(out, 1, &self.legacy_session_id);
+        put_prefixed(out, 2, |o| {
+            self.cipher_suites.iter().for_each(|s| s.encode(o));
+        });
+        put_bytes(out, 1, &self.compression_methods);
+        self.extensions.encode(out);
+    }
+}
+
+impl ClientExtensions {
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let block = read_block(r)?;
+        check_allowed(&block, ExtensionContext::ClientHello)?;
+        let mut ext = ClientExtensions {
+            present: types_of(&block),
+            ..Default::default()
+        };
+        // RFC 8446 §4.2.11: pre_shared_key "MUST be the last extension";
+        // servers MUST reject otherwise with illegal_parameter.
+        if let Some(pos) = ext
+            .present
+            .iter()
+            .position(|t| *t == ExtensionType::PRE_SHARED_KEY)
+        {
+            if pos + 1 != ext.present.len() {
+                return Err(DecodeError::IllegalParameter {
+                    what: "pre_shared_key",
+                    reason: "not the last extension of the ClientHello",
+                });
+            }
+        }
+        for (typ, mut data) in block {
+            let d = &mut data;
+            match typ {
+                ExtensionType::SERVER_NAME => ext.server_name = read_server_name(d)?,
+                ExtensionType::SUPPORTED_VERSIONS => {
+                    ext.supported_versions = Some(read_versions(d)?)
+                }
+                ExtensionType::SUPPORTED_GROUPS => ext.supported_groups = Some(read_groups(d)?),
+                ExtensionType::SIGNATURE_ALGORITHMS => {
+                    ext.signature_algorithms = Some(read_schemes(d)?)
+                }
+                ExtensionType::SIGNATURE_ALGORITHMS_CERT => {
+                    ext.signature_algorithms_cert = Some(read_schemes(d)?)
+                }
+                ExtensionType::KEY_SHARE => ext.key_shares = Some(read_client_shares(d)?),
+                ExtensionType::ALPN => ext.alpn = Some(read_alpn(d)?),
+                ExtensionType::COOKIE => ext.cookie = Some(read_cookie(d)?),
+                ExtensionType::PSK_KEY_EXCHANGE_MODES => {
+                    let mut modes = d.sub_u8()?;
+                    ext.psk_modes = Some(modes.list_of(1, PskKeyExchangeMode::read)?);
+                    d.finish("psk_key_exchange_modes")?;
+                }
+                ExtensionType::EARLY_DATA => {
+                    read_empty(d)?;
+                    ext.early_data = true;
+                }
+                ExtensionType::PRE_SHARED_KEY => ext.pre_shared_key = Some(OfferedPsks::read(d)?),
+                // Unknown or uninterpreted: recorded in `present` only.
+                _ => {}
+            }
+        }
+        Ok(ext)
+    }
+
+    /// Encodes the extensions block (with its 2-byte length).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        put_prefixed(out, 2, |o| {
+            if let Some(host) = &self.server_name {
+                put_extension(o, ExtensionType::SERVER_NAME, |o| put_server_name(o, host));
+            }
+            if let Some(v) = &self.supported_versions {
+                put_extension(o, ExtensionType::SUPPORTED_VERSIONS, |o| put_versions(o, v));
+            }
+            if let Some(g) = &self.supported_groups {
+                put_extension(o, ExtensionType::SUPPORTED_GROUPS, |o| put_groups(o, g));
+            }
+            if let Some(s) = &self.signature_algorithms {
+                put_extension(o, ExtensionType::SIGNATURE_ALGORITHMS, |o| {
+                    put_schemes(o, s)
+                });
+            }
+            if let Some(s) = &self.signature_algorithms_cert {
+                put_extension(o, ExtensionType::SIGNATURE_ALGORITHMS_CERT, |o| {
+                    put_schemes(o, s)
+                });
+            }
+            if let Some(shares) = &self.key_shares {
+                put_extension(o, ExtensionType::KEY_SHARE, |o| {
+                    put_prefixed(o, 2, |o| shares.iter().for_each(|s| s.encode(o)));
+                });
+            }
+            if let Some(protocols) = &self.alpn {
+                put_extension(o, ExtensionType::ALPN, |o| {
+                    put_alpn(o, protocols.iter().map(Vec::as_slice))
+                });
+            }
+            if let Some(cookie) = &self.cookie {
+                put_extension(o, ExtensionType::COOKIE, |o| put_bytes(o, 2, cookie));
+            }
+            if let Some(modes) = &self.psk_modes {
+                put_extension(o, ExtensionType::PSK_KEY_EXCHANGE_MODES, |o| {
+                    put_prefixed(o, 1, |o| modes.iter().for_each(|m| m.encode(o)));
+                });
+            }
+            if self.early_data {
+                put_extension(o, ExtensionType::EARLY_DATA, |_| {});
+            }
+            // Must stay last: RFC 8446 §4.2.11.
+            if let Some(psks) = &self.pre_shared_key {
+                put_extension(o, ExtensionType::PRE_SHARED_KEY, |o| psks.encode(o));
+            }
+        });
+    }
+}
+
+/// `KeyShareEntry client_shares<0..2^16-1>` (RFC 8446 §4.2.8). Duplicate
+/// groups are rejected: "Clients MUST NOT offer multiple KeyShareEntry
+/// values for the same group" and servers MAY enforce it with
+/// illegal_parameter.
+fn read_client_shares(r: &mut Reader<'_>) -> Result<Vec<KeyShareEntry>, DecodeError> {
+    let mut list = r.sub_u16()?;
+    let mut shares = Vec::new();
+    while !list.is_empty() {
+        shares.push(KeyShareEntry::read(&mut list)?);
+    }
+    r.finish("key_share")?;
+    let mut groups: Vec<NamedGroup> = shares.iter().map(|s| s.group).collect();
+    groups.sort_unstable();
+    if groups.windows(2).any(|w| w.first() == w.get(1)) {
+        return Err(DecodeError::IllegalParameter {
+            what: "key_share",
+            reason: "two shares for the same group",
+        });
+    }
+    Ok(shares)
+}

@@ -1,0 +1,472 @@
+//! Extension blocks (RFC 8446 §4.2) and the payloads shared between
+//! messages.
+
+use crate::codec::{put_bytes, put_prefixed, put_u16, put_u32, DecodeError, Reader};
+
+use super::enums::{ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
+
+/// The message an extension block belongs to: the columns of the RFC 8446
+/// §4.2 table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExtensionContext {
+    /// CH
+    ClientHello,
+    /// SH
+    ServerHello,
+    /// HRR
+    HelloRetryRequest,
+    /// EE
+    EncryptedExtensions,
+    /// CT (a CertificateEntry's extensions)
+    Certificate,
+    /// CR
+    CertificateRequest,
+    /// NST
+    NewSessionTicket,
+}
+
+impl ExtensionContext {
+    /// The handshake message type carrying this block (HRR is a ServerHello
+    /// on the wire, RFC 8446 §4.1.4).
+    pub fn handshake_type(self) -> HandshakeType {
+        match self {
+            Self::ClientHello => HandshakeType::CLIENT_HELLO,
+            Self::ServerHello | Self::HelloRetryRequest => HandshakeType::SERVER_HELLO,
+            Self::EncryptedExtensions => HandshakeType::ENCRYPTED_EXTENSIONS,
+            Self::Certificate => HandshakeType::CERTIFICATE,
+            Self::CertificateRequest => HandshakeType::CERTIFICATE_REQUEST,
+            Self::NewSessionTicket => HandshakeType::NEW_SESSION_TICKET,
+        }
+    }
+}
+
+/// RFC 8446 §4.2's table: `Some(allowed)` for the extensions it lists,
+/// `None` for extensions it does not (those are "unrecognized" and ignored).
+pub fn allowed_in(ext: ExtensionType, ctx: ExtensionContext) -> Option<bool> {
+    use ExtensionContext::*;
+    let allowed: &[ExtensionContext] = match ext {
+        ExtensionType::SERVER_NAME
+        | ExtensionType::MAX_FRAGMENT_LENGTH
+        | ExtensionType::SUPPORTED_GROUPS
+        | ExtensionType::USE_SRTP
+        | ExtensionType::HEARTBEAT
+        | ExtensionType::ALPN
+        | ExtensionType::CLIENT_CERTIFICATE_TYPE
+        | ExtensionType::SERVER_CERTIFICATE_TYPE => &[ClientHello, EncryptedExtensions],
+        ExtensionType::STATUS_REQUEST | ExtensionType::SIGNED_CERTIFICATE_TIMESTAMP => {
+            &[ClientHello, CertificateRequest, Certificate]
+        }
+        ExtensionType::SIGNATURE_ALGORITHMS
+        | ExtensionType::SIGNATURE_ALGORITHMS_CERT
+        | ExtensionType::CERTIFICATE_AUTHORITIES => &[ClientHello, CertificateRequest],
+        ExtensionType::PADDING
+        | ExtensionType::PSK_KEY_EXCHANGE_MODES
+        | ExtensionType::POST_HANDSHAKE_AUTH => &[ClientHello],
+        ExtensionType::KEY_SHARE | ExtensionType::SUPPORTED_VERSIONS => {
+            &[ClientHello, ServerHello, HelloRetryRequest]
+        }
+        ExtensionType::PRE_SHARED_KEY => &[ClientHello, ServerHello],
+        ExtensionType::EARLY_DATA => &[ClientHello, EncryptedExtensions, NewSessionTicket],
+        ExtensionType::COOKIE => &[ClientHello, HelloRetryRequest],
+        ExtensionType::OID_FILTERS => &[CertificateRequest],
+        _ => return None,
+    };
+    Some(allowed.contains(&ctx))
+}
+
+/// One undecoded extension: its type and a reader over its data.
+pub(crate) type RawExtension<'a> = (ExtensionType, Reader<'a>);
+
+/// Reads an `Extension extensions<..2^16-1>` block, rejecting duplicates
+/// (RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
+/// type in a given extension block").
+pub(crate) fn read_block<'a>(r: &mut Reader<'a>) -> Result<Vec<RawExtension<'a>>, DecodeError> {
+    r.at("extensions");
+    let mut block = r.sub_u16()?;
+    let mut out = Vec::new();
+    while !block.is_empty() {
+        block.at("extension");
+        let typ = ExtensionType::read(&mut block)?;
+        let mut data = block.sub_u16()?;
+        data.at(ext_label(typ));
+        out.push((typ, data));
+    }
+    // Sorting keeps this O(n log n) for hostile blocks of thousands of
+    // empty extensions.
+    let mut types: Vec<ExtensionType> = out.iter().map(|(t, _)| *t).collect();
+    types.sort_unstable();
+    if let Some(w) = types.windows(2).find(|w| w.first() == w.get(1)) {
+        if let Some(t) = w.first() {
+            return Err(DecodeError::DuplicateExtension(*t));
+        }
+    }
+    Ok(out)
+}
+
+/// Applies the RFC 8446 §4.2 table: a recognized extension in the wrong
+/// message is `illegal_parameter`.
+pub(crate) fn check_allowed(
+    block: &[RawExtension<'_>],
+    ctx: ExtensionContext,
+) -> Result<(), DecodeError> {
+    for (typ, _) in block {
+        if allowed_in(*typ, ctx) == Some(false) {
+            return Err(DecodeError::IllegalExtension {
+                ext: *typ,
+                msg: ctx.handshake_type(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The types of a block, in wire order.
+pub(crate) fn types_of(block: &[RawExtension<'_>]) -> Vec<ExtensionType> {
+    block.iter().map(|(t, _)| *t).collect()
+}
+
+/// Appends one extension with its u16 length.
+pub(crate) fn put_extension(out: &mut Vec<u8>, typ: ExtensionType, f: impl FnOnce(&mut Vec<u8>)) {
+    typ.encode(out);
+    put_prefixed(out, 2, f);
+}
+
+fn ext_label(typ: ExtensionType) -> &'static str {
+    typ.name().unwrap_or("extension")
+}
+
+/// `KeyShareEntry` (RFC 8446 §4.2.8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyShareEntry {
+    /// The group of the share.
+    pub group: NamedGroup,
+    /// `opaque key_exchange<1..2^16-1>`.
+    pub key_exchange: Vec<u8>,
+}
+
+impl KeyShareEntry {
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let group = NamedGroup::read(r)?;
+        let key_exchange = r.bytes_u16(1)?.to_vec();
+        Ok(Self {
+            group,
+            key_exchange,
+        })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        self.group.encode(out);
+        put_bytes(out, 2, &self.key_exchange);
+    }
+}
+
+/// `PskIdentity` (RFC 8446 §4.2.11).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PskIdentity {
+    /// `opaque identity<1..2^16-1>`: a ticket or an external PSK label.
+    pub identity: Vec<u8>,
+    /// Ticket age plus `ticket_age_add`, mod 2^32 (RFC 8446 §4.2.11.1).
+    pub obfuscated_ticket_age: u32,
+}
+
+/// `OfferedPsks` (RFC 8446 §4.2.11): the ClientHello's pre_shared_key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfferedPsks {
+    /// `PskIdentity identities<7..2^16-1>`.
+    pub identities: Vec<PskIdentity>,
+    /// `PskBinderEntry binders<33..2^16-1>`, each `opaque<32..255>`, one per
+    /// identity in the same order.
+    pub binders: Vec<Vec<u8>>,
+}
+
+impl OfferedPsks {
+    /// Bytes the binders list occupies at the very end of an encoded
+    /// ClientHello, including its 2-byte length. The binder transcript is
+    /// the encoded ClientHello (with handshake header) minus this suffix
+    /// (RFC 8446 §4.2.11.2); pre_shared_key is always the last extension.
+    pub fn binders_encoded_len(&self) -> usize {
+        2 + self.binders.iter().map(|b| 1 + b.len()).sum::<usize>()
+    }
+
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        r.at("psk identities");
+        let mut ids = r.sub_u16()?;
+        ids.check_min(7)?;
+        let mut identities = Vec::new();
+        while !ids.is_empty() {
+            let identity = ids.bytes_u16(1)?.to_vec();
+            let obfuscated_ticket_age = ids.u32()?;
+            identities.push(PskIdentity {
+                identity,
+                obfuscated_ticket_age,
+            });
+        }
+        r.at("psk binders");
+        let mut list = r.sub_u16()?;
+        list.check_min(33)?;
+        let mut binders = Vec::new();
+        while !list.is_empty() {
+            binders.push(list.bytes_u8(32)?.to_vec());
+        }
+        r.finish("pre_shared_key")?;
+        // RFC 8446 §4.2.11: one binder "for each value in the identities list".
+        if binders.len() != identities.len() {
+            return Err(DecodeError::IllegalParameter {
+                what: "pre_shared_key",
+                reason: "number of binders differs from number of identities",
+            });
+        }
+        Ok(Self {
+            identities,
+            binders,
+        })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        put_prefixed(out, 2, |o| {
+            for id in &self.identities {
+                put_bytes(o, 2, &id.identity);
+                put_u32(o, id.obfuscated_ticket_age);
+            }
+        });
+        self.encode_binders(out);
+    }
+
+    /// Appends just the binders list (its bytes are the ClientHello's last
+    /// [`Self::binders_encoded_len`] bytes).
+    pub fn encode_binders(&self, out: &mut Vec<u8>) {
+        put_prefixed(out, 2, |o| {
+            for b in &self.binders {
+                put_bytes(o, 1, b);
+            }
+        });
+    }
+}
+
+/// `NamedGroup named_group_list<2..2^16-1>` (RFC 8446 §4.2.7).
+pub(crate) fn read_groups(r: &mut Reader<'_>) -> Result<Vec<NamedGroup>, DecodeError> {
+    let mut list = r.sub_u16()?;
+    let out = list.list_of(2, NamedGroup::read)?;
+    r.finish(ext_label(ExtensionType::SUPPORTED_GROUPS))?;
+    Ok(out)
+}
+
+pub(crate) fn put_groups(out: &mut Vec<u8>, groups: &[NamedGroup]) {
+    put_prefixed(out, 2, |o| groups.iter().for_each(|g| g.encode(o)));
+}
+
+/// `SignatureScheme supported_signature_algorithms<2..2^16-2>` (RFC 8446
+/// §4.2.3), for both signature_algorithms and signature_algorithms_cert.
+pub(crate) fn read_schemes(r: &mut Reader<'_>) -> Result<Vec<SignatureScheme>, DecodeError> {
+    let what = r.what();
+    let mut list = r.sub_u16()?;
+    let out = list.list_of(2, SignatureScheme::read)?;
+    r.finish(what)?;
+    Ok(out)
+}
+
+pub(crate) fn put_schemes(out: &mut Vec<u8>, schemes: &[SignatureScheme]) {
+    put_prefixed(out, 2, |o| schemes.iter().for_each(|s| s.encode(o)));
+}
+
+/// ClientHello `ProtocolVersion versions<2..254>` (RFC 8446 §4.2.1).
+pub(crate) fn read_versions(r: &mut Reader<'_>) -> Result<Vec<ProtocolVersion>, DecodeError> {
+    let mut list = r.sub_u8()?;
+    list.check_max(254)?;
+    let out = list.list_of(2, ProtocolVersion::read)?;
+    r.finish(ext_label(ExtensionType::SUPPORTED_VERSIONS))?;
+    Ok(out)
+}
+
+pub(crate) fn put_versions(out: &mut Vec<u8>, versions: &[ProtocolVersion]) {
+    put_prefixed(out, 1, |o| versions.iter().for_each(|v| v.encode(o)));
+}
+
+/// `ProtocolName protocol_name_list<2..2^16-1>`, each `opaque<1..2^8-1>`
+/// (RFC 7301 §3.1).
+pub(crate) fn read_alpn(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, DecodeError> {
+    let mut list = r.sub_u16()?;
+    list.check_min(2)?;
+    let mut out = Vec::new();
+    while !list.is_empty() {
+        out.push(list.bytes_u8(1)?.to_vec());
+    }
+    r.finish(ext_label(ExtensionType::ALPN))?;
+    Ok(out)
+}
+
+pub(crate) fn put_alpn<'p>(out: &mut Vec<u8>, protocols: impl IntoIterator<Item = &'p [u8]>) {
+    put_prefixed(out, 2, |o| {
+        for p in protocols {
+            put_bytes(o, 1, p);
+        }
+    });
+}
+
+/// The `server_name` extension's `ServerNameList` (RFC 6066 §3): returns
+/// the host_name entry. Entries of other name types are skipped.
+pub(crate) fn read_server_name(r: &mut Reader<'_>) -> Result<Option<String>, DecodeError> {
+    let mut list = r.sub_u16()?;
+    list.check_min(1)?;
+    let mut host = None;
+    while !list.is_empty() {
+        let name_type = list.u8()?;
+        let name = list.bytes_u16(1)?;
+        if name_type != 0 {
+            continue;
+        }
+        // RFC 6066 §3: "The ServerNameList MUST NOT contain more than one
+        // name of the same name_type."
+        if host.is_some() {
+            return Err(DecodeError::IllegalParameter {
+                what: "server_name",
+                reason: "more than one host_name",
+            });
+        }
+        host = Some(host_name(name)?);
+    }
+    r.finish("server_name")?;
+    Ok(host)
+}
+
+/// RFC 6066 §3: a HostName is an ASCII DNS name. We accept printable ASCII
+/// (the name is matched against certificates later, which applies stricter
+/// rules) and reject bytes that could confuse logs or comparisons.
+fn host_name(bytes: &[u8]) -> Result<String, DecodeError> {
+    if !bytes.iter().all(|b| b.is_ascii_graphic()) {
+        return Err(DecodeError::Invalid {
+            what: "server_name",
+            reason: "host_name is not printable ASCII",
+        });
+    }
+    String::from_utf8(bytes.to_vec()).map_err(|_| DecodeError::Invalid {
+        what: "server_name",
+        reason: "host_name is not printable ASCII",
+    })
+}
+
+pub(crate) fn put_server_name(out: &mut Vec<u8>, host: &str) {
+    put_prefixed(out, 2, |o| {
+        o.push(0); // name_type host_name
+        put_bytes(o, 2, host.as_bytes());
+    });
+}
+
+/// `opaque cookie<1..2^16-1>` (RFC 8446 §4.2.2).
+pub(crate) fn read_cookie(r: &mut Reader<'_>) -> Result<Vec<u8>, DecodeError> {
+    let cookie = r.bytes_u16(1)?.to_vec();
+    r.finish("cookie")?;
+    Ok(cookie)
+}
+
+/// An extension whose data must be empty (early_data outside NST, the
+/// server_name acknowledgement, RFC 8446 §4.2.10, RFC 6066 §3).
+pub(crate) fn read_empty(r: &Reader<'_>) -> Result<(), DecodeError> {
+    r.finish(r.what())
+}
+
+/// A single u16 payload filling the extension.
+pub(crate) fn read_u16_exact(r: &mut Reader<'_>) -> Result<u16, DecodeError> {
+    let v = r.u16()?;
+    r.finish(r.what())?;
+    Ok(v)
+}
+
+pub(crate) fn put_u16_ext(out: &mut Vec<u8>, typ: ExtensionType, v: u16) {
+    put_extension(out, typ, |o| put_u16(o, v));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        use ExtensionContext::*;
+        assert_eq!(
+            allowed_in(ExtensionType::KEY_SHARE, HelloRetryRequest),
+            Some(true)
+        );
+        assert_eq!(
+            allowed_in(ExtensionType::KEY_SHARE, EncryptedExtensions),
+            Some(false)
+        );
+        assert_eq!(allowed_in(ExtensionType::COOKIE, ServerHello), Some(false));
+        assert_eq!(
+            allowed_in(ExtensionType::OID_FILTERS, CertificateRequest),
+            Some(true)
+        );
+        assert_eq!(
+            allowed_in(ExtensionType::EARLY_DATA, NewSessionTicket),
+            Some(true)
+        );
+        assert_eq!(
+            allowed_in(ExtensionType::RECORD_SIZE_LIMIT, ServerHello),
+            None
+        );
+        assert_eq!(allowed_in(ExtensionType(0x1a1a), ClientHello), None);
+    }
+
+    #[test]
+    fn duplicates_rejected() {
+        let block = [0, 8, 0, 0x2a, 0, 0, 0, 0x2a, 0, 0];
+        assert_eq!(
+            read_block(&mut Reader::new(&block)).unwrap_err(),
+            DecodeError::DuplicateExtension(ExtensionType::EARLY_DATA)
+        );
+    }
+
+    #[test]
+    fn server_names() {
+        let mut out = Vec::new();
+        put_server_name(&mut out, "example.com");
+        assert_eq!(
+            read_server_name(&mut Reader::new(&out)).unwrap().as_deref(),
+            Some("example.com")
+        );
+        // Non-ASCII and empty names.
+        for bad in [
+            &[0, 6, 0, 0, 3, b'a', 0xc3, b'b'][..],
+            &[0, 3, 0, 0, 0],
+            &[0, 0],
+        ] {
+            let e = read_server_name(&mut Reader::new(bad)).unwrap_err();
+            assert_eq!(
+                e.alert(),
+                crate::alert::AlertDescription::DECODE_ERROR,
+                "{bad:?}"
+            );
+        }
+        // Two host_names.
+        let two = [0, 8, 0, 0, 1, b'a', 0, 0, 1, b'b'];
+        assert!(read_server_name(&mut Reader::new(&two)).is_err());
+        // Unknown name types are skipped.
+        let other = [0, 4, 7, 0, 1, b'a'];
+        assert_eq!(read_server_name(&mut Reader::new(&other)).unwrap(), None);
+    }
+
+    #[test]
+    fn binders_mismatch() {
+        let psks = OfferedPsks {
+            identities: vec![
+                PskIdentity {
+                    identity: vec![1],
+                    obfuscated_ticket_age: 0,
+                },
+                PskIdentity {
+                    identity: vec![2],
+                    obfuscated_ticket_age: 0,
+                },
+            ],
+            binders: vec![vec![0; 32]],
+        };
+        let mut out = Vec::new();
+        psks.encode(&mut out);
+        assert_eq!(
+            OfferedPsks::read(&mut Reader::new(&out))
+                .unwrap_err()
+                .alert(),
+            crate::alert::AlertDescription::ILLEGAL_PARAMETER
+        );
+    }
+}
