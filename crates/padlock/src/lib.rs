@@ -6,4 +6,5 @@ pub mod codec;
 pub mod crypto;
 pub mod key_schedule;
 pub mod msgs;
+pub mod record;
 pub mod transcript;

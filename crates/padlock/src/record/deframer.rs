@@ -1,0 +1,279 @@
+//! Splitting the received byte stream into records (RFC 8446 §5.1).
+//!
+//! One contiguous receive buffer: I/O writes into [`Deframer::space`] (or
+//! [`Deframer::push`] copies in), records are handed out as `&mut` slices of
+//! that buffer so they are decrypted where they lie, and decrypted
+//! application data can stay there until the reader takes it
+//! ([`Deframer::retain`]). Bytes move only when a record would not fit in the
+//! tail of the buffer: then the unconsumed bytes (less than one record plus
+//! any retained plaintext) slide to the front, so the work per byte received
+//! stays constant instead of growing with the stream.
+
+use super::{
+    ContentType, RecordError, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_WIRE_LEN,
+    RECORD_HEADER_LEN,
+};
+
+/// Default bound on the receive buffer: one retained record's plaintext
+/// region plus one full record, so [`Deframer::retain`] never blocks a read.
+pub const DEFAULT_BUFFER_LIMIT: usize = 2 * MAX_RECORD_WIRE_LEN;
+
+/// The buffer starts this small: handshake records are mostly short.
+const INITIAL_CAPACITY: usize = 4096;
+
+/// A read into less free space than this is not worth a system call: make
+/// room first.
+const MIN_READ: usize = 2048;
+
+/// One record, borrowed from the [`Deframer`]'s buffer.
+#[derive(Debug)]
+pub struct Record<'a> {
+    /// The (outer) content type.
+    pub typ: ContentType,
+    /// `legacy_record_version`; RFC 8446 §5.1 says to ignore it.
+    pub legacy_version: u16,
+    /// The fragment, mutable so protected records are decrypted in place.
+    pub payload: &'a mut [u8],
+}
+
+impl Record<'_> {
+    /// The 5-byte header as received: the AAD of a protected record (§5.2).
+    pub fn header(&self) -> [u8; RECORD_HEADER_LEN] {
+        super::header(self.typ, self.legacy_version, self.payload.len())
+    }
+}
+
+/// Splits a received byte stream into records, bounded in memory.
+#[derive(Debug)]
+pub struct Deframer {
+    /// `buf.len()` is the capacity in use; bytes past `end` are free.
+    buf: Vec<u8>,
+    /// First byte not yet returned as a record.
+    start: usize,
+    /// End of the received bytes.
+    end: usize,
+    /// Plaintext kept for the reader (`retain`); lies before `start`.
+    retained_start: usize,
+    retained_end: usize,
+    /// Offset and length of the payload most recently handed out, while it
+    /// is still where it was.
+    last_payload: Option<(usize, usize)>,
+    limit: usize,
+}
+
+impl Default for Deframer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Deframer {
+    /// A deframer bounded by [`DEFAULT_BUFFER_LIMIT`]. Allocates nothing until
+    /// the first read.
+    pub fn new() -> Self {
+        Self::with_limit(DEFAULT_BUFFER_LIMIT)
+    }
+
+    /// A deframer whose buffer never exceeds `limit` bytes (raised to one
+    /// maximum-size record at least; [`retain`](Self::retain) needs twice that
+    /// to keep reading while plaintext is held).
+    pub fn with_limit(limit: usize) -> Self {
+        Self {
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            retained_start: 0,
+            retained_end: 0,
+            last_payload: None,
+            limit: limit.max(MAX_RECORD_WIRE_LEN),
+        }
+    }
+
+    /// Free space to read received bytes into; report how many with
+    /// [`advance`](Self::advance). Empty only when the buffer is at its
+    /// limit: then records (or retained plaintext) must be consumed first.
+    pub fn space(&mut self) -> &mut [u8] {
+        self.make_room();
+        self.buf.get_mut(self.end..).unwrap_or_default()
+    }
+
+    /// Marks `n` bytes written into [`space`](Self::space) as received.
+    /// (Clamped to the space available.)
+    pub fn advance(&mut self, n: usize) {
+        self.end = self.end.saturating_add(n).min(self.buf.len());
+    }
+
+    /// Copies as much of `data` in as fits and returns how many bytes were
+    /// taken; fewer than `data.len()` means the buffer is full until records
+    /// are consumed.
+    pub fn push(&mut self, data: &[u8]) -> usize {
+        let mut taken = 0;
+        while let Some(rest) = data.get(taken..).filter(|r| !r.is_empty()) {
+            let space = self.space();
+            let n = space.len().min(rest.len());
+            if n == 0 {
+                break;
+            }
+            if let (Some(dst), Some(src)) = (space.get_mut(..n), rest.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            self.advance(n);
+            taken += n;
+        }
+        taken
+    }
+
+    /// The next complete record, or `None` if more bytes are needed.
+    ///
+    /// Header checks (RFC 8446 §5.1, §5.2): unknown content types are
+    /// unexpected_message; a `legacy_record_version` whose major byte is not 3
+    /// is not TLS at all (decode_error; the field is otherwise ignored, as
+    /// §5.1 requires, so 0x0301 ClientHellos from OpenSSL pass); a length
+    /// above 2^14 + 256 is record_overflow. Errors are sticky: the bad
+    /// header stays at the front. Zero-length and 2^14-bound checks need to
+    /// know whether the record is protected: see
+    /// [`check_plain_record`](super::check_plain_record) and
+    /// [`RecordOpener::open`](super::RecordOpener::open).
+    pub fn next_record(&mut self) -> Result<Option<Record<'_>>, RecordError> {
+        let avail = self.buf.get(self.start..self.end).unwrap_or_default();
+        let Some(&[typ, v0, v1, l0, l1]) = avail.first_chunk::<RECORD_HEADER_LEN>() else {
+            return Ok(None);
+        };
+        let typ = ContentType(typ);
+        if !typ.is_known() {
+            return Err(RecordError::UnexpectedContentType(typ.0));
+        }
+        if v0 != 3 {
+            return Err(RecordError::DecodeError("legacy_record_version"));
+        }
+        let len = usize::from(u16::from_be_bytes([l0, l1]));
+        if len > MAX_CIPHERTEXT_LEN {
+            return Err(RecordError::RecordOverflow);
+        }
+        if avail.len() < RECORD_HEADER_LEN + len {
+            return Ok(None);
+        }
+        let at = self.start + RECORD_HEADER_LEN;
+        self.start = at + len;
+        self.last_payload = Some((at, len));
+        let payload = self
+            .buf
+            .get_mut(at..at + len)
+            .ok_or(RecordError::Internal("deframer bounds"))?;
+        Ok(Some(Record {
+            typ,
+            legacy_version: u16::from_be_bytes([v0, v1]),
+            payload,
+        }))
+    }
+
+    /// Keeps the first `len` bytes of the payload of the record most recently
+    /// returned by [`next_record`](Self::next_record) — the plaintext that
+    /// [`RecordOpener::open`](super::RecordOpener::open) leaves at its front —
+    /// readable through [`retained`](Self::retained), so application data
+    /// reaches the reader without an intermediate copy.
+    ///
+    /// Returns false, keeping nothing, if retained bytes are still unread,
+    /// if `len` exceeds that payload (or 2^14), or if the buffer was touched
+    /// ([`space`](Self::space)/[`push`](Self::push)) since the record was
+    /// handed out. The caller then copies the plaintext instead.
+    pub fn retain(&mut self, len: usize) -> bool {
+        let Some((at, payload_len)) = self.last_payload.take() else {
+            return false;
+        };
+        if len > payload_len || len > MAX_PLAINTEXT_LEN || !self.retained().is_empty() {
+            return false;
+        }
+        self.retained_start = at;
+        self.retained_end = at + len;
+        true
+    }
+
+    /// Plaintext kept by [`retain`](Self::retain) and not yet consumed.
+    pub fn retained(&self) -> &[u8] {
+        self.buf
+            .get(self.retained_start..self.retained_end)
+            .unwrap_or_default()
+    }
+
+    /// Marks `n` retained bytes as read by the application.
+    pub fn consume_retained(&mut self, n: usize) {
+        self.retained_start = self.retained_start.saturating_add(n).min(self.retained_end);
+    }
+
+    /// True if received bytes do not (yet) form a complete record: at EOF
+    /// this means the stream was truncated mid-record.
+    pub fn has_partial(&self) -> bool {
+        self.start < self.end
+    }
+
+    /// Received bytes not yet returned as records.
+    pub fn buffered_len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// The current buffer size (for tests and diagnostics).
+    pub fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// First byte that must survive a slide: retained plaintext, else the
+    /// unconsumed input.
+    fn keep_from(&self) -> usize {
+        if self.retained_start < self.retained_end {
+            self.retained_start
+        } else {
+            self.start
+        }
+    }
+
+    /// Bytes still missing for the record at `start`, as far as its header
+    /// tells (at least a header's worth).
+    fn record_shortfall(&self) -> usize {
+        let avail = self.buf.get(self.start..self.end).unwrap_or_default();
+        let total = match avail.first_chunk::<RECORD_HEADER_LEN>() {
+            Some(&[_, _, _, l0, l1]) => {
+                RECORD_HEADER_LEN
+                    + usize::from(u16::from_be_bytes([l0, l1])).min(MAX_CIPHERTEXT_LEN)
+            }
+            None => RECORD_HEADER_LEN,
+        };
+        total.saturating_sub(avail.len())
+    }
+
+    /// Ensures the free tail can take the rest of the pending record and is
+    /// worth a read: grow (up to the limit) first, slide second.
+    fn make_room(&mut self) {
+        if self.keep_from() == self.end {
+            // Everything consumed: rewind for free.
+            self.start = 0;
+            self.end = 0;
+            self.retained_start = 0;
+            self.retained_end = 0;
+            self.last_payload = None;
+        }
+        let want = self.record_shortfall().max(MIN_READ);
+        if self.buf.len() - self.end >= want {
+            return;
+        }
+        if self.buf.len() < self.limit {
+            let grown = (self.buf.len() * 2)
+                .max(self.end + want)
+                .max(INITIAL_CAPACITY)
+                .min(self.limit);
+            self.buf.resize(grown, 0);
+            if self.buf.len() - self.end >= want {
+                return;
+            }
+        }
+        let keep = self.keep_from();
+        if keep > 0 {
+            self.buf.copy_within(keep..self.end, 0);
+            self.start -= keep;
+            self.end -= keep;
+            self.retained_start = self.retained_start.saturating_sub(keep);
+            self.retained_end = self.retained_end.saturating_sub(keep);
+            self.last_payload = None;
+        }
+    }
+}
