@@ -16,6 +16,7 @@
 mod cert;
 mod error;
 mod name;
+mod san;
 mod sig;
 mod store;
 mod verify;
@@ -26,6 +27,7 @@ mod tests;
 pub use error::{CertError, Constraint};
 pub use name::PeerName;
 pub use rustls_pki_types::UnixTime;
+pub use san::dns_names;
 pub use sig::verify_tls13_signature;
 pub use store::RootStore;
 pub use verify::{verify_chain, Usage, VerifiedChain, VerifyOptions};

@@ -1,0 +1,50 @@
+//! Reading certificates for people: subjects, issuers, validity.
+
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+/// The facts about one certificate that `connect` prints.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub subject: String,
+    pub issuer: String,
+    pub not_after: String,
+}
+
+impl Summary {
+    pub fn of(der: &[u8]) -> Summary {
+        match X509Certificate::from_der(der) {
+            Ok((_, cert)) => Summary {
+                subject: cert.subject().to_string(),
+                issuer: cert.issuer().to_string(),
+                not_after: cert.validity().not_after.to_string(),
+            },
+            Err(_) => Summary {
+                subject: "(unparseable certificate)".into(),
+                issuer: String::new(),
+                not_after: String::new(),
+            },
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "not_after": self.not_after,
+        })
+    }
+}
+
+/// Reads every PEM certificate in `path` into a root store.
+pub fn add_pem_file(
+    roots: &mut padlock::padlock_cert::RootStore,
+    path: &std::path::Path,
+) -> Result<(), String> {
+    let n = roots
+        .add_pem_file(path)
+        .map_err(|e| format!("reading CA file {}: {e}", path.display()))?;
+    if n == 0 {
+        return Err(format!("no certificates found in {}", path.display()));
+    }
+    Ok(())
+}

@@ -1,0 +1,477 @@
+//! The TLS 1.3 client (RFC 8446 §4, client side).
+//!
+//! One state per message the client waits for, one method per state, as in RFC 8446
+//! Appendix A.1:
+//!
+//! ```text
+//! START -> WAIT_SH -> WAIT_EE -> WAIT_CERT_CR -> WAIT_CERT -> WAIT_CV -> WAIT_FINISHED -> CONNECTED
+//!             ^  | HelloRetryRequest: send ClientHello again
+//!             +--+
+//! ```
+
+mod config;
+mod hello;
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use rustls_pki_types::ServerName;
+
+pub use config::ClientConfig;
+
+use crate::common::{Core, Direction};
+use crate::conn::{Connection, Handshaker, Side};
+use crate::crypto::{CipherSuite, KeyExchange};
+use crate::error::Error;
+use crate::handshake::{self, signed_content, CertificateVerifyContext, Secrets};
+use crate::keylog::labels;
+use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion};
+use crate::msgs::{
+    Certificate, CertificateRequest, CertificateVerify, EncryptedExtensions, Finished,
+    HandshakeMessage, NewSessionTicket, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+};
+use crate::transcript::Transcript;
+
+use hello::ClientHelloState;
+
+impl Connection {
+    /// Starts a client connection to `server_name`; the ClientHello is ready in
+    /// [`Connection::pending_tls`] at once.
+    pub fn client(
+        config: Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+    ) -> Result<Self, Error> {
+        config.validate()?;
+        let mut core = Core::new(Side::Client, config.key_log.clone(), config.trace);
+        let hs = ClientHandshake::start(config, server_name, &mut core)?;
+        Ok(Connection::new(core, Handshaker::Client(Box::new(hs))))
+    }
+}
+
+/// Where the client is in the handshake.
+enum State {
+    WaitServerHello,
+    WaitEncryptedExtensions,
+    WaitCertificateOrRequest,
+    WaitCertificate,
+    WaitCertificateVerify,
+    WaitFinished,
+    Connected,
+    /// Placeholder while a handler runs; seeing it means a handler failed midway.
+    Poisoned,
+}
+
+/// The client's handshake state machine.
+pub(crate) struct ClientHandshake {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    state: State,
+    hello: ClientHelloState,
+    transcript: Transcript,
+    suite: Option<&'static CipherSuite>,
+    secrets: Option<Secrets>,
+    /// The server's certificate chain, leaf first.
+    server_certs: Vec<Vec<u8>>,
+    certificate_request: Option<CertificateRequest>,
+    sent_ccs: bool,
+}
+
+impl ClientHandshake {
+    fn start(
+        config: Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+        core: &mut Core,
+    ) -> Result<Self, Error> {
+        let hello = ClientHelloState::new(&config, &server_name)?;
+        core.client_random = hello.random;
+        if let ServerName::DnsName(name) = &server_name {
+            core.info.server_name = Some(name.as_ref().to_string());
+        }
+        let mut hs = Self {
+            config,
+            server_name,
+            state: State::WaitServerHello,
+            hello,
+            transcript: Transcript::new(),
+            suite: None,
+            secrets: None,
+            server_certs: Vec::new(),
+            certificate_request: None,
+            sent_ccs: false,
+        };
+        hs.send_client_hello(core)?;
+        // RFC 8446 §5: from our first ClientHello on, a compat CCS from the server is dropped.
+        core.ccs_allowed = true;
+        Ok(hs)
+    }
+
+    fn send_client_hello(&mut self, core: &mut Core) -> Result<(), Error> {
+        let msg = HandshakeMessage::ClientHello(self.hello.message.clone());
+        let mut bytes = Vec::with_capacity(512);
+        core.encode_handshake(&msg, &mut bytes);
+        self.transcript.add(&bytes)?;
+        core.send_handshake_bytes(&bytes)
+    }
+
+    /// Feeds one complete handshake message (`raw` includes its 4-byte header).
+    pub(crate) fn handle(
+        &mut self,
+        core: &mut Core,
+        typ: HandshakeType,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let body = raw.get(4..).unwrap_or_default();
+        let state = std::mem::replace(&mut self.state, State::Poisoned);
+        self.state = match (state, typ) {
+            (State::WaitServerHello, HandshakeType::SERVER_HELLO) => {
+                self.on_server_hello(core, ServerHello::decode(body)?, raw)?
+            }
+            (State::WaitEncryptedExtensions, HandshakeType::ENCRYPTED_EXTENSIONS) => {
+                self.on_encrypted_extensions(core, EncryptedExtensions::decode(body)?, raw)?
+            }
+            (State::WaitCertificateOrRequest, HandshakeType::CERTIFICATE_REQUEST) => {
+                self.on_certificate_request(CertificateRequest::decode(body)?, raw)?
+            }
+            (
+                State::WaitCertificateOrRequest | State::WaitCertificate,
+                HandshakeType::CERTIFICATE,
+            ) => self.on_certificate(core, Certificate::decode(body)?, raw)?,
+            (State::WaitCertificateVerify, HandshakeType::CERTIFICATE_VERIFY) => {
+                self.on_certificate_verify(core, CertificateVerify::decode(body)?, raw)?
+            }
+            (State::WaitFinished, HandshakeType::FINISHED) => {
+                self.on_finished(core, Finished::decode(body)?, raw)?
+            }
+            (State::Connected, HandshakeType::NEW_SESSION_TICKET) => {
+                self.on_new_session_ticket(NewSessionTicket::decode(body)?)?
+            }
+            (state, typ) => {
+                return Err(Error::UnexpectedMessage {
+                    expected: state.expects(),
+                    got: format!("{typ:?}"),
+                })
+            }
+        };
+        Ok(())
+    }
+
+    /// RFC 8446 §4.1.3 and §4.1.4: ServerHello or HelloRetryRequest.
+    fn on_server_hello(
+        &mut self,
+        core: &mut Core,
+        sh: ServerHello,
+        raw: &[u8],
+    ) -> Result<State, Error> {
+        self.check_version(&sh)?;
+        if sh.legacy_session_id_echo != self.hello.message.legacy_session_id {
+            return Err(Error::IllegalParameter(
+                "ServerHello echoes a different session id",
+            ));
+        }
+        if sh.compression_method != 0 {
+            return Err(Error::IllegalParameter("ServerHello selects compression"));
+        }
+        let suite = self
+            .config
+            .cipher_suites
+            .iter()
+            .copied()
+            .find(|s| s.id == sh.cipher_suite.0)
+            .ok_or(Error::IllegalParameter(
+                "ServerHello selects a cipher suite we did not offer",
+            ))?;
+        // §4.1.4: the ServerHello after a HelloRetryRequest must keep the HRR's suite.
+        if self.suite.is_some_and(|s| s.id != suite.id) {
+            return Err(Error::IllegalParameter(
+                "ServerHello changes the cipher suite chosen in HelloRetryRequest",
+            ));
+        }
+        for ext in &sh.extensions.present {
+            if !self.hello.offered(*ext) && *ext != ExtensionType::COOKIE {
+                return Err(Error::UnsupportedExtension(*ext));
+            }
+        }
+        if self.suite.is_none() {
+            self.transcript.start_hash(suite.hash)?;
+        }
+        self.suite = Some(suite);
+        core.set_suite(suite);
+        core.info.version = Some(ProtocolVersion::TLS1_3);
+        core.info.cipher_suite = Some(suite.name);
+        core.info.cipher_suite_id = Some(suite.id);
+
+        if sh.is_hello_retry_request() {
+            return self.on_hello_retry_request(core, sh, raw);
+        }
+
+        // §4.2.8: the server's share must be for a group we sent a share for.
+        let share = sh
+            .extensions
+            .key_share
+            .as_ref()
+            .ok_or(Error::MissingExtension("key_share in ServerHello"))?;
+        let kx: KeyExchange = self.hello.take_key_exchange(share.group)?;
+        let group = kx.group();
+        let shared = kx.complete(&share.key_exchange)?;
+        core.info.group = Some(share.group);
+        core.info.group_name = Some(group.name);
+
+        self.transcript.add(raw)?;
+        let secrets = Secrets::after_server_hello(
+            suite,
+            None,
+            shared.as_bytes(),
+            self.transcript.current_hash()?.as_ref(),
+        )?;
+        core.log_secret(labels::CLIENT_HANDSHAKE, &secrets.client_handshake);
+        core.log_secret(labels::SERVER_HANDSHAKE, &secrets.server_handshake);
+        core.install_keys(Direction::Receive, &secrets.server_handshake)?;
+        // §D.4: the compat CCS goes before our first encrypted record.
+        self.send_compat_ccs(core);
+        core.install_keys(Direction::Send, &secrets.client_handshake)?;
+        self.secrets = Some(secrets);
+        Ok(State::WaitEncryptedExtensions)
+    }
+
+    /// §4.1.3: the version must be TLS 1.3, and an older one must not carry the sentinel.
+    fn check_version(&self, sh: &ServerHello) -> Result<(), Error> {
+        match sh.extensions.supported_version {
+            Some(ProtocolVersion::TLS1_3) => Ok(()),
+            Some(_) => Err(Error::IllegalParameter(
+                "supported_versions selects a version we did not offer",
+            )),
+            None => {
+                let tail = sh.random.get(24..).unwrap_or_default();
+                if tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11 {
+                    return Err(Error::DowngradeDetected);
+                }
+                Err(Error::ProtocolVersion {
+                    offered: vec![sh.legacy_version],
+                })
+            }
+        }
+    }
+
+    /// §4.1.4: the server wants another key share (and maybe a cookie back).
+    fn on_hello_retry_request(
+        &mut self,
+        core: &mut Core,
+        hrr: ServerHello,
+        raw: &[u8],
+    ) -> Result<State, Error> {
+        if core.info.hello_retry {
+            return Err(Error::UnexpectedMessage {
+                expected: "ServerHello",
+                got: "a second HelloRetryRequest".into(),
+            });
+        }
+        core.info.hello_retry = true;
+        self.transcript.rollup_for_hrr()?;
+        self.transcript.add(raw)?;
+        let group = hrr.extensions.selected_group;
+        let cookie = hrr.extensions.cookie.clone();
+        if group.is_none() && cookie.is_none() {
+            return Err(Error::IllegalParameter(
+                "HelloRetryRequest would not change the ClientHello",
+            ));
+        }
+        if let Some(group) = group {
+            self.hello.retry_with_group(&self.config, group)?;
+        }
+        self.hello.set_cookie(cookie);
+        self.send_compat_ccs(core);
+        self.send_client_hello(core)?;
+        Ok(State::WaitServerHello)
+    }
+
+    fn send_compat_ccs(&mut self, core: &mut Core) {
+        if self.config.middlebox_compat && !self.sent_ccs {
+            core.send_compat_ccs();
+            self.sent_ccs = true;
+        }
+    }
+
+    /// §4.3.1: everything the server says about our extensions.
+    fn on_encrypted_extensions(
+        &mut self,
+        core: &mut Core,
+        ee: EncryptedExtensions,
+        raw: &[u8],
+    ) -> Result<State, Error> {
+        for ext in &ee.present {
+            if !self.hello.offered(*ext) {
+                return Err(Error::UnsupportedExtension(*ext));
+            }
+        }
+        if let Some(proto) = &ee.alpn {
+            if !self.config.alpn_protocols.iter().any(|p| p == proto) {
+                return Err(Error::IllegalParameter(
+                    "the server chose an ALPN protocol we did not offer",
+                ));
+            }
+            core.info.alpn = Some(proto.clone());
+        }
+        if ee.early_data {
+            return Err(Error::UnsupportedExtension(ExtensionType::EARLY_DATA));
+        }
+        self.transcript.add(raw)?;
+        Ok(State::WaitCertificateOrRequest)
+    }
+
+    /// §4.3.2: the server asks for our certificate.
+    fn on_certificate_request(
+        &mut self,
+        cr: CertificateRequest,
+        raw: &[u8],
+    ) -> Result<State, Error> {
+        self.transcript.add(raw)?;
+        self.certificate_request = Some(cr);
+        Ok(State::WaitCertificate)
+    }
+
+    /// §4.4.2: the server's chain, checked by the configured verifier.
+    fn on_certificate(
+        &mut self,
+        core: &mut Core,
+        cert: Certificate,
+        raw: &[u8],
+    ) -> Result<State, Error> {
+        if !cert.context.is_empty() {
+            return Err(Error::IllegalParameter(
+                "server Certificate has a certificate_request_context",
+            ));
+        }
+        let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert_der).collect();
+        let Some((leaf, rest)) = chain.split_first() else {
+            return Err(Error::Decode(crate::codec::DecodeError::Invalid {
+                what: "Certificate",
+                reason: "the server sent no certificate",
+            }));
+        };
+        let intermediates: Vec<&[u8]> = rest.iter().map(|c| c.as_slice()).collect();
+        self.config.verifier.verify_server_cert(
+            leaf,
+            &intermediates,
+            &self.server_name,
+            SystemTime::now(),
+        )?;
+        core.info.peer_certificates = chain.clone();
+        self.server_certs = chain;
+        self.transcript.add(raw)?;
+        Ok(State::WaitCertificateVerify)
+    }
+
+    /// §4.4.3: proof that the server holds the certificate's key.
+    fn on_certificate_verify(
+        &mut self,
+        core: &mut Core,
+        cv: CertificateVerify,
+        raw: &[u8],
+    ) -> Result<State, Error> {
+        if !self
+            .config
+            .verifier
+            .supported_schemes()
+            .contains(&cv.scheme)
+        {
+            return Err(Error::IllegalParameter(
+                "CertificateVerify uses a signature scheme we did not offer",
+            ));
+        }
+        let leaf = self
+            .server_certs
+            .first()
+            .ok_or(Error::Internal("no server certificate"))?;
+        let content = signed_content(
+            CertificateVerifyContext::Server,
+            &self.transcript.current_hash()?,
+        );
+        self.config
+            .verifier
+            .verify_signature(leaf, cv.scheme, &content, &cv.signature)?;
+        core.info.peer_signature_scheme = Some(cv.scheme.0);
+        self.transcript.add(raw)?;
+        Ok(State::WaitFinished)
+    }
+
+    /// §4.4.4: the server's Finished; then our own flight and the application keys.
+    fn on_finished(&mut self, core: &mut Core, fin: Finished, raw: &[u8]) -> Result<State, Error> {
+        let suite = self.suite.ok_or(Error::Internal("no suite"))?;
+        let secrets = self.secrets.as_mut().ok_or(Error::Internal("no secrets"))?;
+        handshake::check_finished(
+            suite,
+            &secrets.server_handshake,
+            &self.transcript.current_hash()?,
+            &fin.verify_data,
+        )?;
+        self.transcript.add(raw)?;
+
+        // §7.1: application secrets hash the transcript through the server Finished.
+        let app = secrets.application(self.transcript.current_hash()?.as_ref())?;
+        core.log_secret(labels::CLIENT_TRAFFIC_0, &app.client);
+        core.log_secret(labels::SERVER_TRAFFIC_0, &app.server);
+        core.log_secret(labels::EXPORTER, &app.exporter);
+        core.install_application_secret(Direction::Receive, app.server)?;
+        core.ccs_allowed = false;
+
+        let mut flight = Vec::with_capacity(64);
+        if self.certificate_request.is_some() {
+            // Client certificates arrive with issue 4; until then we answer with an empty
+            // Certificate, which RFC 8446 §4.4.2 allows ("no suitable certificate").
+            let cr_context = self
+                .certificate_request
+                .as_ref()
+                .map(|cr| cr.context.clone())
+                .unwrap_or_default();
+            let msg = HandshakeMessage::Certificate(Certificate {
+                context: cr_context,
+                entries: Vec::new(),
+            });
+            let start = flight.len();
+            core.encode_handshake(&msg, &mut flight);
+            self.transcript
+                .add(flight.get(start..).unwrap_or_default())?;
+        }
+        let verify_data = handshake::finished_verify_data(
+            suite,
+            &secrets.client_handshake,
+            &self.transcript.current_hash()?,
+        )?;
+        let msg = HandshakeMessage::Finished(Finished {
+            verify_data: verify_data.to_vec(),
+        });
+        let start = flight.len();
+        core.encode_handshake(&msg, &mut flight);
+        self.transcript
+            .add(flight.get(start..).unwrap_or_default())?;
+        core.send_handshake_bytes(&flight)?;
+        core.install_application_secret(Direction::Send, app.client)?;
+        core.set_exporter_secret(app.exporter);
+        secrets.set_resumption(self.transcript.current_hash()?.as_ref())?;
+
+        core.handshake_complete = true;
+        core.may_send_application_data = true;
+        core.may_receive_application_data = true;
+        Ok(State::Connected)
+    }
+
+    /// §4.6.1: a ticket for resumption. Kept for the session store (issue 4).
+    fn on_new_session_ticket(&mut self, _nst: NewSessionTicket) -> Result<State, Error> {
+        Ok(State::Connected)
+    }
+}
+
+impl State {
+    fn expects(&self) -> &'static str {
+        match self {
+            State::WaitServerHello => "ServerHello",
+            State::WaitEncryptedExtensions => "EncryptedExtensions",
+            State::WaitCertificateOrRequest => "Certificate or CertificateRequest",
+            State::WaitCertificate => "Certificate",
+            State::WaitCertificateVerify => "CertificateVerify",
+            State::WaitFinished => "Finished",
+            State::Connected => "NewSessionTicket or KeyUpdate",
+            State::Poisoned => "nothing (the handshake failed)",
+        }
+    }
+}

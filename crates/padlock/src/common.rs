@@ -1,0 +1,414 @@
+//! State both roles share once the handshake is under way: record protection, the
+//! outgoing and incoming buffers, alerts, KeyUpdate and the exporter.
+
+use std::sync::Arc;
+
+use crate::alert::{Alert, AlertDescription};
+use crate::conn::{Event, Events, Side};
+use crate::crypto::suites::CipherSuite;
+use crate::error::Error;
+use crate::info::{HandshakeInfo, TraceStep};
+use crate::key_schedule::{self, Secret};
+use crate::keylog::KeyLog;
+use crate::msgs::enums::HandshakeType;
+use crate::msgs::{HandshakeMessage, KeyUpdate};
+use crate::record::{
+    self, ContentType, Record, RecordError, RecordOpener, RecordSealer, MAX_PLAINTEXT_LEN,
+};
+
+/// Outgoing bytes already sent are dropped from the front of the buffer once they are
+/// at least this many and at least half of it, so consuming is amortised O(1).
+const COMPACT_THRESHOLD: usize = 16 * 1024;
+
+pub(crate) struct Core {
+    pub(crate) side: Side,
+    sealer: Option<RecordSealer>,
+    opener: Option<RecordOpener>,
+    /// Bumped at every change of receive keys, to enforce RFC 8446 §5.1's record boundary.
+    pub(crate) recv_epoch: u32,
+    outgoing: Vec<u8>,
+    outgoing_sent: usize,
+    received: Vec<u8>,
+    received_read: usize,
+    pub(crate) peer_closed: bool,
+    pub(crate) sent_close_notify: bool,
+    pub(crate) handshake_complete: bool,
+    pub(crate) may_send_application_data: bool,
+    pub(crate) may_receive_application_data: bool,
+    /// Until the peer's Finished, a plaintext change_cipher_spec is dropped (RFC 8446 §5).
+    pub(crate) ccs_allowed: bool,
+    pub(crate) error: Option<Error>,
+    pub(crate) events: Events,
+    pub(crate) info: HandshakeInfo,
+    suite: Option<&'static CipherSuite>,
+    send_secret: Option<Secret>,
+    recv_secret: Option<Secret>,
+    exporter_secret: Option<Secret>,
+    key_log: Option<Arc<dyn KeyLog>>,
+    pub(crate) client_random: [u8; 32],
+    trace: bool,
+    /// Bytes of rejected 0-RTT data still to be skipped by trial decryption (RFC 8446 §4.2.10).
+    pub(crate) early_data_to_skip: usize,
+}
+
+/// Which direction a set of traffic keys protects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Send,
+    Receive,
+}
+
+impl Core {
+    pub(crate) fn new(side: Side, key_log: Option<Arc<dyn KeyLog>>, trace: bool) -> Self {
+        Self {
+            side,
+            sealer: None,
+            opener: None,
+            recv_epoch: 0,
+            outgoing: Vec::new(),
+            outgoing_sent: 0,
+            received: Vec::new(),
+            received_read: 0,
+            peer_closed: false,
+            sent_close_notify: false,
+            handshake_complete: false,
+            may_send_application_data: false,
+            may_receive_application_data: false,
+            ccs_allowed: false,
+            error: None,
+            events: Events::new(),
+            info: HandshakeInfo::default(),
+            suite: None,
+            send_secret: None,
+            recv_secret: None,
+            exporter_secret: None,
+            key_log,
+            client_random: [0; 32],
+            trace,
+            early_data_to_skip: 0,
+        }
+    }
+
+    // ---- outgoing bytes ----
+
+    pub(crate) fn pending_tls(&self) -> &[u8] {
+        self.outgoing.get(self.outgoing_sent..).unwrap_or_default()
+    }
+
+    pub(crate) fn consume_tls(&mut self, n: usize) {
+        self.outgoing_sent = (self.outgoing_sent + n).min(self.outgoing.len());
+        if self.outgoing_sent == self.outgoing.len() {
+            self.outgoing.clear();
+            self.outgoing_sent = 0;
+        } else if self.outgoing_sent >= COMPACT_THRESHOLD
+            && self.outgoing_sent * 2 >= self.outgoing.len()
+        {
+            self.outgoing.drain(..self.outgoing_sent);
+            self.outgoing_sent = 0;
+        }
+    }
+
+    /// Writes `payload` as records of type `typ`, protected when send keys are installed.
+    fn send_records(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
+        // A zero-length payload still makes one record (needed for nothing today, but harmless
+        // for application data; handshake and alert payloads are never empty).
+        let mut chunks = payload.chunks(MAX_PLAINTEXT_LEN).peekable();
+        if chunks.peek().is_none() {
+            return Ok(());
+        }
+        match self.sealer.as_mut() {
+            Some(sealer) => {
+                self.outgoing
+                    .reserve(payload.len() + (payload.len() / MAX_PLAINTEXT_LEN + 1) * 22);
+                for chunk in chunks {
+                    sealer.seal(typ, chunk, 0, &mut self.outgoing)?;
+                }
+            }
+            None => {
+                for chunk in chunks {
+                    record::write_plain_record(typ, chunk, &mut self.outgoing);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends already-encoded handshake messages (one flight may be several messages).
+    pub(crate) fn send_handshake_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.send_records(ContentType::HANDSHAKE, bytes)
+    }
+
+    /// Encodes `msg`, records it in the trace, and returns its bytes for the transcript.
+    pub(crate) fn encode_handshake(&mut self, msg: &HandshakeMessage, out: &mut Vec<u8>) {
+        let start = out.len();
+        msg.encode(out);
+        if self.trace {
+            let bytes = out.get(start..).unwrap_or_default();
+            self.events.push_back(Event::Trace(TraceStep::new(
+                self.side,
+                true,
+                msg.typ(),
+                bytes,
+            )));
+        }
+    }
+
+    pub(crate) fn trace_received(&mut self, typ: HandshakeType, raw: &[u8]) {
+        if self.trace {
+            let peer = match self.side {
+                Side::Client => Side::Server,
+                Side::Server => Side::Client,
+            };
+            self.events
+                .push_back(Event::Trace(TraceStep::new(peer, false, typ, raw)));
+        }
+    }
+
+    /// The middlebox-compatibility change_cipher_spec (RFC 8446 §D.4).
+    pub(crate) fn send_compat_ccs(&mut self) {
+        self.outgoing.extend_from_slice(&record::CCS_RECORD);
+    }
+
+    pub(crate) fn send_alert(&mut self, alert: Alert) {
+        let bytes = alert.encode();
+        // An alert that cannot be sealed (keys exhausted) is simply not sent.
+        let _ = self.send_records(ContentType::ALERT, &bytes);
+    }
+
+    pub(crate) fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        // RFC 8446 §5.5: rekey before the AEAD's confidentiality limit.
+        if self.sealer.as_ref().is_some_and(|s| s.near_limit()) {
+            self.send_key_update(false)?;
+        }
+        self.send_records(ContentType::APPLICATION_DATA, data)
+    }
+
+    // ---- keys ----
+
+    pub(crate) fn set_suite(&mut self, suite: &'static CipherSuite) {
+        self.suite = Some(suite);
+    }
+
+    fn suite(&self) -> Result<&'static CipherSuite, Error> {
+        self.suite.ok_or(Error::Internal("cipher suite not chosen"))
+    }
+
+    /// Installs traffic keys derived from `secret` for one direction (RFC 8446 §7.3).
+    pub(crate) fn install_keys(&mut self, dir: Direction, secret: &Secret) -> Result<(), Error> {
+        let suite = self.suite()?;
+        let keys = key_schedule::derive_traffic_keys(suite, secret)?;
+        match dir {
+            Direction::Send => {
+                self.sealer = Some(RecordSealer::new(
+                    suite.aead,
+                    &keys.key,
+                    keys.iv,
+                    suite.confidentiality_limit,
+                )?);
+            }
+            Direction::Receive => {
+                self.opener = Some(RecordOpener::new(
+                    suite.aead,
+                    &keys.key,
+                    keys.iv,
+                    suite.confidentiality_limit,
+                )?);
+                self.recv_epoch += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Installs the first application traffic secrets and remembers them for KeyUpdate.
+    pub(crate) fn install_application_secret(
+        &mut self,
+        dir: Direction,
+        secret: Secret,
+    ) -> Result<(), Error> {
+        self.install_keys(dir, &secret)?;
+        match dir {
+            Direction::Send => self.send_secret = Some(secret),
+            Direction::Receive => self.recv_secret = Some(secret),
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set_exporter_secret(&mut self, secret: Secret) {
+        self.exporter_secret = Some(secret);
+    }
+
+    pub(crate) fn log_secret(&self, label: &str, secret: &Secret) {
+        if let Some(log) = &self.key_log {
+            log.log(label, &self.client_random, secret.as_bytes());
+        }
+    }
+
+    pub(crate) fn send_key_update(&mut self, request_peer: bool) -> Result<(), Error> {
+        let suite = self.suite()?;
+        let current = self
+            .send_secret
+            .as_ref()
+            .ok_or(Error::HandshakeNotComplete)?;
+        let mut bytes = Vec::with_capacity(5);
+        let msg = HandshakeMessage::KeyUpdate(KeyUpdate {
+            update_requested: request_peer,
+        });
+        let next = key_schedule::next_application_traffic_secret(suite.hash, current)?;
+        self.encode_handshake(&msg, &mut bytes);
+        self.send_handshake_bytes(&bytes)?;
+        self.install_application_secret(Direction::Send, next)
+    }
+
+    /// RFC 8446 §4.6.3: the peer moved to new keys; answer update_requested with our own.
+    pub(crate) fn receive_key_update(&mut self, raw: &[u8]) -> Result<(), Error> {
+        let body = raw.get(4..).unwrap_or_default();
+        let ku = KeyUpdate::decode(body)?;
+        self.trace_received(HandshakeType::KEY_UPDATE, raw);
+        let suite = self.suite()?;
+        let current = self
+            .recv_secret
+            .as_ref()
+            .ok_or(Error::Internal("no receive secret"))?;
+        let next = key_schedule::next_application_traffic_secret(suite.hash, current)?;
+        self.install_application_secret(Direction::Receive, next)?;
+        if ku.update_requested && !self.sent_close_notify {
+            self.send_key_update(false)?;
+        }
+        self.events.push_back(Event::PeerKeyUpdated {
+            update_requested: ku.update_requested,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let suite = self.suite()?;
+        let secret = self
+            .exporter_secret
+            .as_ref()
+            .ok_or(Error::HandshakeNotComplete)?;
+        key_schedule::export_keying_material(suite.hash, secret, label, context, out)?;
+        Ok(())
+    }
+
+    // ---- incoming ----
+
+    /// Removes record protection. `None`: the record is to be dropped (compat CCS, or
+    /// rejected 0-RTT data being skipped).
+    pub(crate) fn unprotect<'a>(
+        &mut self,
+        record: Record<'a>,
+    ) -> Result<Option<(ContentType, &'a mut [u8])>, Error> {
+        if record.typ == ContentType::CHANGE_CIPHER_SPEC {
+            // RFC 8446 §5: a single 0x01 is dropped while the handshake runs; anything else,
+            // or a CCS after it, is unexpected_message.
+            if !self.ccs_allowed {
+                return Err(RecordError::UnexpectedMessage("change_cipher_spec").into());
+            }
+            record::check_ccs(record.payload)?;
+            return Ok(None);
+        }
+        let header = record.header();
+        match self.opener.as_mut() {
+            Some(opener) => {
+                if record.typ != ContentType::APPLICATION_DATA {
+                    return Err(
+                        RecordError::UnexpectedMessage("unprotected record after keys").into(),
+                    );
+                }
+                if self.early_data_to_skip > 0 {
+                    let len = record.payload.len();
+                    return match opener.try_open(header, record.payload)? {
+                        Some(opened) => {
+                            self.early_data_to_skip = 0;
+                            Ok(Some(opened))
+                        }
+                        None if len <= self.early_data_to_skip => {
+                            self.early_data_to_skip -= len;
+                            Ok(None)
+                        }
+                        None => Err(RecordError::BadRecordMac.into()),
+                    };
+                }
+                let (typ, plaintext) = opener.open(header, record.payload)?;
+                if plaintext.is_empty() && typ != ContentType::APPLICATION_DATA {
+                    return Err(RecordError::UnexpectedMessage("empty record").into());
+                }
+                Ok(Some((typ, plaintext)))
+            }
+            None => {
+                if record.typ == ContentType::APPLICATION_DATA {
+                    if self.early_data_to_skip >= record.payload.len() {
+                        // Encrypted 0-RTT data we could not decrypt (no keys yet).
+                        self.early_data_to_skip -= record.payload.len();
+                        return Ok(None);
+                    }
+                    return Err(RecordError::UnexpectedMessage(
+                        "application data before the handshake",
+                    )
+                    .into());
+                }
+                if record.payload.is_empty() {
+                    return Err(RecordError::UnexpectedMessage("empty record").into());
+                }
+                Ok(Some((record.typ, record.payload)))
+            }
+        }
+    }
+
+    pub(crate) fn receive_alert(&mut self, payload: &[u8]) -> Result<(), Error> {
+        let alert = Alert::decode(payload)?;
+        // RFC 8446 §6.1: close_notify ends the peer's data; user_canceled is followed by it.
+        if alert.description == AlertDescription::CLOSE_NOTIFY {
+            self.peer_closed = true;
+            self.events.push_back(Event::PeerClosed);
+            return Ok(());
+        }
+        if alert.description == AlertDescription::USER_CANCELED {
+            return Ok(());
+        }
+        // Every other alert is fatal whatever its level says (RFC 8446 §6.2).
+        let err = Error::PeerAlert(alert.description);
+        self.error = Some(err.clone());
+        Err(err)
+    }
+
+    pub(crate) fn receive_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        if !self.may_receive_application_data {
+            return Err(
+                RecordError::UnexpectedMessage("application data during the handshake").into(),
+            );
+        }
+        if self.received_read == self.received.len() {
+            self.received.clear();
+            self.received_read = 0;
+        } else if self.received_read > 0 && self.received_read * 2 >= self.received.len() {
+            self.received.drain(..self.received_read);
+            self.received_read = 0;
+        }
+        self.received.extend_from_slice(data);
+        Ok(())
+    }
+
+    pub(crate) fn received_len(&self) -> usize {
+        self.received.len() - self.received_read
+    }
+
+    pub(crate) fn take_received(&mut self, buf: &mut [u8]) -> usize {
+        let avail = self.received.get(self.received_read..).unwrap_or_default();
+        let n = avail.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), avail.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.received_read += n;
+        if self.received_read == self.received.len() {
+            self.received.clear();
+            self.received_read = 0;
+        }
+        n
+    }
+}

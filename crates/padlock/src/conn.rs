@@ -1,0 +1,362 @@
+//! The sans-I/O connection: TLS bytes in, TLS bytes out, plaintext and events in between.
+//!
+//! [`Connection`] owns the record layer (RFC 8446 §5) and hands each complete handshake
+//! message to the role's state machine (`client::Handshake` or `server::Handshake`). It never
+//! touches a socket: [`crate::stream::Stream`] and other adapters move the bytes.
+
+use std::collections::VecDeque;
+
+use crate::alert::{Alert, AlertDescription, AlertLevel};
+use crate::client::ClientHandshake;
+use crate::common::Core;
+use crate::error::Error;
+use crate::info::HandshakeInfo;
+use crate::msgs::enums::HandshakeType;
+use crate::record::{ContentType, Deframer, HandshakeJoiner, RecordError};
+use crate::server::ServerHandshake;
+
+/// Received plaintext we hold for the application before we stop reading records
+/// (backpressure: the peer's data waits in the transport, not in our memory).
+const MAX_BUFFERED_PLAINTEXT: usize = 64 * 1024;
+
+/// Something the application may want to react to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The handshake finished; [`Connection::info`] now describes it.
+    HandshakeComplete,
+    /// The peer updated its sending keys (RFC 8446 §4.6.3).
+    PeerKeyUpdated {
+        /// Whether the peer asked us to update ours too (we did).
+        update_requested: bool,
+    },
+    /// The peer sent close_notify: no more data will come.
+    PeerClosed,
+    /// A handshake message crossed the wire (only when tracing is enabled in the config).
+    Trace(crate::info::TraceStep),
+}
+
+/// Which side of the connection we are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// We sent the ClientHello.
+    Client,
+    /// We answered it.
+    Server,
+}
+
+pub(crate) enum Handshaker {
+    Client(Box<ClientHandshake>),
+    Server(Box<ServerHandshake>),
+}
+
+/// A TLS 1.3 connection, client or server, without I/O.
+///
+/// Feed it what the transport received ([`Connection::feed_tls`] or the zero-copy
+/// [`Connection::recv_buffer`] + [`Connection::recv_done`]); send what
+/// [`Connection::pending_tls`] holds; exchange plaintext with [`Connection::read`] and
+/// [`Connection::write`].
+pub struct Connection {
+    deframer: Deframer,
+    joiner: HandshakeJoiner,
+    pub(crate) core: Core,
+    hs: Option<Handshaker>,
+}
+
+impl Connection {
+    pub(crate) fn new(core: Core, hs: Handshaker) -> Self {
+        Self {
+            deframer: Deframer::new(),
+            joiner: HandshakeJoiner::new(),
+            core,
+            hs: Some(hs),
+        }
+    }
+
+    /// Which side we are.
+    pub fn side(&self) -> Side {
+        self.core.side
+    }
+
+    /// Takes bytes received from the transport and processes every complete record in them.
+    ///
+    /// Returns how many bytes were taken: fewer than `data.len()` when our receive buffer is
+    /// full because the application has not read its plaintext yet; offer the rest later.
+    pub fn feed_tls(&mut self, data: &[u8]) -> Result<usize, Error> {
+        self.check_usable()?;
+        let mut taken = 0;
+        while taken < data.len() {
+            let rest = data.get(taken..).unwrap_or_default();
+            let n = self.deframer.push(rest);
+            taken += n;
+            self.process()?;
+            if n == 0 {
+                break;
+            }
+        }
+        Ok(taken)
+    }
+
+    /// Free space in the receive buffer, for a transport to read into directly.
+    pub fn recv_buffer(&mut self) -> &mut [u8] {
+        self.deframer.space()
+    }
+
+    /// Marks `n` bytes of [`Connection::recv_buffer`] as received and processes them.
+    pub fn recv_done(&mut self, n: usize) -> Result<(), Error> {
+        self.check_usable()?;
+        self.deframer.advance(n);
+        self.process()
+    }
+
+    /// The transport reached end of stream. Without a close_notify before it, this is
+    /// [`Error::Truncated`]: never mistake a cut connection for the end of the data.
+    pub fn recv_eof(&mut self) -> Result<(), Error> {
+        if self.core.peer_closed {
+            return Ok(());
+        }
+        if let Some(e) = &self.core.error {
+            return Err(e.clone());
+        }
+        self.core.error = Some(Error::Truncated);
+        Err(Error::Truncated)
+    }
+
+    /// TLS bytes waiting to be sent to the peer.
+    pub fn pending_tls(&self) -> &[u8] {
+        self.core.pending_tls()
+    }
+
+    /// Marks `n` bytes of [`Connection::pending_tls`] as sent.
+    pub fn consume_tls(&mut self, n: usize) {
+        self.core.consume_tls(n)
+    }
+
+    /// Whether there are TLS bytes to send.
+    pub fn wants_write(&self) -> bool {
+        !self.core.pending_tls().is_empty()
+    }
+
+    /// Whether the handshake is still in progress.
+    pub fn is_handshaking(&self) -> bool {
+        !self.core.handshake_complete
+    }
+
+    /// Whether more received TLS data is needed to make progress: the handshake is not done
+    /// and nothing is buffered for the application.
+    pub fn wants_read(&self) -> bool {
+        self.core.error.is_none()
+            && !self.core.peer_closed
+            && self.core.received_len() < MAX_BUFFERED_PLAINTEXT
+    }
+
+    /// The next event, if any.
+    pub fn next_event(&mut self) -> Option<Event> {
+        self.core.events.pop_front()
+    }
+
+    /// Copies received application data into `buf`.
+    ///
+    /// `Ok(0)` means the peer closed the connection with close_notify (or `buf` is empty);
+    /// [`Error::HandshakeNotComplete`]-free `WouldBlock`-style emptiness is reported as
+    /// `Ok(0)` only after close; otherwise use [`Connection::readable`] to test for data.
+    pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        let n = self.core.take_received(buf);
+        if n > 0 {
+            // Space freed: records held back by backpressure can be processed now.
+            if self.deframer_has_data() {
+                self.process()?;
+            }
+            return Ok(n);
+        }
+        if let Some(e) = &self.core.error {
+            return Err(e.clone());
+        }
+        Ok(0)
+    }
+
+    /// Bytes of application data ready for [`Connection::read`].
+    pub fn readable(&self) -> usize {
+        self.core.received_len()
+    }
+
+    /// Whether the peer has sent close_notify.
+    pub fn peer_closed(&self) -> bool {
+        self.core.peer_closed
+    }
+
+    /// Encrypts application data for the peer. Everything is accepted: the ciphertext waits in
+    /// [`Connection::pending_tls`].
+    pub fn write(&mut self, data: &[u8]) -> Result<usize, Error> {
+        self.check_usable()?;
+        if self.core.sent_close_notify {
+            return Err(Error::ConnectionClosed);
+        }
+        if !self.core.may_send_application_data {
+            return Err(Error::HandshakeNotComplete);
+        }
+        let r = self.core.send_application_data(data);
+        self.fail_on_error(r)?;
+        Ok(data.len())
+    }
+
+    /// Sends close_notify (RFC 8446 §6.1): we will write nothing more.
+    pub fn send_close_notify(&mut self) {
+        if self.core.sent_close_notify || self.core.error.is_some() {
+            return;
+        }
+        self.core.send_alert(Alert {
+            level: AlertLevel::WARNING,
+            description: AlertDescription::CLOSE_NOTIFY,
+        });
+        self.core.sent_close_notify = true;
+    }
+
+    /// Updates our sending keys, and asks the peer to update its own when `request_peer`
+    /// (RFC 8446 §4.6.3).
+    pub fn send_key_update(&mut self, request_peer: bool) -> Result<(), Error> {
+        self.check_usable()?;
+        if !self.core.handshake_complete {
+            return Err(Error::HandshakeNotComplete);
+        }
+        let r = self.core.send_key_update(request_peer);
+        self.fail_on_error(r)
+    }
+
+    /// What the handshake negotiated; complete once [`Connection::is_handshaking`] is false.
+    pub fn info(&self) -> &HandshakeInfo {
+        &self.core.info
+    }
+
+    /// RFC 8446 §7.5 exporter: keying material bound to this connection.
+    pub fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.core.export_keying_material(label, context, out)
+    }
+
+    /// The error that ended the connection, if one did.
+    pub fn error(&self) -> Option<&Error> {
+        self.core.error.as_ref()
+    }
+
+    fn check_usable(&self) -> Result<(), Error> {
+        match &self.core.error {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    fn deframer_has_data(&self) -> bool {
+        self.deframer.has_partial()
+    }
+
+    /// Records an error as the connection's end, sending its alert (RFC 8446 §6.2).
+    fn fail_on_error<T>(&mut self, r: Result<T, Error>) -> Result<T, Error> {
+        match r {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if self.core.error.is_none() {
+                    tracing::debug!(side = ?self.core.side, error = %e, "connection failed");
+                    if let Some(desc) = e.alert() {
+                        self.core.send_alert(Alert {
+                            level: AlertLevel::FATAL,
+                            description: desc,
+                        });
+                    }
+                    self.core.error = Some(e.clone());
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn process(&mut self) -> Result<(), Error> {
+        let r = self.process_records();
+        self.fail_on_error(r)
+    }
+
+    /// Takes records from the deframer until it needs more bytes or the application has
+    /// enough plaintext waiting.
+    fn process_records(&mut self) -> Result<(), Error> {
+        loop {
+            if self.core.peer_closed {
+                // RFC 8446 §6.1: data after close_notify is ignored.
+                return Ok(());
+            }
+            if self.core.received_len() >= MAX_BUFFERED_PLAINTEXT {
+                return Ok(());
+            }
+            let Some(record) = self.deframer.next_record()? else {
+                return Ok(());
+            };
+            let Some((typ, plaintext)) = self.core.unprotect(record)? else {
+                continue;
+            };
+            match typ {
+                ContentType::HANDSHAKE => {
+                    self.joiner.push(plaintext)?;
+                    self.process_handshake_messages()?;
+                }
+                ContentType::ALERT => self.core.receive_alert(plaintext)?,
+                ContentType::APPLICATION_DATA => self.core.receive_application_data(plaintext)?,
+                other => return Err(RecordError::UnexpectedContentType(other.0).into()),
+            }
+        }
+    }
+
+    fn process_handshake_messages(&mut self) -> Result<(), Error> {
+        while let Some((typ, raw)) = self.joiner.next_message()? {
+            let typ = HandshakeType(typ);
+            let raw = raw.to_vec();
+            let epoch = self.core.recv_epoch;
+            self.handle_handshake(typ, &raw)?;
+            // RFC 8446 §5.1: messages before a key change must end on a record boundary.
+            if self.core.recv_epoch != epoch && !self.joiner.is_empty() {
+                return Err(Error::UnexpectedMessage {
+                    expected: "a record boundary before the key change",
+                    got: "more handshake data under the old key".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn handle_handshake(&mut self, typ: HandshakeType, raw: &[u8]) -> Result<(), Error> {
+        let Some(hs) = self.hs.as_mut() else {
+            return Err(Error::Internal("handshake state missing"));
+        };
+        let was_complete = self.core.handshake_complete;
+        if was_complete {
+            // Post-handshake messages (RFC 8446 §4.6) are the same for both roles except
+            // NewSessionTicket, which the client's state machine takes.
+            if typ == HandshakeType::KEY_UPDATE {
+                return self.core.receive_key_update(raw);
+            }
+        }
+        self.core.trace_received(typ, raw);
+        match hs {
+            Handshaker::Client(c) => c.handle(&mut self.core, typ, raw)?,
+            Handshaker::Server(s) => s.handle(&mut self.core, typ, raw)?,
+        }
+        if !was_complete && self.core.handshake_complete {
+            self.core.events.push_back(Event::HandshakeComplete);
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("side", &self.core.side)
+            .field("handshaking", &self.is_handshaking())
+            .field("error", &self.core.error)
+            .finish()
+    }
+}
+
+pub(crate) type Events = VecDeque<Event>;

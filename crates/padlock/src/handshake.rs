@@ -1,0 +1,127 @@
+//! Pieces of the handshake both roles share: the secrets of one connection's key schedule
+//! (RFC 8446 §7.1), CertificateVerify's signed content (§4.4.3) and Finished (§4.4.4).
+
+use crate::crypto::{CipherSuite, Output};
+use crate::error::Error;
+use crate::key_schedule::{self, EarlySecret, MasterSecret, Secret};
+
+/// The traffic secrets of one connection, derived as the transcript grows.
+pub(crate) struct Secrets {
+    pub(crate) client_handshake: Secret,
+    pub(crate) server_handshake: Secret,
+    master: Option<MasterSecret>,
+    /// The server derives the client's application secret with its own, but installs it
+    /// only after the client's Finished.
+    pending_client_application: Option<Secret>,
+    pub(crate) resumption_master: Option<Secret>,
+}
+
+/// The first application traffic secrets and the exporter secret.
+pub(crate) struct ApplicationSecrets {
+    pub(crate) client: Secret,
+    pub(crate) server: Secret,
+    pub(crate) exporter: Secret,
+}
+
+impl Secrets {
+    /// From the (EC)DHE shared secret and Transcript-Hash(ClientHello..ServerHello).
+    pub(crate) fn after_server_hello(
+        suite: &CipherSuite,
+        psk: Option<&[u8]>,
+        shared_secret: &[u8],
+        hello_hash: &[u8],
+    ) -> Result<Self, Error> {
+        let early = EarlySecret::new(suite.hash, psk);
+        let hs = early.into_handshake_secret(shared_secret)?;
+        let client_handshake = hs.client_handshake_traffic_secret(hello_hash)?;
+        let server_handshake = hs.server_handshake_traffic_secret(hello_hash)?;
+        Ok(Self {
+            client_handshake,
+            server_handshake,
+            master: Some(hs.into_master_secret()?),
+            pending_client_application: None,
+            resumption_master: None,
+        })
+    }
+
+    /// From Transcript-Hash(ClientHello..server Finished).
+    pub(crate) fn application(
+        &mut self,
+        server_finished_hash: &[u8],
+    ) -> Result<ApplicationSecrets, Error> {
+        let master = self
+            .master
+            .as_ref()
+            .ok_or(Error::Internal("master secret missing"))?;
+        Ok(ApplicationSecrets {
+            client: master.client_application_traffic_secret_0(server_finished_hash)?,
+            server: master.server_application_traffic_secret_0(server_finished_hash)?,
+            exporter: master.exporter_master_secret(server_finished_hash)?,
+        })
+    }
+
+    pub(crate) fn set_pending_client_application(&mut self, secret: Secret) {
+        self.pending_client_application = Some(secret);
+    }
+
+    pub(crate) fn take_pending_client_application(&mut self) -> Option<Secret> {
+        self.pending_client_application.take()
+    }
+
+    /// From Transcript-Hash(ClientHello..client Finished); the master secret is then dropped.
+    pub(crate) fn set_resumption(&mut self, client_finished_hash: &[u8]) -> Result<(), Error> {
+        if let Some(master) = self.master.take() {
+            self.resumption_master = Some(master.resumption_master_secret(client_finished_hash)?);
+        }
+        Ok(())
+    }
+}
+
+/// Whose CertificateVerify is being made or checked (the context strings of §4.4.3).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CertificateVerifyContext {
+    Server,
+    Client,
+}
+
+/// §4.4.3: 64 spaces, the context string, a zero byte, then the transcript hash.
+pub(crate) fn signed_content(who: CertificateVerifyContext, transcript_hash: &Output) -> Vec<u8> {
+    let context: &[u8] = match who {
+        CertificateVerifyContext::Server => b"TLS 1.3, server CertificateVerify",
+        CertificateVerifyContext::Client => b"TLS 1.3, client CertificateVerify",
+    };
+    let hash = transcript_hash.as_ref();
+    let mut out = Vec::with_capacity(64 + context.len() + 1 + hash.len());
+    out.extend_from_slice(&[0x20; 64]);
+    out.extend_from_slice(context);
+    out.push(0);
+    out.extend_from_slice(hash);
+    out
+}
+
+/// §4.4.4: our verify_data.
+pub(crate) fn finished_verify_data(
+    suite: &CipherSuite,
+    base_key: &Secret,
+    transcript_hash: &Output,
+) -> Result<Output, Error> {
+    Ok(key_schedule::finished_verify_data(
+        suite.hash,
+        base_key,
+        transcript_hash.as_ref(),
+    )?)
+}
+
+/// §4.4.4: the peer's verify_data, compared in constant time.
+pub(crate) fn check_finished(
+    suite: &CipherSuite,
+    base_key: &Secret,
+    transcript_hash: &Output,
+    received: &[u8],
+) -> Result<(), Error> {
+    if key_schedule::verify_finished(suite.hash, base_key, transcript_hash.as_ref(), received) {
+        Ok(())
+    } else {
+        Err(Error::BadFinished)
+    }
+}

@@ -1,0 +1,64 @@
+//! What a handshake negotiated, for applications and for people reading a trace.
+
+use std::time::Instant;
+
+use crate::conn::Side;
+use crate::msgs::enums::{HandshakeType, NamedGroup, ProtocolVersion};
+
+/// The outcome of a handshake: filled in as the handshake proceeds.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct HandshakeInfo {
+    /// Negotiated protocol version (always TLS 1.3 today).
+    pub version: Option<ProtocolVersion>,
+    /// IANA name of the negotiated cipher suite, e.g. `TLS_AES_128_GCM_SHA256`.
+    pub cipher_suite: Option<&'static str>,
+    /// Codepoint of the negotiated cipher suite.
+    pub cipher_suite_id: Option<u16>,
+    /// The key-exchange group used, if (EC)DHE was part of the handshake.
+    pub group: Option<NamedGroup>,
+    /// Name of that group, e.g. `X25519MLKEM768`.
+    pub group_name: Option<&'static str>,
+    /// Whether the server sent a HelloRetryRequest.
+    pub hello_retry: bool,
+    /// The ALPN protocol agreed on.
+    pub alpn: Option<Vec<u8>>,
+    /// The server name the client asked for (SNI).
+    pub server_name: Option<String>,
+    /// The peer's certificate chain as sent, leaf first (DER).
+    pub peer_certificates: Vec<Vec<u8>>,
+    /// The signature scheme of the peer's CertificateVerify.
+    pub peer_signature_scheme: Option<u16>,
+    /// Whether the session was resumed from a pre-shared key.
+    pub resumed: bool,
+}
+
+/// One handshake message crossing the wire, for `padlock demo` and `--trace`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceStep {
+    /// Who sent it.
+    pub from: Side,
+    /// Whether we sent it (true) or received it.
+    pub sent_by_us: bool,
+    /// The message type.
+    pub typ: HandshakeType,
+    /// Its size on the wire, header included.
+    pub len: usize,
+    /// When it was sent or processed.
+    pub at: Instant,
+    /// The message itself, header included, for tools that show its fields.
+    pub bytes: Vec<u8>,
+}
+
+impl TraceStep {
+    pub(crate) fn new(from: Side, sent_by_us: bool, typ: HandshakeType, bytes: &[u8]) -> Self {
+        Self {
+            from,
+            sent_by_us,
+            typ,
+            len: bytes.len(),
+            at: Instant::now(),
+            bytes: bytes.to_vec(),
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The server's choices from a ClientHello: version, suite, group, certificate, signature
+//! scheme and ALPN protocol (RFC 8446 §4.1.1), or the decision to ask again (§4.1.4).
+
+use std::sync::Arc;
+
+use aws_lc_rs::constant_time::verify_slices_are_equal;
+
+use super::{CertifiedKey, ServerConfig};
+use crate::crypto::{self, CipherSuite, Group};
+use crate::error::Error;
+use crate::msgs::enums::{ProtocolVersion, SignatureScheme};
+use crate::msgs::ClientHello;
+
+/// What the second ClientHello must honour after our HelloRetryRequest.
+pub(super) struct Retry {
+    pub(super) suite: &'static CipherSuite,
+    pub(super) group: &'static Group,
+    pub(super) cookie: Vec<u8>,
+}
+
+pub(super) struct Choice {
+    pub(super) suite: &'static CipherSuite,
+    pub(super) group: &'static Group,
+    pub(super) client_share: Vec<u8>,
+    pub(super) certified_key: Arc<CertifiedKey>,
+    pub(super) scheme: SignatureScheme,
+    pub(super) alpn: Option<Vec<u8>>,
+}
+
+pub(super) enum Negotiated {
+    Full(Choice),
+    Retry(Retry),
+}
+
+pub(super) fn negotiate(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    retry: Option<&Retry>,
+) -> Result<Negotiated, Error> {
+    let ext = &ch.extensions;
+    check_version(ch)?;
+    // §4.1.2: TLS 1.3 ClientHellos carry exactly the null compression method.
+    if ch.compression_methods.as_slice() != [0] {
+        return Err(Error::IllegalParameter(
+            "TLS 1.3 ClientHello must offer only null compression",
+        ));
+    }
+    let suite = choose_suite(config, ch)?;
+    // §9.2: without a PSK, a ClientHello must carry these.
+    let groups = ext
+        .supported_groups
+        .as_ref()
+        .ok_or(Error::MissingExtension("supported_groups"))?;
+    let shares = ext
+        .key_shares
+        .as_ref()
+        .ok_or(Error::MissingExtension("key_share"))?;
+    let schemes = ext
+        .signature_algorithms
+        .as_ref()
+        .ok_or(Error::MissingExtension("signature_algorithms"))?;
+
+    // §4.2.8: each share once, and only for a group the client lists.
+    for (i, share) in shares.iter().enumerate() {
+        if shares.iter().skip(i + 1).any(|s| s.group == share.group) {
+            return Err(Error::IllegalParameter("two key shares for one group"));
+        }
+        if !groups.contains(&share.group) {
+            return Err(Error::IllegalParameter(
+                "key share for a group missing from supported_groups",
+            ));
+        }
+    }
+
+    if let Some(retry) = retry {
+        check_second_hello(ch, retry, suite)?;
+    }
+
+    let mutual = config
+        .groups
+        .iter()
+        .copied()
+        .find(|g| groups.iter().any(|c| c.0 == g.id));
+    let Some(best) = mutual else {
+        return Err(Error::NoCommonGroup {
+            offered: groups.iter().map(|g| format!("{g:?}")).collect(),
+        });
+    };
+    let with_share = config
+        .groups
+        .iter()
+        .copied()
+        .find(|g| shares.iter().any(|s| s.group.0 == g.id));
+    let group = match with_share {
+        Some(g) if config.prefer_existing_key_share || g.id == best.id => g,
+        _ if retry.is_some() => {
+            return Err(Error::IllegalParameter(
+                "second ClientHello lacks a share for the group we asked for",
+            ))
+        }
+        _ => {
+            let mut cookie = vec![0u8; 32];
+            crypto::random_bytes(&mut cookie)?;
+            return Ok(Negotiated::Retry(Retry {
+                suite,
+                group: best,
+                cookie,
+            }));
+        }
+    };
+    let client_share = shares
+        .iter()
+        .find(|s| s.group.0 == group.id)
+        .map(|s| s.key_exchange.clone())
+        .ok_or(Error::Internal("chosen share vanished"))?;
+
+    let sni = ext.server_name.as_deref();
+    let certified_key = config
+        .cert_resolver
+        .resolve(sni)
+        .ok_or_else(|| Error::NoCertificate {
+            server_name: sni.map(str::to_string),
+        })?;
+    let offered: Vec<u16> = schemes.iter().map(|s| s.0).collect();
+    let scheme = certified_key
+        .key
+        .choose_scheme(&offered)
+        .map(SignatureScheme)
+        .ok_or(Error::NoCommonSignatureScheme)?;
+    let alpn = choose_alpn(config, ch)?;
+    Ok(Negotiated::Full(Choice {
+        suite,
+        group,
+        client_share,
+        certified_key,
+        scheme,
+        alpn,
+    }))
+}
+
+/// §4.2.1: TLS 1.3 only; a client without it learns which versions it offered.
+fn check_version(ch: &ClientHello) -> Result<(), Error> {
+    match &ch.extensions.supported_versions {
+        Some(v) if v.contains(&ProtocolVersion::TLS1_3) => Ok(()),
+        Some(v) => Err(Error::ProtocolVersion { offered: v.clone() }),
+        None => Err(Error::ProtocolVersion {
+            offered: vec![ch.legacy_version],
+        }),
+    }
+}
+
+/// Our preference order decides among the suites the client offers.
+fn choose_suite(config: &ServerConfig, ch: &ClientHello) -> Result<&'static CipherSuite, Error> {
+    config
+        .cipher_suites
+        .iter()
+        .copied()
+        .find(|s| ch.cipher_suites.iter().any(|c| c.0 == s.id))
+        .ok_or_else(|| Error::NoCommonCipherSuite {
+            offered: ch.cipher_suites.iter().map(|c| format!("{c:?}")).collect(),
+        })
+}
+
+/// §4.1.4: the second ClientHello answers our HelloRetryRequest exactly.
+fn check_second_hello(
+    ch: &ClientHello,
+    retry: &Retry,
+    suite: &'static CipherSuite,
+) -> Result<(), Error> {
+    if suite.id != retry.suite.id {
+        return Err(Error::IllegalParameter(
+            "second ClientHello changes the cipher suite",
+        ));
+    }
+    let shares = ch.extensions.key_shares.as_deref().unwrap_or_default();
+    if shares.len() != 1 || shares.first().is_some_and(|s| s.group.0 != retry.group.id) {
+        return Err(Error::IllegalParameter(
+            "second ClientHello must carry exactly one share, for the group we asked for",
+        ));
+    }
+    let echoed = ch.extensions.cookie.as_deref().unwrap_or_default();
+    if verify_slices_are_equal(echoed, &retry.cookie).is_err() {
+        return Err(Error::IllegalParameter(
+            "second ClientHello does not echo our cookie",
+        ));
+    }
+    if ch.extensions.early_data {
+        return Err(Error::IllegalParameter(
+            "early_data offered after HelloRetryRequest",
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 7301 §3.2: our most preferred protocol that the client offered.
+fn choose_alpn(config: &ServerConfig, ch: &ClientHello) -> Result<Option<Vec<u8>>, Error> {
+    let Some(offered) = &ch.extensions.alpn else {
+        return Ok(None);
+    };
+    if config.alpn_protocols.is_empty() {
+        return Ok(None);
+    }
+    match config
+        .alpn_protocols
+        .iter()
+        .find(|p| offered.iter().any(|o| o == *p))
+    {
+        Some(p) => Ok(Some(p.clone())),
+        None => Err(Error::NoApplicationProtocol {
+            offered: offered
+                .iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect(),
+        }),
+    }
+}

@@ -1,0 +1,506 @@
+//! padlock client <-> padlock server over an in-memory transport: every suite and group,
+//! HelloRetryRequest from both sides, ALPN, SNI, KeyUpdate, large transfers, and the
+//! failures RFC 8446 names an alert for.
+
+use std::sync::{Arc, Mutex};
+
+use padlock::alert::AlertDescription;
+use padlock::crypto::{self, CipherSuite, Group};
+use padlock::padlock_cert::RootStore;
+use padlock::pki_types::ServerName;
+use padlock::{
+    CertifiedKey, ClientConfig, Connection, Error, Event, KeyLog, ServerConfig, SniResolver,
+};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SignatureAlgorithm,
+};
+
+struct Pki {
+    roots: RootStore,
+    ca_issuer: Issuer<'static, KeyPair>,
+}
+
+impl Pki {
+    fn new() -> Self {
+        Self::named("padlock in-memory test CA")
+    }
+
+    fn named(ca_name: &str) -> Self {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, ca_name);
+        let ca = params.self_signed(&key).unwrap();
+        let mut roots = RootStore::empty();
+        roots.add_der(ca.der()).unwrap();
+        Self {
+            roots,
+            ca_issuer: Issuer::new(params, key),
+        }
+    }
+
+    fn leaf(&self, names: &[&str], alg: &'static SignatureAlgorithm) -> CertifiedKey {
+        let key = KeyPair::generate_for(alg).unwrap();
+        let params =
+            CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        let cert = params.signed_by(&key, &self.ca_issuer).unwrap();
+        CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap()
+    }
+
+    fn client(&self) -> ClientConfig {
+        ClientConfig::new(self.roots.clone())
+    }
+
+    fn server(&self) -> ServerConfig {
+        ServerConfig::with_single_cert(self.leaf(&["localhost"], &rcgen::PKCS_ECDSA_P256_SHA256))
+            .unwrap()
+    }
+}
+
+fn localhost() -> ServerName<'static> {
+    ServerName::try_from("localhost").unwrap()
+}
+
+/// Moves all pending TLS bytes from `from` to `to`; returns how many moved.
+fn transfer(from: &mut Connection, to: &mut Connection) -> Result<usize, Error> {
+    let mut moved = 0;
+    while from.wants_write() {
+        let data = from.pending_tls().to_vec();
+        let n = to.feed_tls(&data)?;
+        from.consume_tls(n);
+        moved += n;
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(moved)
+}
+
+/// Runs the handshake; returns the first error either side hit.
+fn handshake(client: &mut Connection, server: &mut Connection) -> Result<(), Error> {
+    for _ in 0..20 {
+        if !client.is_handshaking() && !server.is_handshaking() {
+            // Deliver anything left over (e.g. the client's Finished was already processed).
+            transfer(client, server)?;
+            transfer(server, client)?;
+            return Ok(());
+        }
+        transfer(client, server)?;
+        transfer(server, client)?;
+    }
+    panic!("handshake did not finish in 20 flights");
+}
+
+fn connect(client_cfg: ClientConfig, server_cfg: ServerConfig) -> (Connection, Connection) {
+    let mut client = Connection::client(Arc::new(client_cfg), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(server_cfg)).unwrap();
+    handshake(&mut client, &mut server).unwrap();
+    (client, server)
+}
+
+fn exchange(a: &mut Connection, b: &mut Connection, data: &[u8]) {
+    a.write(data).unwrap();
+    transfer(a, b).unwrap();
+    let mut got = vec![0u8; data.len()];
+    let mut filled = 0;
+    while filled < data.len() {
+        let n = b.read(&mut got[filled..]).unwrap();
+        assert!(n > 0, "no data arrived");
+        filled += n;
+    }
+    assert_eq!(got, data);
+}
+
+#[test]
+fn every_suite_with_every_group() {
+    let pki = Pki::new();
+    for suite in crypto::ALL_CIPHER_SUITES {
+        for group in crypto::ALL_GROUPS {
+            let mut client = pki.client();
+            client.cipher_suites = vec![*suite];
+            client.set_groups(vec![*group]);
+            let (mut c, mut s) = connect(client, pki.server());
+            for conn in [&c, &s] {
+                let info = conn.info();
+                assert_eq!(info.cipher_suite, Some(suite.name));
+                assert_eq!(info.group_name, Some(group.name));
+                assert!(!info.hello_retry);
+            }
+            assert_eq!(c.info().peer_certificates.len(), 1);
+            exchange(&mut c, &mut s, b"ping");
+            exchange(&mut s, &mut c, b"pong");
+        }
+    }
+}
+
+#[test]
+fn client_retries_with_the_group_the_server_asks_for() {
+    let pki = Pki::new();
+    let mut client = pki.client();
+    client.set_groups(vec![&crypto::X25519, &crypto::SECP384R1]);
+    client.key_share_groups = vec![&crypto::X25519];
+    let mut server = pki.server();
+    server.groups = vec![&crypto::SECP384R1];
+    let (mut c, mut s) = connect(client, server);
+    assert!(c.info().hello_retry && s.info().hello_retry);
+    assert_eq!(c.info().group_name, Some("secp384r1"));
+    exchange(&mut c, &mut s, b"after HRR");
+}
+
+#[test]
+fn server_asks_for_its_preferred_group() {
+    let pki = Pki::new();
+    let mut client = pki.client();
+    client.set_groups(vec![&crypto::X25519, &crypto::SECP256R1]);
+    client.key_share_groups = vec![&crypto::X25519];
+    let mut server = pki.server();
+    server.groups = vec![&crypto::SECP256R1, &crypto::X25519];
+    server.prefer_existing_key_share = false;
+    let (c, s) = connect(client, server);
+    assert!(c.info().hello_retry && s.info().hello_retry);
+    assert_eq!(s.info().group_name, Some("secp256r1"));
+}
+
+#[test]
+fn hybrid_post_quantum_group_is_the_default() {
+    let pki = Pki::new();
+    let (c, _s) = connect(pki.client(), pki.server());
+    assert_eq!(c.info().group_name, Some("X25519MLKEM768"));
+    assert!(!c.info().hello_retry);
+}
+
+#[test]
+fn server_without_ml_kem_needs_no_retry() {
+    let pki = Pki::new();
+    let mut server = pki.server();
+    server.groups = vec![&crypto::X25519, &crypto::SECP256R1];
+    let (c, _s) = connect(pki.client(), server);
+    assert_eq!(c.info().group_name, Some("X25519"));
+    assert!(!c.info().hello_retry);
+}
+
+#[test]
+fn alpn_picks_the_servers_preference() {
+    let pki = Pki::new();
+    let mut client = pki.client();
+    client.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()];
+    let mut server = pki.server();
+    server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let (c, s) = connect(client, server);
+    assert_eq!(c.info().alpn.as_deref(), Some(&b"h2"[..]));
+    assert_eq!(s.info().alpn.as_deref(), Some(&b"h2"[..]));
+}
+
+#[test]
+fn alpn_mismatch_is_no_application_protocol() {
+    let pki = Pki::new();
+    let mut client = pki.client();
+    client.alpn_protocols = vec![b"imap".to_vec()];
+    let mut server = pki.server();
+    server.alpn_protocols = vec![b"h2".to_vec()];
+    let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
+    let mut s = Connection::server(Arc::new(server)).unwrap();
+    transfer(&mut c, &mut s).ok();
+    assert!(matches!(
+        s.error(),
+        Some(Error::NoApplicationProtocol { .. })
+    ));
+    let err = transfer(&mut s, &mut c).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::PeerAlert(AlertDescription::NO_APPLICATION_PROTOCOL)
+    ));
+}
+
+#[test]
+fn sni_chooses_the_certificate() {
+    let pki = Pki::new();
+    let mut resolver = SniResolver::new();
+    resolver.add(Arc::new(
+        pki.leaf(&["a.test"], &rcgen::PKCS_ECDSA_P256_SHA256),
+    ));
+    let b = pki.leaf(&["b.test"], &rcgen::PKCS_ED25519);
+    let b_der = b.chain[0].as_ref().to_vec();
+    resolver.add(Arc::new(b));
+    let server = ServerConfig::new(Arc::new(resolver)).unwrap();
+    let mut c = Connection::client(
+        Arc::new(pki.client()),
+        ServerName::try_from("b.test").unwrap(),
+    )
+    .unwrap();
+    let mut s = Connection::server(Arc::new(server)).unwrap();
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(s.info().server_name.as_deref(), Some("b.test"));
+    assert_eq!(c.info().peer_certificates[0], b_der);
+}
+
+#[test]
+fn each_server_key_type() {
+    let pki = Pki::new();
+    for alg in [
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+        &rcgen::PKCS_ECDSA_P384_SHA384,
+        &rcgen::PKCS_ED25519,
+        &rcgen::PKCS_RSA_SHA256,
+    ] {
+        let server = ServerConfig::with_single_cert(pki.leaf(&["localhost"], alg)).unwrap();
+        let (mut c, mut s) = connect(pki.client(), server);
+        exchange(&mut c, &mut s, b"hello");
+    }
+}
+
+#[test]
+fn key_update_both_ways() {
+    let pki = Pki::new();
+    let (mut c, mut s) = connect(pki.client(), pki.server());
+    c.send_key_update(true).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    assert!(std::iter::from_fn(|| s.next_event()).any(|e| e
+        == Event::PeerKeyUpdated {
+            update_requested: true
+        }));
+    // The server answered with its own KeyUpdate.
+    transfer(&mut s, &mut c).unwrap();
+    assert!(std::iter::from_fn(|| c.next_event()).any(|e| e
+        == Event::PeerKeyUpdated {
+            update_requested: false
+        }));
+    exchange(&mut c, &mut s, b"new keys, client to server");
+    exchange(&mut s, &mut c, b"new keys, server to client");
+    s.send_key_update(false).unwrap();
+    exchange(&mut s, &mut c, b"again");
+    exchange(&mut c, &mut s, b"and back");
+}
+
+#[test]
+fn ten_megabytes_in_odd_sized_writes() {
+    let pki = Pki::new();
+    let (mut c, mut s) = connect(pki.client(), pki.server());
+    let data: Vec<u8> = (0..10_000_000u32)
+        .map(|i| (i * 7 + i / 251) as u8)
+        .collect();
+    stream_through(&mut c, &mut s, &data);
+    stream_through(&mut s, &mut c, &data);
+}
+
+/// Writes `data` in odd-sized pieces through `from` and reads it all back from `to`.
+fn stream_through(from: &mut Connection, to: &mut Connection, data: &[u8]) {
+    let mut sent = 0;
+    let mut received = Vec::with_capacity(data.len());
+    let mut buf = vec![0u8; 7919];
+    let sizes = [1usize, 13, 4097, 16384, 16385, 65537, 100_003];
+    let mut i = 0;
+    while sent < data.len() {
+        let n = sizes[i % sizes.len()].min(data.len() - sent);
+        i += 1;
+        from.write(&data[sent..sent + n]).unwrap();
+        sent += n;
+        while from.wants_write() {
+            let pending = from.pending_tls().to_vec();
+            let taken = to.feed_tls(&pending).unwrap();
+            from.consume_tls(taken);
+            loop {
+                let r = to.read(&mut buf).unwrap();
+                if r == 0 {
+                    break;
+                }
+                received.extend_from_slice(&buf[..r]);
+            }
+        }
+    }
+    assert_eq!(received.len(), data.len());
+    assert!(received == data, "data corrupted in transit");
+}
+
+#[test]
+fn close_notify_is_a_clean_end_and_eof_without_it_is_truncation() {
+    let pki = Pki::new();
+    let (mut c, mut s) = connect(pki.client(), pki.server());
+    c.send_close_notify();
+    transfer(&mut c, &mut s).unwrap();
+    assert!(s.peer_closed());
+    let mut buf = [0u8; 16];
+    assert_eq!(s.read(&mut buf).unwrap(), 0);
+    s.recv_eof().unwrap();
+
+    let (_c2, mut s2) = connect(pki.client(), pki.server());
+    assert!(matches!(s2.recv_eof(), Err(Error::Truncated)));
+}
+
+#[test]
+fn flipped_bit_is_bad_record_mac() {
+    let pki = Pki::new();
+    let (mut c, mut s) = connect(pki.client(), pki.server());
+    c.write(b"secret").unwrap();
+    let mut bytes = c.pending_tls().to_vec();
+    let last = bytes.len() - 3;
+    bytes[last] ^= 0x01;
+    let err = s.feed_tls(&bytes).unwrap_err();
+    assert!(matches!(err, Error::Record(_)), "{err:?}");
+    assert_eq!(err.alert(), Some(AlertDescription::BAD_RECORD_MAC));
+    // The server sent the alert; the client reports it.
+    let err = transfer(&mut s, &mut c).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::PeerAlert(AlertDescription::BAD_RECORD_MAC)
+    ));
+}
+
+#[test]
+fn no_common_suite_is_handshake_failure() {
+    let pki = Pki::new();
+    let mut client = pki.client();
+    client.cipher_suites = vec![&crypto::TLS_CHACHA20_POLY1305_SHA256];
+    let mut server = pki.server();
+    server.cipher_suites = vec![&crypto::TLS_AES_128_GCM_SHA256];
+    let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
+    let mut s = Connection::server(Arc::new(server)).unwrap();
+    let _ = transfer(&mut c, &mut s);
+    let err = s.error().cloned().unwrap();
+    assert!(matches!(err, Error::NoCommonCipherSuite { .. }));
+    assert!(
+        err.to_string().contains("TLS_CHACHA20_POLY1305_SHA256"),
+        "{err}"
+    );
+    let err = transfer(&mut s, &mut c).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::PeerAlert(AlertDescription::HANDSHAKE_FAILURE)
+    ));
+}
+
+#[test]
+fn untrusted_server_is_refused_with_the_right_alert() {
+    let pki = Pki::new();
+    let other = Pki::named("some other CA");
+    let mut c = Connection::client(Arc::new(other.client()), localhost()).unwrap();
+    let mut s = Connection::server(Arc::new(pki.server())).unwrap();
+    let err = handshake(&mut c, &mut s).unwrap_err();
+    let err = c.error().cloned().unwrap_or(err);
+    assert!(matches!(err, Error::Certificate(_)), "{err:?}");
+    assert_eq!(err.alert(), Some(AlertDescription::UNKNOWN_CA));
+}
+
+#[test]
+fn wrong_name_is_refused() {
+    let pki = Pki::new();
+    let mut c = Connection::client(
+        Arc::new(pki.client()),
+        ServerName::try_from("example.org").unwrap(),
+    )
+    .unwrap();
+    let mut s = Connection::server(Arc::new(pki.server())).unwrap();
+    assert!(handshake(&mut c, &mut s).is_err());
+    assert!(matches!(c.error(), Some(Error::Certificate(_))));
+}
+
+/// Captures the secrets a connection logs, as an attacker who has them would.
+#[derive(Default)]
+struct CapturedSecrets(Mutex<Vec<(String, Vec<u8>)>>);
+
+impl KeyLog for CapturedSecrets {
+    fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.to_string(), secret.to_vec()));
+    }
+}
+
+impl CapturedSecrets {
+    fn get(&self, label: &str) -> Vec<u8> {
+        let all = self.0.lock().unwrap();
+        all.iter().find(|(l, _)| l == label).unwrap().1.clone()
+    }
+}
+
+#[test]
+fn wrong_client_finished_is_decrypt_error() {
+    use padlock::key_schedule::{derive_traffic_keys, Secret};
+    use padlock::record::{ContentType, RecordOpener, RecordSealer};
+
+    let pki = Pki::new();
+    let log = Arc::new(CapturedSecrets::default());
+    let mut client = pki.client();
+    client.key_log = Some(log.clone());
+    client.middlebox_compat = false;
+    let suite: &'static CipherSuite = &crypto::TLS_AES_128_GCM_SHA256;
+    client.cipher_suites = vec![suite];
+    let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
+    let mut s = Connection::server(Arc::new(pki.server())).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    assert!(!c.is_handshaking());
+
+    // The client's second flight is one record: its Finished under the client handshake key.
+    let record = c.pending_tls().to_vec();
+    let secret = Secret::from_bytes(&log.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET")).unwrap();
+    let keys = derive_traffic_keys(suite, &secret).unwrap();
+    let mut opener = RecordOpener::new(suite.aead, &keys.key, keys.iv, u64::MAX).unwrap();
+    let header: [u8; 5] = record[..5].try_into().unwrap();
+    let mut payload = record[5..].to_vec();
+    let (typ, plain) = opener.open(header, &mut payload).unwrap();
+    assert_eq!(typ, ContentType::HANDSHAKE);
+    let mut finished = plain.to_vec();
+    assert_eq!(finished[0], 20, "expected the Finished message");
+    let last = finished.len() - 1;
+    finished[last] ^= 0x80;
+    let mut sealer = RecordSealer::new(suite.aead, &keys.key, keys.iv, u64::MAX).unwrap();
+    let mut forged = Vec::new();
+    sealer
+        .seal(ContentType::HANDSHAKE, &finished, 0, &mut forged)
+        .unwrap();
+
+    let err = s.feed_tls(&forged).unwrap_err();
+    assert!(matches!(err, Error::BadFinished), "{err:?}");
+    assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
+}
+
+#[test]
+fn exporter_agrees_on_both_sides() {
+    let pki = Pki::new();
+    let (c, s) = connect(pki.client(), pki.server());
+    let mut a = [0u8; 32];
+    let mut b = [0u8; 32];
+    c.export_keying_material(b"EXPORTER-test", Some(b"ctx"), &mut a)
+        .unwrap();
+    s.export_keying_material(b"EXPORTER-test", Some(b"ctx"), &mut b)
+        .unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, [0u8; 32]);
+}
+
+#[test]
+fn keylog_lines_match_between_peers() {
+    let pki = Pki::new();
+    let clog = Arc::new(CapturedSecrets::default());
+    let slog = Arc::new(CapturedSecrets::default());
+    let mut client = pki.client();
+    client.key_log = Some(clog.clone());
+    let mut server = pki.server();
+    server.key_log = Some(slog.clone());
+    let _ = connect(client, server);
+    for label in [
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        "CLIENT_TRAFFIC_SECRET_0",
+        "SERVER_TRAFFIC_SECRET_0",
+        "EXPORTER_SECRET",
+    ] {
+        assert_eq!(clog.get(label), slog.get(label), "{label}");
+    }
+}
+
+#[test]
+fn groups_resolve_by_name() {
+    for (name, want) in [
+        ("X25519", "X25519"),
+        ("P-256", "secp256r1"),
+        ("secp384r1", "secp384r1"),
+        ("X25519MLKEM768", "X25519MLKEM768"),
+    ] {
+        let g: &Group = crypto::group_by_name(name).unwrap();
+        assert_eq!(g.name, want);
+    }
+}
