@@ -49,6 +49,16 @@ pub(crate) struct Core {
     trace: bool,
     /// Bytes of rejected 0-RTT data still to be skipped by trial decryption (RFC 8446 §4.2.10).
     pub(crate) early_data_to_skip: usize,
+    /// Server: application data now arriving is 0-RTT data, kept apart because it may be a
+    /// replay (RFC 8446 §8).
+    pub(crate) receiving_early_data: bool,
+    early_received: Vec<u8>,
+    /// Server: how much more early data we take before the peer exceeds max_early_data_size.
+    pub(crate) early_data_allowance: usize,
+    /// Client: 0-RTT data may still be written, up to this many more bytes.
+    pub(crate) early_data_send_allowance: Option<usize>,
+    /// Client: a copy of what we sent as early data, to resend if the server rejects it.
+    pub(crate) early_data_sent: Vec<u8>,
 }
 
 /// Which direction a set of traffic keys protects.
@@ -86,6 +96,11 @@ impl Core {
             client_random: [0; 32],
             trace,
             early_data_to_skip: 0,
+            receiving_early_data: false,
+            early_received: Vec::new(),
+            early_data_allowance: 0,
+            early_data_send_allowance: None,
+            early_data_sent: Vec::new(),
         }
     }
 
@@ -142,15 +157,25 @@ impl Core {
     pub(crate) fn encode_handshake(&mut self, msg: &HandshakeMessage, out: &mut Vec<u8>) {
         let start = out.len();
         msg.encode(out);
+        let end = out.len();
         if self.trace {
-            let bytes = out.get(start..).unwrap_or_default();
-            self.events.push_back(Event::Trace(TraceStep::new(
-                self.side,
-                true,
-                msg.typ(),
-                bytes,
-            )));
+            let bytes = out.get(start..end).unwrap_or_default().to_vec();
+            self.trace_sent(msg.typ(), &bytes);
         }
+    }
+
+    /// Records a message we send in the trace (when tracing is on).
+    pub(crate) fn trace_sent(&mut self, typ: HandshakeType, bytes: &[u8]) {
+        if self.trace {
+            self.events
+                .push_back(Event::Trace(TraceStep::new(self.side, true, typ, bytes)));
+        }
+    }
+
+    /// Back to unprotected records: a client that sent 0-RTT data under the early key and
+    /// then got a HelloRetryRequest sends its second ClientHello in the clear (§4.1.2).
+    pub(crate) fn clear_send_keys(&mut self) {
+        self.sealer = None;
     }
 
     pub(crate) fn trace_received(&mut self, typ: HandshakeType, raw: &[u8]) {
@@ -378,6 +403,18 @@ impl Core {
     }
 
     pub(crate) fn receive_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.receiving_early_data {
+            // §4.2.10: more than max_early_data_size is unexpected_message.
+            if data.len() > self.early_data_allowance {
+                return Err(Error::UnexpectedMessage {
+                    expected: "at most max_early_data_size bytes of early data",
+                    got: "more early data".into(),
+                });
+            }
+            self.early_data_allowance -= data.len();
+            self.early_received.extend_from_slice(data);
+            return Ok(());
+        }
         if !self.may_receive_application_data {
             return Err(
                 RecordError::UnexpectedMessage("application data during the handshake").into(),
@@ -392,6 +429,24 @@ impl Core {
         }
         self.received.extend_from_slice(data);
         Ok(())
+    }
+
+    /// Server: the 0-RTT data received so far, taken out.
+    pub(crate) fn take_early_data(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.early_received)
+    }
+
+    /// Client: encrypts 0-RTT data under the early traffic key; returns how much was taken.
+    pub(crate) fn send_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
+        let Some(allowance) = self.early_data_send_allowance else {
+            return Ok(0);
+        };
+        let n = data.len().min(allowance);
+        let chunk = data.get(..n).unwrap_or_default();
+        self.send_records(ContentType::APPLICATION_DATA, chunk)?;
+        self.early_data_sent.extend_from_slice(chunk);
+        self.early_data_send_allowance = Some(allowance - n);
+        Ok(n)
     }
 
     pub(crate) fn received_len(&self) -> usize {

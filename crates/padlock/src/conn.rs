@@ -32,6 +32,15 @@ pub enum Event {
     },
     /// The peer sent close_notify: no more data will come.
     PeerClosed,
+    /// Client: a ticket for resuming later arrived and was stored (RFC 8446 §4.6.1).
+    TicketReceived,
+    /// Client: the server did not accept our 0-RTT data.
+    EarlyDataRejected {
+        /// Whether padlock resent it as ordinary data after the handshake (per the config).
+        resent: bool,
+    },
+    /// Server: 0-RTT data arrived; read it with [`Connection::take_early_data`].
+    EarlyDataReceived,
     /// A handshake message crossed the wire (only when tracing is enabled in the config).
     Trace(crate::info::TraceStep),
 }
@@ -198,6 +207,26 @@ impl Connection {
         let r = self.core.send_application_data(data);
         self.fail_on_error(r)?;
         Ok(data.len())
+    }
+
+    /// Client: sends `data` as 0-RTT early data, in the first flight (RFC 8446 §2.3).
+    ///
+    /// Returns how many bytes were taken: 0 when this connection cannot send early data (no
+    /// ticket that allows it, early data not enabled in the config, or the server already
+    /// answered). Early data can be replayed by an attacker: send only what is safe to
+    /// repeat, such as an idempotent request. Whether the server took it is in
+    /// [`HandshakeInfo::early_data_accepted`](crate::HandshakeInfo) after the handshake.
+    pub fn write_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
+        self.check_usable()?;
+        let r = self.core.send_early_data(data);
+        self.fail_on_error(r)
+    }
+
+    /// Server: the 0-RTT early data the client sent, taken out (empty if none was accepted).
+    ///
+    /// This data may be a replay (RFC 8446 §8): act on it only if doing so twice is harmless.
+    pub fn take_early_data(&mut self) -> Vec<u8> {
+        self.core.take_early_data()
     }
 
     /// Sends close_notify (RFC 8446 §6.1): we will write nothing more.

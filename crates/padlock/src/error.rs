@@ -69,6 +69,9 @@ pub enum Error {
     UnsupportedExtension(ExtensionType),
     /// A field has a value the RFC forbids.
     IllegalParameter(&'static str),
+    /// A PSK binder did not verify (RFC 8446 §4.2.11): the ClientHello was altered or the
+    /// client does not hold the ticket's key.
+    BadPskBinder,
     /// The peer's Finished did not match our transcript (RFC 8446 §4.4.4).
     BadFinished,
     /// The peer sent a fatal alert.
@@ -110,7 +113,7 @@ impl Error {
             Error::MissingExtension(_) => A::MISSING_EXTENSION,
             Error::UnsupportedExtension(_) => A::UNSUPPORTED_EXTENSION,
             Error::IllegalParameter(_) => A::ILLEGAL_PARAMETER,
-            Error::BadFinished => A::DECRYPT_ERROR,
+            Error::BadFinished | Error::BadPskBinder => A::DECRYPT_ERROR,
             Error::LimitExceeded(_) => A::INTERNAL_ERROR,
             Error::Config(_) | Error::Internal(_) => A::INTERNAL_ERROR,
             Error::PeerAlert(_)
@@ -189,6 +192,10 @@ impl fmt::Display for Error {
             Error::BadFinished => write!(
                 f,
                 "the peer's Finished message does not match the handshake: the handshake was tampered with or the keys disagree"
+            ),
+            Error::BadPskBinder => write!(
+                f,
+                "the resumption binder does not match: the ClientHello was altered or the ticket's key is wrong"
             ),
             Error::PeerAlert(a) => write!(f, "the peer sent a fatal alert: {a}"),
             Error::Truncated => write!(

@@ -31,6 +31,12 @@ pub struct HandshakeInfo {
     pub peer_signature_scheme: Option<u16>,
     /// Whether the session was resumed from a pre-shared key.
     pub resumed: bool,
+    /// Whether the client offered 0-RTT early data.
+    pub early_data_offered: bool,
+    /// Whether the server accepted the client's 0-RTT early data.
+    pub early_data_accepted: bool,
+    /// Whether the client authenticated with a certificate (mTLS).
+    pub client_authenticated: bool,
 }
 
 /// One handshake message crossing the wire, for `padlock demo` and `--trace`.

@@ -34,6 +34,7 @@ pub mod key_schedule;
 pub mod keylog;
 pub mod msgs;
 pub mod record;
+pub mod resumption;
 pub mod transcript;
 pub mod verify;
 

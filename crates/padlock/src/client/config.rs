@@ -7,6 +7,8 @@ use padlock_cert::RootStore;
 use crate::crypto::{CipherSuite, Group, ALL_CIPHER_SUITES, ALL_GROUPS};
 use crate::error::Error;
 use crate::keylog::KeyLog;
+use crate::resumption::{MemorySessionStore, SessionStore};
+use crate::server::CertifiedKey;
 use crate::verify::{ChainVerifier, ServerCertVerifier};
 
 /// A client's settings, shared by all its connections (`Arc<ClientConfig>`).
@@ -32,6 +34,16 @@ pub struct ClientConfig {
     pub middlebox_compat: bool,
     /// Emit [`crate::Event::Trace`] for every handshake message.
     pub trace: bool,
+    /// Where tickets are kept for resumption; `None` disables resumption.
+    pub session_store: Option<Arc<dyn SessionStore>>,
+    /// Offer 0-RTT when a ticket allows it; data then goes in with
+    /// [`crate::Connection::write_early_data`].
+    pub enable_early_data: bool,
+    /// When the server refuses our 0-RTT data: resend it as ordinary data right after the
+    /// handshake (`true`), or only report [`crate::Event::EarlyDataRejected`] (`false`).
+    pub resend_rejected_early_data: bool,
+    /// Our certificate and key, for servers that ask for one (mTLS).
+    pub client_auth: Option<Arc<CertifiedKey>>,
 }
 
 impl ClientConfig {
@@ -53,6 +65,10 @@ impl ClientConfig {
             enable_sni: true,
             middlebox_compat: true,
             trace: false,
+            session_store: Some(Arc::new(MemorySessionStore::default())),
+            enable_early_data: false,
+            resend_rejected_early_data: false,
+            client_auth: None,
         }
     }
 

@@ -3,18 +3,25 @@
 use rustls_pki_types::ServerName;
 
 use super::ClientConfig;
-use crate::crypto::{self, KeyExchange};
+use crate::crypto::{self, CipherSuite, KeyExchange};
 use crate::error::Error;
+use crate::key_schedule::{self, EarlySecret};
 use crate::msgs::enums::{
-    CipherSuiteId, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    CipherSuiteId, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
-use crate::msgs::{ClientExtensions, ClientHello, KeyShareEntry};
+use crate::msgs::{
+    ClientExtensions, ClientHello, HandshakeMessage, KeyShareEntry, OfferedPsks, PskIdentity,
+};
+use crate::resumption::{unix_now_ms, ClientSession};
+use crate::transcript::Transcript;
 
 pub(super) struct ClientHelloState {
     pub(super) random: [u8; 32],
     pub(super) message: ClientHello,
     /// Our ephemeral private keys, one per key share sent.
     key_exchanges: Vec<KeyExchange>,
+    /// The ticket we offer, and the suite it was issued under.
+    pub(super) resuming: Option<(ClientSession, &'static CipherSuite)>,
 }
 
 impl ClientHelloState {
@@ -32,12 +39,12 @@ impl ClientHelloState {
         for group in &config.key_share_groups {
             key_exchanges.push(KeyExchange::start(group)?);
         }
-        let server_name = match server_name {
+        let sni = match server_name {
             ServerName::DnsName(name) if config.enable_sni => Some(name.as_ref().to_string()),
             _ => None,
         };
         let extensions = ClientExtensions {
-            server_name,
+            server_name: sni,
             supported_versions: Some(vec![ProtocolVersion::TLS1_3]),
             supported_groups: Some(config.groups.iter().map(|g| NamedGroup(g.id)).collect()),
             signature_algorithms: Some(config.verifier.supported_schemes().to_vec()),
@@ -63,11 +70,70 @@ impl ClientHelloState {
             compression_methods: vec![0],
             extensions,
         };
-        Ok(Self {
+        let mut hello = Self {
             random,
             message,
             key_exchanges,
-        })
+            resuming: None,
+        };
+        hello.offer_ticket(config, server_name);
+        Ok(hello)
+    }
+
+    /// §4.2.11: offer a stored ticket for this server, if one fits our configuration.
+    fn offer_ticket(&mut self, config: &ClientConfig, server_name: &ServerName<'_>) {
+        let Some(store) = &config.session_store else {
+            return;
+        };
+        let name = server_name.to_str();
+        let Some(session) = store.take(&name) else {
+            return;
+        };
+        // The ticket's suite must still be one we offer (§4.2.11: same hash for resumption).
+        let Some(suite) = config
+            .cipher_suites
+            .iter()
+            .copied()
+            .find(|s| s.id == session.suite_id)
+        else {
+            return;
+        };
+        let now = unix_now_ms();
+        if !session.is_fresh(now) {
+            return;
+        }
+        let ext = &mut self.message.extensions;
+        // §4.2.10: early data only with the first identity, and only if the ticket allows it.
+        ext.early_data = config.enable_early_data && session.max_early_data > 0;
+        ext.pre_shared_key = Some(OfferedPsks {
+            identities: vec![PskIdentity {
+                identity: session.ticket.clone(),
+                obfuscated_ticket_age: session.obfuscated_age(now),
+            }],
+            // Filled in by `encode` once the rest of the ClientHello is fixed.
+            binders: vec![vec![0u8; suite.hash.output_len()]],
+        });
+        self.resuming = Some((session, suite));
+    }
+
+    /// Encodes the ClientHello (4-byte header included), computing the PSK binder over the
+    /// transcript so far plus the truncated ClientHello (§4.2.11.2).
+    pub(super) fn encode(&mut self, transcript: &Transcript) -> Result<Vec<u8>, Error> {
+        let mut bytes = HandshakeMessage::ClientHello(self.message.clone()).to_bytes();
+        let (Some((session, suite)), Some(psks)) =
+            (&self.resuming, &mut self.message.extensions.pre_shared_key)
+        else {
+            return Ok(bytes);
+        };
+        let truncated_len = bytes.len().saturating_sub(psks.binders_encoded_len());
+        let truncated = bytes.get(..truncated_len).unwrap_or_default();
+        let hash = transcript.hash_with_algorithm(suite.hash, truncated)?;
+        let binder_key = EarlySecret::new(suite.hash, Some(&session.psk)).binder_key(false)?;
+        let binder = key_schedule::finished_verify_data(suite.hash, &binder_key, &hash)?;
+        psks.binders = vec![binder.to_vec()];
+        bytes = HandshakeMessage::ClientHello(self.message.clone()).to_bytes();
+        debug_assert_eq!(bytes.first().copied(), Some(HandshakeType::CLIENT_HELLO.0));
+        Ok(bytes)
     }
 
     /// Whether we sent extension `ext`: a server may only answer those (§4.2).
@@ -120,9 +186,29 @@ impl ClientHelloState {
         }
         self.key_exchanges = vec![KeyExchange::start(chosen)?];
         self.message.extensions.key_shares = Some(key_shares(&self.key_exchanges));
-        // §4.2.10: no early data after a HelloRetryRequest.
-        self.message.extensions.early_data = false;
         Ok(())
+    }
+
+    /// §4.1.2: the second ClientHello drops early_data, and a PSK whose hash does not match
+    /// the suite the server chose.
+    pub(super) fn after_retry(&mut self, suite: &'static CipherSuite) {
+        self.message.extensions.early_data = false;
+        if self
+            .resuming
+            .as_ref()
+            .is_some_and(|(_, s)| s.hash != suite.hash)
+        {
+            self.resuming = None;
+            self.message.extensions.pre_shared_key = None;
+        }
+        if let (Some((session, _)), Some(psks)) =
+            (&self.resuming, &mut self.message.extensions.pre_shared_key)
+        {
+            // The ticket has aged by a round trip.
+            for id in &mut psks.identities {
+                id.obfuscated_ticket_age = session.obfuscated_age(unix_now_ms());
+            }
+        }
     }
 
     pub(super) fn set_cookie(&mut self, cookie: Option<Vec<u8>>) {

@@ -24,13 +24,16 @@ use crate::conn::{Connection, Handshaker, Side};
 use crate::crypto::{CipherSuite, KeyExchange};
 use crate::error::Error;
 use crate::handshake::{self, signed_content, CertificateVerifyContext, Secrets};
+use crate::key_schedule::{self, EarlySecret};
 use crate::keylog::labels;
-use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion};
+use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
 use crate::msgs::{
-    Certificate, CertificateRequest, CertificateVerify, EncryptedExtensions, Finished,
-    HandshakeMessage, NewSessionTicket, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+    Certificate, CertificateEntry, CertificateRequest, CertificateVerify, EncryptedExtensions,
+    Finished, HandshakeMessage, NewSessionTicket, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
+use crate::resumption::{unix_now_ms, ClientSession, MAX_TICKET_LIFETIME};
 use crate::transcript::Transcript;
+use zeroize::Zeroizing;
 
 use hello::ClientHelloState;
 
@@ -74,6 +77,11 @@ pub(crate) struct ClientHandshake {
     server_certs: Vec<Vec<u8>>,
     certificate_request: Option<CertificateRequest>,
     sent_ccs: bool,
+    /// The PSK the server accepted, if this is a resumption.
+    resumed: bool,
+    /// We sent 0-RTT data under the early traffic key (§4.2.10).
+    early_data_offered: bool,
+    early_data_accepted: bool,
 }
 
 impl ClientHandshake {
@@ -98,19 +106,45 @@ impl ClientHandshake {
             server_certs: Vec::new(),
             certificate_request: None,
             sent_ccs: false,
+            resumed: false,
+            early_data_offered: false,
+            early_data_accepted: false,
         };
         hs.send_client_hello(core)?;
         // RFC 8446 §5: from our first ClientHello on, a compat CCS from the server is dropped.
         core.ccs_allowed = true;
+        if hs.hello.message.extensions.early_data {
+            hs.start_early_data(core)?;
+        }
         Ok(hs)
     }
 
     fn send_client_hello(&mut self, core: &mut Core) -> Result<(), Error> {
-        let msg = HandshakeMessage::ClientHello(self.hello.message.clone());
-        let mut bytes = Vec::with_capacity(512);
-        core.encode_handshake(&msg, &mut bytes);
+        let bytes = self.hello.encode(&self.transcript)?;
+        core.trace_sent(HandshakeType::CLIENT_HELLO, &bytes);
         self.transcript.add(&bytes)?;
         core.send_handshake_bytes(&bytes)
+    }
+
+    /// §2.3: early data goes right after the ClientHello, under the client early traffic
+    /// secret of the ticket's PSK, in the ticket's suite.
+    fn start_early_data(&mut self, core: &mut Core) -> Result<(), Error> {
+        let Some((session, suite)) = &self.hello.resuming else {
+            return Ok(());
+        };
+        let (suite, max_early_data) = (*suite, session.max_early_data);
+        let hello_hash = self.transcript.hash_with_algorithm(suite.hash, &[])?;
+        let early = EarlySecret::new(suite.hash, Some(&session.psk))
+            .client_early_traffic_secret(&hello_hash)?;
+        core.log_secret(labels::CLIENT_EARLY, &early);
+        core.set_suite(suite);
+        // §D.4: with early data, the compat CCS goes right after the ClientHello.
+        self.send_compat_ccs(core);
+        core.install_keys(Direction::Send, &early)?;
+        core.early_data_send_allowance = Some(max_early_data as usize);
+        core.info.early_data_offered = true;
+        self.early_data_offered = true;
+        Ok(())
     }
 
     /// Feeds one complete handshake message (`raw` includes its 4-byte header).
@@ -143,7 +177,7 @@ impl ClientHandshake {
                 self.on_finished(core, Finished::decode(body)?, raw)?
             }
             (State::Connected, HandshakeType::NEW_SESSION_TICKET) => {
-                self.on_new_session_ticket(NewSessionTicket::decode(body)?)?
+                self.on_new_session_ticket(core, NewSessionTicket::decode(body)?)?
             }
             (state, typ) => {
                 return Err(Error::UnexpectedMessage {
@@ -200,9 +234,12 @@ impl ClientHandshake {
         core.info.cipher_suite = Some(suite.name);
         core.info.cipher_suite_id = Some(suite.id);
 
+        // No more early data once the server has answered.
+        core.early_data_send_allowance = None;
         if sh.is_hello_retry_request() {
             return self.on_hello_retry_request(core, sh, raw);
         }
+        let psk = self.accepted_psk(&sh, suite)?;
 
         // §4.2.8: the server's share must be for a group we sent a share for.
         let share = sh
@@ -219,18 +256,49 @@ impl ClientHandshake {
         self.transcript.add(raw)?;
         let secrets = Secrets::after_server_hello(
             suite,
-            None,
+            psk.as_deref().map(|p| p.as_slice()),
             shared.as_bytes(),
             self.transcript.current_hash()?.as_ref(),
         )?;
         core.log_secret(labels::CLIENT_HANDSHAKE, &secrets.client_handshake);
         core.log_secret(labels::SERVER_HANDSHAKE, &secrets.server_handshake);
         core.install_keys(Direction::Receive, &secrets.server_handshake)?;
-        // §D.4: the compat CCS goes before our first encrypted record.
-        self.send_compat_ccs(core);
-        core.install_keys(Direction::Send, &secrets.client_handshake)?;
+        if !self.early_data_offered {
+            // §D.4: the compat CCS goes before our first encrypted record.
+            self.send_compat_ccs(core);
+            core.install_keys(Direction::Send, &secrets.client_handshake)?;
+        }
         self.secrets = Some(secrets);
         Ok(State::WaitEncryptedExtensions)
+    }
+
+    /// §4.2.11: the server's pre_shared_key must pick our (only) identity, with a suite of
+    /// the same hash as the ticket's.
+    fn accepted_psk(
+        &mut self,
+        sh: &ServerHello,
+        suite: &'static CipherSuite,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
+        let Some(index) = sh.extensions.pre_shared_key else {
+            return Ok(None);
+        };
+        let Some((session, psk_suite)) = &self.hello.resuming else {
+            return Err(Error::IllegalParameter(
+                "the server selected a pre-shared key we did not offer",
+            ));
+        };
+        if index != 0 {
+            return Err(Error::IllegalParameter(
+                "the server selected a pre-shared key identity we did not offer",
+            ));
+        }
+        if psk_suite.hash != suite.hash {
+            return Err(Error::IllegalParameter(
+                "the server resumed with a cipher suite whose hash differs from the ticket's",
+            ));
+        }
+        self.resumed = true;
+        Ok(Some(session.psk.clone()))
     }
 
     /// §4.1.3: the version must be TLS 1.3, and an older one must not carry the sentinel.
@@ -279,6 +347,13 @@ impl ClientHandshake {
             self.hello.retry_with_group(&self.config, group)?;
         }
         self.hello.set_cookie(cookie);
+        let suite = self.suite.ok_or(Error::Internal("no suite"))?;
+        self.hello.after_retry(suite);
+        if self.early_data_offered {
+            // §4.2.10: a HelloRetryRequest rejects early data; ClientHello2 goes in clear.
+            self.early_data_rejected(core);
+            core.clear_send_keys();
+        }
         self.send_compat_ccs(core);
         self.send_client_hello(core)?;
         Ok(State::WaitServerHello)
@@ -312,10 +387,37 @@ impl ClientHandshake {
             core.info.alpn = Some(proto.clone());
         }
         if ee.early_data {
-            return Err(Error::UnsupportedExtension(ExtensionType::EARLY_DATA));
+            // §4.2.10: acceptance needs the first PSK identity (the only one we offer).
+            if !self.resumed || !self.early_data_offered {
+                return Err(Error::IllegalParameter(
+                    "the server accepted early data without accepting our ticket",
+                ));
+            }
+            self.early_data_accepted = true;
+            core.info.early_data_accepted = true;
+        } else if self.early_data_offered {
+            // Our 0-RTT data was skipped: from now on we speak under the handshake key.
+            let secrets = self.secrets.as_ref().ok_or(Error::Internal("no secrets"))?;
+            core.install_keys(Direction::Send, &secrets.client_handshake)?;
+            self.early_data_rejected(core);
         }
         self.transcript.add(raw)?;
-        Ok(State::WaitCertificateOrRequest)
+        Ok(if self.resumed {
+            // §2.2: a PSK handshake has no certificates.
+            State::WaitFinished
+        } else {
+            State::WaitCertificateOrRequest
+        })
+    }
+
+    fn early_data_rejected(&mut self, core: &mut Core) {
+        self.early_data_offered = false;
+        let resent = self.config.resend_rejected_early_data;
+        if !resent {
+            core.early_data_sent.clear();
+        }
+        core.events
+            .push_back(crate::conn::Event::EarlyDataRejected { resent });
     }
 
     /// §4.3.2: the server asks for our certificate.
@@ -397,7 +499,7 @@ impl ClientHandshake {
     /// §4.4.4: the server's Finished; then our own flight and the application keys.
     fn on_finished(&mut self, core: &mut Core, fin: Finished, raw: &[u8]) -> Result<State, Error> {
         let suite = self.suite.ok_or(Error::Internal("no suite"))?;
-        let secrets = self.secrets.as_mut().ok_or(Error::Internal("no secrets"))?;
+        let mut secrets = self.secrets.take().ok_or(Error::Internal("no secrets"))?;
         handshake::check_finished(
             suite,
             &secrets.server_handshake,
@@ -414,23 +516,17 @@ impl ClientHandshake {
         core.install_application_secret(Direction::Receive, app.server)?;
         core.ccs_allowed = false;
 
+        if self.early_data_accepted {
+            // §4.5: EndOfEarlyData, still under the early traffic key, ends our 0-RTT data.
+            let mut eoed = Vec::with_capacity(4);
+            core.encode_handshake(&HandshakeMessage::EndOfEarlyData, &mut eoed);
+            self.transcript.add(&eoed)?;
+            core.send_handshake_bytes(&eoed)?;
+            core.install_keys(Direction::Send, &secrets.client_handshake)?;
+        }
         let mut flight = Vec::with_capacity(64);
-        if self.certificate_request.is_some() {
-            // Client certificates arrive with issue 4; until then we answer with an empty
-            // Certificate, which RFC 8446 §4.4.2 allows ("no suitable certificate").
-            let cr_context = self
-                .certificate_request
-                .as_ref()
-                .map(|cr| cr.context.clone())
-                .unwrap_or_default();
-            let msg = HandshakeMessage::Certificate(Certificate {
-                context: cr_context,
-                entries: Vec::new(),
-            });
-            let start = flight.len();
-            core.encode_handshake(&msg, &mut flight);
-            self.transcript
-                .add(flight.get(start..).unwrap_or_default())?;
+        if let Some(cr) = self.certificate_request.take() {
+            self.add_client_certificate(core, &cr, &mut flight)?;
         }
         let verify_data = handshake::finished_verify_data(
             suite,
@@ -452,11 +548,110 @@ impl ClientHandshake {
         core.handshake_complete = true;
         core.may_send_application_data = true;
         core.may_receive_application_data = true;
+        core.info.resumed = self.resumed;
+        self.secrets = Some(secrets);
+        let unsent = std::mem::take(&mut core.early_data_sent);
+        if !self.early_data_accepted && !unsent.is_empty() {
+            // The config asked us to resend rejected 0-RTT data as ordinary data.
+            core.send_application_data(&unsent)?;
+        }
         Ok(State::Connected)
     }
 
-    /// §4.6.1: a ticket for resumption. Kept for the session store (issue 4).
-    fn on_new_session_ticket(&mut self, _nst: NewSessionTicket) -> Result<State, Error> {
+    /// §4.4.2, §4.4.3: our certificate (or an empty one) and, with a certificate, our
+    /// CertificateVerify, answering a CertificateRequest.
+    fn add_client_certificate(
+        &mut self,
+        core: &mut Core,
+        cr: &CertificateRequest,
+        flight: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let offered: Vec<u16> = cr.signature_algorithms.iter().map(|s| s.0).collect();
+        let chosen = self.config.client_auth.as_ref().and_then(|ck| {
+            ck.key
+                .choose_scheme(&offered)
+                .map(|scheme| (ck.clone(), SignatureScheme(scheme)))
+        });
+        let entries = match &chosen {
+            Some((ck, _)) => ck
+                .chain
+                .iter()
+                .map(|c| CertificateEntry {
+                    cert_der: c.as_ref().to_vec(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+            // §4.4.2: no suitable certificate: an empty Certificate message.
+            None => Vec::new(),
+        };
+        let msg = HandshakeMessage::Certificate(Certificate {
+            context: cr.context.clone(),
+            entries,
+        });
+        self.add_to_flight(core, &msg, flight)?;
+        if let Some((ck, scheme)) = chosen {
+            let content = signed_content(
+                CertificateVerifyContext::Client,
+                &self.transcript.current_hash()?,
+            );
+            let signature = ck.key.sign(scheme.0, &content)?;
+            let msg = HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature });
+            self.add_to_flight(core, &msg, flight)?;
+            core.info.client_authenticated = true;
+        }
+        Ok(())
+    }
+
+    fn add_to_flight(
+        &mut self,
+        core: &mut Core,
+        msg: &HandshakeMessage,
+        flight: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let start = flight.len();
+        core.encode_handshake(msg, flight);
+        self.transcript
+            .add(flight.get(start..).unwrap_or_default())?;
+        Ok(())
+    }
+
+    /// §4.6.1: a ticket for resumption, kept in the session store.
+    fn on_new_session_ticket(
+        &mut self,
+        core: &mut Core,
+        nst: NewSessionTicket,
+    ) -> Result<State, Error> {
+        if nst.lifetime > MAX_TICKET_LIFETIME {
+            return Err(Error::IllegalParameter(
+                "NewSessionTicket lifetime exceeds seven days",
+            ));
+        }
+        let (Some(store), Some(suite), Some(secrets)) =
+            (&self.config.session_store, self.suite, &self.secrets)
+        else {
+            return Ok(State::Connected);
+        };
+        // A zero lifetime means: discard at once (§4.6.1).
+        if nst.lifetime == 0 || nst.ticket.is_empty() {
+            return Ok(State::Connected);
+        }
+        let rms = secrets
+            .resumption_master
+            .as_ref()
+            .ok_or(Error::Internal("no resumption secret"))?;
+        let psk = key_schedule::resumption_psk(suite.hash, rms, &nst.nonce)?;
+        store.put(ClientSession {
+            server_name: self.server_name.to_str().into_owned(),
+            suite_id: suite.id,
+            ticket: nst.ticket,
+            psk: Zeroizing::new(psk.as_bytes().to_vec()),
+            age_add: nst.age_add,
+            lifetime: nst.lifetime,
+            received_ms: unix_now_ms(),
+            max_early_data: nst.max_early_data_size.unwrap_or(0),
+            alpn: core.info.alpn.clone(),
+        });
+        core.events.push_back(crate::conn::Event::TicketReceived);
         Ok(State::Connected)
     }
 }

@@ -10,7 +10,9 @@ use rustls_pki_types::CertificateDer;
 use crate::crypto::{CipherSuite, Group, SigningKey, ALL_CIPHER_SUITES, ALL_GROUPS};
 use crate::error::Error;
 use crate::keylog::KeyLog;
+use crate::resumption::{ReplayGuard, TicketIssuer, Ticketer};
 use crate::verify::ClientCertVerifier;
+use std::time::Duration;
 
 /// A certificate chain (leaf first) and the private key for its leaf.
 pub struct CertifiedKey {
@@ -146,7 +148,18 @@ pub struct ServerConfig {
     pub prefer_existing_key_share: bool,
     /// Emit [`crate::Event::Trace`] for every handshake message.
     pub trace: bool,
+    /// Makes and redeems resumption tickets; `None`: no tickets, no resumption.
+    pub ticket_issuer: Option<Arc<dyn TicketIssuer>>,
+    /// NewSessionTickets sent after each full handshake (RFC 8446 §4.6.1).
+    pub send_tickets: usize,
+    /// 0-RTT data accepted per connection; 0 disables early data (RFC 8446 §4.2.10).
+    pub max_early_data_size: u32,
+    /// Single-use and freshness checks that keep 0-RTT data from being replayed (§8).
+    pub replay_guard: Arc<ReplayGuard>,
 }
+
+/// How often the default ticket key rotates; tickets stay valid for up to two periods.
+pub const DEFAULT_TICKET_KEY_PERIOD: Duration = Duration::from_secs(6 * 3600);
 
 impl ServerConfig {
     /// A server that presents certificates chosen by `resolver`.
@@ -160,6 +173,10 @@ impl ServerConfig {
             key_log: None,
             prefer_existing_key_share: true,
             trace: false,
+            ticket_issuer: Some(Arc::new(Ticketer::new(DEFAULT_TICKET_KEY_PERIOD)?)),
+            send_tickets: 2,
+            max_early_data_size: 0,
+            replay_guard: Arc::new(ReplayGuard::new(Duration::from_secs(10), 100_000)),
         })
     }
 

@@ -22,16 +22,19 @@ use crate::conn::{Connection, Handshaker, Side};
 use crate::crypto::{self, CipherSuite};
 use crate::error::Error;
 use crate::handshake::{self, signed_content, CertificateVerifyContext, Secrets};
+use crate::key_schedule::{self, EarlySecret, Secret};
 use crate::keylog::labels;
 use crate::msgs::enums::{CipherSuiteId, HandshakeType, NamedGroup, ProtocolVersion};
 use crate::msgs::{
     Certificate, CertificateEntry, CertificateRequest, CertificateVerify, ClientHello,
-    EncryptedExtensions, Finished, HandshakeMessage, KeyShareEntry, ServerHello,
-    ServerHelloExtensions, HRR_RANDOM,
+    EncryptedExtensions, EndOfEarlyData, Finished, HandshakeMessage, KeyShareEntry,
+    NewSessionTicket, ServerHello, ServerHelloExtensions, HRR_RANDOM,
 };
+use crate::resumption::{unix_now_ms, ServerSession, MAX_TICKET_LIFETIME};
 use crate::transcript::Transcript;
+use zeroize::Zeroizing;
 
-use negotiate::{Negotiated, Retry};
+use negotiate::{Negotiated, PskCandidate, Retry};
 
 impl Connection {
     /// Starts a server connection; it waits for the client's ClientHello.
@@ -48,6 +51,8 @@ impl Connection {
             client_certs: Vec::new(),
             sent_ccs: false,
             compat: false,
+            session_alpn: None,
+            session_name: None,
         };
         Ok(Connection::new(core, Handshaker::Server(Box::new(hs))))
     }
@@ -55,6 +60,7 @@ impl Connection {
 
 enum State {
     WaitClientHello,
+    WaitEndOfEarlyData,
     WaitCertificate,
     WaitCertificateVerify,
     WaitFinished,
@@ -75,7 +81,14 @@ pub(crate) struct ServerHandshake {
     sent_ccs: bool,
     /// The client asked for middlebox compatibility (non-empty legacy_session_id).
     compat: bool,
+    /// Recorded into tickets: 0-RTT on resumption requires the same ALPN and name.
+    session_alpn: Option<Vec<u8>>,
+    session_name: Option<String>,
 }
+
+/// Rejected 0-RTT data skipped even when we never offer early data ourselves (a ticket from
+/// another configuration may have allowed it).
+const MIN_EARLY_DATA_SKIP: usize = 16 * 1024;
 
 impl ServerHandshake {
     /// Feeds one complete handshake message (`raw` includes its 4-byte header).
@@ -90,6 +103,10 @@ impl ServerHandshake {
         self.state = match (state, typ) {
             (State::WaitClientHello, HandshakeType::CLIENT_HELLO) => {
                 self.on_client_hello(core, ClientHello::decode(body)?, raw)?
+            }
+            (State::WaitEndOfEarlyData, HandshakeType::END_OF_EARLY_DATA) => {
+                EndOfEarlyData::decode(body)?;
+                self.on_end_of_early_data(core, raw)?
             }
             (State::WaitCertificate, HandshakeType::CERTIFICATE) => {
                 self.on_certificate(core, Certificate::decode(body)?, raw)?
@@ -135,7 +152,14 @@ impl ServerHandshake {
         }
         self.suite = Some(suite);
         core.set_suite(suite);
+
+        let psk = match neg.psk {
+            Some(candidate) => self.check_binder(&ch, raw, suite, candidate)?,
+            None => None,
+        };
         self.transcript.add(raw)?;
+        let early_data =
+            self.early_data_decision(core, &ch, suite, psk.as_ref(), neg.alpn.as_ref());
 
         let (server_share, shared) = crypto::server_key_exchange(neg.group, &neg.client_share)?;
         core.info.version = Some(ProtocolVersion::TLS1_3);
@@ -145,6 +169,12 @@ impl ServerHandshake {
         core.info.group_name = Some(neg.group.name);
         core.info.server_name = ch.extensions.server_name.clone();
         core.info.alpn = neg.alpn.clone();
+        core.info.resumed = psk.is_some();
+        core.info.early_data_offered = ch.extensions.early_data;
+        core.info.early_data_accepted = early_data.is_some();
+        if let Some(p) = &psk {
+            core.info.client_authenticated = p.session.client_authenticated;
+        }
 
         // ServerHello.
         let mut random = [0u8; 32];
@@ -161,6 +191,7 @@ impl ServerHandshake {
                     group: NamedGroup(neg.group.id),
                     key_exchange: server_share,
                 }),
+                pre_shared_key: psk.as_ref().and_then(|p| u16::try_from(p.index).ok()),
                 ..ServerHelloExtensions::default()
             },
         });
@@ -172,57 +203,73 @@ impl ServerHandshake {
 
         let secrets = Secrets::after_server_hello(
             suite,
-            None,
+            psk.as_ref().map(|p| p.session.psk.as_slice()),
             shared.as_bytes(),
             self.transcript.current_hash()?.as_ref(),
         )?;
         core.log_secret(labels::CLIENT_HANDSHAKE, &secrets.client_handshake);
         core.log_secret(labels::SERVER_HANDSHAKE, &secrets.server_handshake);
         core.install_keys(Direction::Send, &secrets.server_handshake)?;
-        core.install_keys(Direction::Receive, &secrets.client_handshake)?;
+        match &early_data {
+            // §2.3: the client's 0-RTT data comes first, under its early traffic key.
+            Some(early) => {
+                core.install_keys(Direction::Receive, early)?;
+                core.receiving_early_data = true;
+                core.early_data_allowance = self.config.max_early_data_size as usize;
+            }
+            None => {
+                core.install_keys(Direction::Receive, &secrets.client_handshake)?;
+                if ch.extensions.early_data {
+                    // §4.2.10: rejected early data is skipped by trial decryption.
+                    core.early_data_to_skip = self.early_data_skip_budget();
+                }
+            }
+        }
 
-        // Our flight: EncryptedExtensions, [CertificateRequest], Certificate,
-        // CertificateVerify, Finished, in as few records as fit.
+        // Our flight: EncryptedExtensions, [CertificateRequest], [Certificate,
+        // CertificateVerify], Finished, in as few records as fit.
         let mut flight = Vec::with_capacity(4096);
         let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
             server_name_ack: ch.extensions.server_name.is_some(),
             alpn: neg.alpn,
+            early_data: early_data.is_some(),
             ..EncryptedExtensions::default()
         });
         self.add_to_flight(core, &ee, &mut flight)?;
         let client_verifier = self.config.client_verifier.clone();
-        if let Some(verifier) = &client_verifier {
-            let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
+        // §4.3.2: no CertificateRequest in a PSK handshake.
+        let ask_for_certificate = client_verifier.is_some() && psk.is_none();
+        if psk.is_none() {
+            let (certified_key, scheme) = neg.certificate?;
+            if let (true, Some(verifier)) = (ask_for_certificate, &client_verifier) {
+                let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
+                    context: Vec::new(),
+                    signature_algorithms: verifier.supported_schemes().to_vec(),
+                    signature_algorithms_cert: None,
+                    present: Vec::new(),
+                });
+                self.add_to_flight(core, &cr, &mut flight)?;
+            }
+            let cert = HandshakeMessage::Certificate(Certificate {
                 context: Vec::new(),
-                signature_algorithms: verifier.supported_schemes().to_vec(),
-                signature_algorithms_cert: None,
-                present: Vec::new(),
+                entries: certified_key
+                    .chain
+                    .iter()
+                    .map(|c| CertificateEntry {
+                        cert_der: c.as_ref().to_vec(),
+                        extensions: Vec::new(),
+                    })
+                    .collect(),
             });
-            self.add_to_flight(core, &cr, &mut flight)?;
+            self.add_to_flight(core, &cert, &mut flight)?;
+            let content = signed_content(
+                CertificateVerifyContext::Server,
+                &self.transcript.current_hash()?,
+            );
+            let signature = certified_key.key.sign(scheme.0, &content)?;
+            let cv = HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature });
+            self.add_to_flight(core, &cv, &mut flight)?;
         }
-        let cert = HandshakeMessage::Certificate(Certificate {
-            context: Vec::new(),
-            entries: neg
-                .certified_key
-                .chain
-                .iter()
-                .map(|c| CertificateEntry {
-                    cert_der: c.as_ref().to_vec(),
-                    extensions: Vec::new(),
-                })
-                .collect(),
-        });
-        self.add_to_flight(core, &cert, &mut flight)?;
-        let content = signed_content(
-            CertificateVerifyContext::Server,
-            &self.transcript.current_hash()?,
-        );
-        let signature = neg.certified_key.key.sign(neg.scheme.0, &content)?;
-        let cv = HandshakeMessage::CertificateVerify(CertificateVerify {
-            scheme: neg.scheme,
-            signature,
-        });
-        self.add_to_flight(core, &cv, &mut flight)?;
         let verify_data = handshake::finished_verify_data(
             suite,
             &secrets.server_handshake,
@@ -246,12 +293,144 @@ impl ServerHandshake {
         core.set_exporter_secret(app.exporter);
         secrets.set_pending_client_application(app.client);
         self.secrets = Some(secrets);
+        self.session_alpn = core.info.alpn.clone();
+        self.session_name = ch.extensions.server_name.clone();
 
-        Ok(if client_verifier.is_some() {
+        Ok(if early_data.is_some() {
+            State::WaitEndOfEarlyData
+        } else if ask_for_certificate {
             State::WaitCertificate
         } else {
             State::WaitFinished
         })
+    }
+
+    /// §4.2.11.2: the binder proves the client holds the ticket's PSK and binds it to this
+    /// ClientHello; a wrong binder ends the handshake (decrypt_error).
+    fn check_binder(
+        &self,
+        ch: &ClientHello,
+        raw: &[u8],
+        suite: &'static CipherSuite,
+        candidate: PskCandidate,
+    ) -> Result<Option<PskCandidate>, Error> {
+        let Some(offered) = &ch.extensions.pre_shared_key else {
+            return Ok(None);
+        };
+        let binder = offered
+            .binders
+            .get(candidate.index)
+            .ok_or(Error::IllegalParameter("missing PSK binder"))?;
+        let truncated_len = raw.len().saturating_sub(offered.binders_encoded_len());
+        let truncated = raw.get(..truncated_len).unwrap_or_default();
+        let hash = self.transcript.hash_with(truncated)?;
+        let binder_key =
+            EarlySecret::new(suite.hash, Some(&candidate.session.psk)).binder_key(false)?;
+        if key_schedule::verify_finished(suite.hash, &binder_key, &hash, binder) {
+            Ok(Some(candidate))
+        } else {
+            Err(Error::BadPskBinder)
+        }
+    }
+
+    /// §4.2.10, §8: accept 0-RTT only for the first identity of a fresh, never-used ticket
+    /// that allows it, with the same suite and ALPN, and no HelloRetryRequest. Returns the
+    /// client early traffic secret when accepted.
+    fn early_data_decision(
+        &self,
+        core: &Core,
+        ch: &ClientHello,
+        suite: &'static CipherSuite,
+        psk: Option<&PskCandidate>,
+        alpn: Option<&Vec<u8>>,
+    ) -> Option<Secret> {
+        let psk = psk?;
+        let session = &psk.session;
+        let config = &self.config;
+        let acceptable = ch.extensions.early_data
+            && self.retry.is_none()
+            && psk.index == 0
+            && config.max_early_data_size > 0
+            && session.max_early_data > 0
+            && session.suite_id == suite.id
+            && session.alpn.as_ref() == alpn
+            && config
+                .replay_guard
+                .is_fresh(session.issued_ms, psk.client_age_ms, unix_now_ms())
+            && config.replay_guard.first_use(&psk.ticket, unix_now_ms());
+        if !acceptable {
+            return None;
+        }
+        let hello_hash = self.transcript.current_hash().ok()?;
+        let secret = EarlySecret::new(suite.hash, Some(&session.psk))
+            .client_early_traffic_secret(&hello_hash)
+            .ok()?;
+        core.log_secret(labels::CLIENT_EARLY, &secret);
+        Some(secret)
+    }
+
+    /// How much rejected 0-RTT data we skip before calling further records an attack.
+    fn early_data_skip_budget(&self) -> usize {
+        (self.config.max_early_data_size as usize).max(MIN_EARLY_DATA_SKIP)
+    }
+
+    /// §4.5: the end of the client's 0-RTT data; its handshake key takes over.
+    fn on_end_of_early_data(&mut self, core: &mut Core, raw: &[u8]) -> Result<State, Error> {
+        self.transcript.add(raw)?;
+        let secrets = self.secrets.as_ref().ok_or(Error::Internal("no secrets"))?;
+        core.receiving_early_data = false;
+        core.install_keys(Direction::Receive, &secrets.client_handshake)?;
+        core.events.push_back(crate::conn::Event::EarlyDataReceived);
+        Ok(State::WaitFinished)
+    }
+
+    /// §4.6.1: tickets for resuming later, after a full handshake.
+    fn send_tickets(&mut self, core: &mut Core) -> Result<(), Error> {
+        let (Some(issuer), Some(suite), Some(secrets)) = (
+            self.config.ticket_issuer.clone(),
+            self.suite,
+            self.secrets.as_ref(),
+        ) else {
+            return Ok(());
+        };
+        let Some(rms) = secrets.resumption_master.clone() else {
+            return Ok(());
+        };
+        let mut out = Vec::new();
+        for i in 0..self.config.send_tickets.min(255) {
+            let nonce = vec![i as u8];
+            let psk = key_schedule::resumption_psk(suite.hash, &rms, &nonce)?;
+            let mut age_add = [0u8; 4];
+            crypto::random_bytes(&mut age_add)?;
+            let lifetime = issuer.lifetime().min(MAX_TICKET_LIFETIME);
+            let state = ServerSession {
+                suite_id: suite.id,
+                psk: Zeroizing::new(psk.as_bytes().to_vec()),
+                issued_ms: unix_now_ms(),
+                age_add: u32::from_be_bytes(age_add),
+                lifetime,
+                max_early_data: self.config.max_early_data_size,
+                alpn: self.session_alpn.clone(),
+                server_name: self.session_name.clone(),
+                client_authenticated: core.info.client_authenticated,
+            };
+            let Some(ticket) = issuer.issue(&state.encode()) else {
+                continue;
+            };
+            let nst = HandshakeMessage::NewSessionTicket(NewSessionTicket {
+                lifetime,
+                age_add: state.age_add,
+                nonce,
+                ticket,
+                max_early_data_size: (self.config.max_early_data_size > 0)
+                    .then_some(self.config.max_early_data_size),
+            });
+            core.encode_handshake(&nst, &mut out);
+        }
+        if !out.is_empty() {
+            core.send_handshake_bytes(&out)?;
+        }
+        Ok(())
     }
 
     fn add_to_flight(
@@ -276,6 +455,10 @@ impl ServerHandshake {
         retry: Retry,
     ) -> Result<State, Error> {
         core.info.hello_retry = true;
+        if ch.extensions.early_data {
+            // §4.2.10: early data sent with ClientHello1 arrives before ClientHello2; skip it.
+            core.early_data_to_skip = self.early_data_skip_budget();
+        }
         self.transcript.start_hash(retry.suite.hash)?;
         self.transcript.add(raw)?;
         self.transcript.rollup_for_hrr()?;
@@ -369,6 +552,7 @@ impl ServerHandshake {
         );
         verifier.verify_signature(leaf, cv.scheme, &content, &cv.signature)?;
         core.info.peer_signature_scheme = Some(cv.scheme.0);
+        core.info.client_authenticated = true;
         self.transcript.add(raw)?;
         Ok(State::WaitFinished)
     }
@@ -393,6 +577,9 @@ impl ServerHandshake {
         core.handshake_complete = true;
         core.may_send_application_data = true;
         core.may_receive_application_data = true;
+        if !core.info.resumed {
+            self.send_tickets(core)?;
+        }
         Ok(State::Connected)
     }
 }
@@ -401,6 +588,7 @@ impl State {
     fn expects(&self) -> &'static str {
         match self {
             State::WaitClientHello => "ClientHello",
+            State::WaitEndOfEarlyData => "early data or EndOfEarlyData",
             State::WaitCertificate => "Certificate",
             State::WaitCertificateVerify => "CertificateVerify",
             State::WaitFinished => "Finished",

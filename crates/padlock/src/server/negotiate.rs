@@ -6,10 +6,11 @@ use std::sync::Arc;
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 
 use super::{CertifiedKey, ServerConfig};
-use crate::crypto::{self, CipherSuite, Group};
+use crate::crypto::{self, suite_by_id, CipherSuite, Group};
 use crate::error::Error;
-use crate::msgs::enums::{ProtocolVersion, SignatureScheme};
+use crate::msgs::enums::{ProtocolVersion, PskKeyExchangeMode, SignatureScheme};
 use crate::msgs::ClientHello;
+use crate::resumption::{unix_now_ms, ServerSession, MAX_TICKET_LIFETIME};
 
 /// What the second ClientHello must honour after our HelloRetryRequest.
 pub(super) struct Retry {
@@ -22,13 +23,29 @@ pub(super) struct Choice {
     pub(super) suite: &'static CipherSuite,
     pub(super) group: &'static Group,
     pub(super) client_share: Vec<u8>,
-    pub(super) certified_key: Arc<CertifiedKey>,
-    pub(super) scheme: SignatureScheme,
+    /// The certificate and scheme for a full handshake; an error when there is none, which
+    /// matters only if no PSK is accepted.
+    pub(super) certificate: Result<(Arc<CertifiedKey>, SignatureScheme), Error>,
     pub(super) alpn: Option<Vec<u8>>,
+    /// A ticket that decrypted and fits; its binder is still to be checked.
+    pub(super) psk: Option<PskCandidate>,
 }
 
+/// §4.2.11: the first offered identity that is one of our tickets, still valid, for a suite
+/// with the same hash.
+pub(super) struct PskCandidate {
+    pub(super) index: usize,
+    pub(super) session: ServerSession,
+    /// The client's view of the ticket's age, de-obfuscated (§4.2.11).
+    pub(super) client_age_ms: u32,
+    pub(super) ticket: Vec<u8>,
+}
+
+/// Identities beyond this many are not even tried: each costs a decryption.
+const MAX_PSK_IDENTITIES_TRIED: usize = 8;
+
 pub(super) enum Negotiated {
-    Full(Choice),
+    Full(Box<Choice>),
     Retry(Retry),
 }
 
@@ -55,10 +72,13 @@ pub(super) fn negotiate(
         .key_shares
         .as_ref()
         .ok_or(Error::MissingExtension("key_share"))?;
-    let schemes = ext
-        .signature_algorithms
-        .as_ref()
-        .ok_or(Error::MissingExtension("signature_algorithms"))?;
+    let psk = choose_psk(config, ch, suite);
+    // §9.2: without a PSK, signature_algorithms is mandatory.
+    let schemes = match (&ext.signature_algorithms, &psk) {
+        (Some(s), _) => s.as_slice(),
+        (None, Some(_)) => &[],
+        (None, None) => return Err(Error::MissingExtension("signature_algorithms")),
+    };
 
     // §4.2.8: each share once, and only for a group the client lists.
     for (i, share) in shares.iter().enumerate() {
@@ -114,7 +134,23 @@ pub(super) fn negotiate(
         .map(|s| s.key_exchange.clone())
         .ok_or(Error::Internal("chosen share vanished"))?;
 
-    let sni = ext.server_name.as_deref();
+    let certificate = choose_certificate(config, ext.server_name.as_deref(), schemes);
+    let alpn = choose_alpn(config, ch)?;
+    Ok(Negotiated::Full(Box::new(Choice {
+        suite,
+        group,
+        client_share,
+        certificate,
+        alpn,
+        psk,
+    })))
+}
+
+fn choose_certificate(
+    config: &ServerConfig,
+    sni: Option<&str>,
+    schemes: &[SignatureScheme],
+) -> Result<(Arc<CertifiedKey>, SignatureScheme), Error> {
     let certified_key = config
         .cert_resolver
         .resolve(sni)
@@ -127,15 +163,50 @@ pub(super) fn negotiate(
         .choose_scheme(&offered)
         .map(SignatureScheme)
         .ok_or(Error::NoCommonSignatureScheme)?;
-    let alpn = choose_alpn(config, ch)?;
-    Ok(Negotiated::Full(Choice {
-        suite,
-        group,
-        client_share,
-        certified_key,
-        scheme,
-        alpn,
-    }))
+    Ok((certified_key, scheme))
+}
+
+fn choose_psk(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    suite: &'static CipherSuite,
+) -> Option<PskCandidate> {
+    let ext = &ch.extensions;
+    let issuer = config.ticket_issuer.as_ref()?;
+    let offered = ext.pre_shared_key.as_ref()?;
+    // §4.2.9: we resume only with (EC)DHE, so the client must allow psk_dhe_ke.
+    if !ext
+        .psk_modes
+        .as_ref()
+        .is_some_and(|m| m.contains(&PskKeyExchangeMode::PSK_DHE_KE))
+    {
+        return None;
+    }
+    let now = unix_now_ms();
+    let client_auth_required = config
+        .client_verifier
+        .as_ref()
+        .is_some_and(|v| v.client_auth_mandatory());
+    offered
+        .identities
+        .iter()
+        .take(MAX_PSK_IDENTITIES_TRIED)
+        .enumerate()
+        .find_map(|(index, id)| {
+            let state = issuer.redeem(&id.identity)?;
+            let session = ServerSession::decode(&state).ok()?;
+            let same_hash = suite_by_id(session.suite_id).is_some_and(|s| s.hash == suite.hash);
+            let alive = now.saturating_sub(session.issued_ms)
+                < u64::from(session.lifetime.min(MAX_TICKET_LIFETIME)) * 1000;
+            let same_name = session.server_name == ext.server_name;
+            let auth_ok = !client_auth_required || session.client_authenticated;
+            (same_hash && alive && same_name && auth_ok).then(|| PskCandidate {
+                index,
+                client_age_ms: id.obfuscated_ticket_age.wrapping_sub(session.age_add),
+                session,
+                ticket: id.identity.clone(),
+            })
+        })
 }
 
 /// §4.2.1: TLS 1.3 only; a client without it learns which versions it offered.
