@@ -59,6 +59,8 @@ pub struct Deframer {
     /// is still where it was.
     last_payload: Option<(usize, usize)>,
     limit: usize,
+    /// Bytes slid to the front so far (diagnostics; proves the amortisation).
+    slid: u64,
 }
 
 impl Default for Deframer {
@@ -86,12 +88,14 @@ impl Deframer {
             retained_end: 0,
             last_payload: None,
             limit: limit.max(MAX_RECORD_WIRE_LEN),
+            slid: 0,
         }
     }
 
     /// Free space to read received bytes into; report how many with
-    /// [`advance`](Self::advance). Empty only when the buffer is at its
-    /// limit: then records (or retained plaintext) must be consumed first.
+    /// [`advance`](Self::advance). May be empty (or short) while complete
+    /// records or retained plaintext wait in a buffer at its limit: consume
+    /// those first. Never empty when neither waits.
     pub fn space(&mut self) -> &mut [u8] {
         self.make_room();
         self.buf.get_mut(self.end..).unwrap_or_default()
@@ -217,6 +221,12 @@ impl Deframer {
         self.buf.len()
     }
 
+    /// Total bytes moved inside the buffer to make room so far: stays a
+    /// fraction of the bytes received (diagnostics and tests).
+    pub fn bytes_slid(&self) -> u64 {
+        self.slid
+    }
+
     /// First byte that must survive a slide: retained plaintext, else the
     /// unconsumed input.
     fn keep_from(&self) -> usize {
@@ -242,7 +252,14 @@ impl Deframer {
     }
 
     /// Ensures the free tail can take the rest of the pending record and is
-    /// worth a read: grow (up to the limit) first, slide second.
+    /// worth a read. Grows first (up to the limit). Slides the kept bytes to
+    /// the front only when the pending record cannot complete in the tail,
+    /// and while plaintext is retained only if the move frees at least as
+    /// many bytes as it copies. Without retained plaintext the move is the
+    /// partial record, less than one record per buffer's worth of input
+    /// (about a quarter of the input with large reads, almost nothing with
+    /// small ones); a small tail that can still complete the record is handed
+    /// out as is rather than paid for with a large move.
     fn make_room(&mut self) {
         if self.keep_from() == self.end {
             // Everything consumed: rewind for free.
@@ -252,7 +269,8 @@ impl Deframer {
             self.retained_end = 0;
             self.last_payload = None;
         }
-        let want = self.record_shortfall().max(MIN_READ);
+        let shortfall = self.record_shortfall();
+        let want = shortfall.max(MIN_READ);
         if self.buf.len() - self.end >= want {
             return;
         }
@@ -267,8 +285,12 @@ impl Deframer {
             }
         }
         let keep = self.keep_from();
-        if keep > 0 {
+        let tail = self.buf.len() - self.end;
+        let moved = self.end - keep;
+        let cheap_enough = self.retained().is_empty() || keep >= moved;
+        if keep > 0 && tail < shortfall && cheap_enough {
             self.buf.copy_within(keep..self.end, 0);
+            self.slid += (self.end - keep) as u64;
             self.start -= keep;
             self.end -= keep;
             self.retained_start = self.retained_start.saturating_sub(keep);
