@@ -9,6 +9,8 @@
 //! any retained plaintext) slide to the front, so the work per byte received
 //! stays constant instead of growing with the stream.
 
+use core::fmt;
+
 use super::{
     ContentType, RecordError, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_WIRE_LEN,
     RECORD_HEADER_LEN,
@@ -21,12 +23,11 @@ pub const DEFAULT_BUFFER_LIMIT: usize = 2 * MAX_RECORD_WIRE_LEN;
 /// The buffer starts this small: handshake records are mostly short.
 const INITIAL_CAPACITY: usize = 4096;
 
-/// A read into less free space than this is not worth a system call: make
-/// room first.
+/// Below this much free space the buffer grows (while under its limit)
+/// before handing out space: tiny reads waste system calls.
 const MIN_READ: usize = 2048;
 
 /// One record, borrowed from the [`Deframer`]'s buffer.
-#[derive(Debug)]
 pub struct Record<'a> {
     /// The (outer) content type.
     pub typ: ContentType,
@@ -34,6 +35,20 @@ pub struct Record<'a> {
     pub legacy_version: u16,
     /// The fragment, mutable so protected records are decrypted in place.
     pub payload: &'a mut [u8],
+}
+
+impl fmt::Debug for Record<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Lengths only: payloads may be plaintext after opening.
+        f.debug_struct("Record")
+            .field("typ", &self.typ)
+            .field(
+                "legacy_version",
+                &format_args!("{:#06x}", self.legacy_version),
+            )
+            .field("len", &self.payload.len())
+            .finish()
+    }
 }
 
 impl Record<'_> {
@@ -44,7 +59,6 @@ impl Record<'_> {
 }
 
 /// Splits a received byte stream into records, bounded in memory.
-#[derive(Debug)]
 pub struct Deframer {
     /// `buf.len()` is the capacity in use; bytes past `end` are free.
     buf: Vec<u8>,
@@ -61,6 +75,19 @@ pub struct Deframer {
     limit: usize,
     /// Bytes slid to the front so far (diagnostics; proves the amortisation).
     slid: u64,
+}
+
+impl fmt::Debug for Deframer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Offsets only: the buffer holds decrypted plaintext.
+        f.debug_struct("Deframer")
+            .field("capacity", &self.buf.len())
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("retained", &(self.retained_start..self.retained_end))
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Deframer {
