@@ -3,6 +3,7 @@
 use core::fmt;
 
 use aws_lc_rs::aead::{Aad, Algorithm, LessSafeKey, Nonce, UnboundKey, NONCE_LEN};
+use zeroize::Zeroize;
 
 use super::{
     header, ContentType, RecordError, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN,
@@ -70,6 +71,15 @@ impl TrafficKey {
     fn near_limit(&self) -> bool {
         let margin = NEAR_LIMIT_MARGIN.min(self.limit / 2);
         self.seq >= self.limit.saturating_sub(margin) || self.seq >= u64::MAX - margin
+    }
+}
+
+impl Drop for TrafficKey {
+    fn drop(&mut self) {
+        // The key itself lives (and is cleansed) inside aws-lc; the iv is
+        // traffic-secret output too (RFC 8446 §7.3).
+        self.iv_head.zeroize();
+        self.iv_tail.zeroize();
     }
 }
 
