@@ -9,6 +9,8 @@
 //! any retained plaintext) slide to the front, so the work per byte received
 //! stays constant instead of growing with the stream.
 
+use core::fmt;
+
 use super::{
     ContentType, RecordError, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_WIRE_LEN,
     RECORD_HEADER_LEN,
@@ -21,12 +23,11 @@ pub const DEFAULT_BUFFER_LIMIT: usize = 2 * MAX_RECORD_WIRE_LEN;
 /// The buffer starts this small: handshake records are mostly short.
 const INITIAL_CAPACITY: usize = 4096;
 
-/// A read into less free space than this is not worth a system call: make
-/// room first.
+/// Below this much free space the buffer grows (while under its limit)
+/// before handing out space: tiny reads waste system calls.
 const MIN_READ: usize = 2048;
 
 /// One record, borrowed from the [`Deframer`]'s buffer.
-#[derive(Debug)]
 pub struct Record<'a> {
     /// The (outer) content type.
     pub typ: ContentType,
@@ -34,6 +35,20 @@ pub struct Record<'a> {
     pub legacy_version: u16,
     /// The fragment, mutable so protected records are decrypted in place.
     pub payload: &'a mut [u8],
+}
+
+impl fmt::Debug for Record<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Lengths only: payloads may be plaintext after opening.
+        f.debug_struct("Record")
+            .field("typ", &self.typ)
+            .field(
+                "legacy_version",
+                &format_args!("{:#06x}", self.legacy_version),
+            )
+            .field("len", &self.payload.len())
+            .finish()
+    }
 }
 
 impl Record<'_> {
@@ -44,7 +59,6 @@ impl Record<'_> {
 }
 
 /// Splits a received byte stream into records, bounded in memory.
-#[derive(Debug)]
 pub struct Deframer {
     /// `buf.len()` is the capacity in use; bytes past `end` are free.
     buf: Vec<u8>,
@@ -59,6 +73,21 @@ pub struct Deframer {
     /// is still where it was.
     last_payload: Option<(usize, usize)>,
     limit: usize,
+    /// Bytes slid to the front so far (diagnostics; proves the amortisation).
+    slid: u64,
+}
+
+impl fmt::Debug for Deframer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Offsets only: the buffer holds decrypted plaintext.
+        f.debug_struct("Deframer")
+            .field("capacity", &self.buf.len())
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("retained", &(self.retained_start..self.retained_end))
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Deframer {
@@ -86,12 +115,14 @@ impl Deframer {
             retained_end: 0,
             last_payload: None,
             limit: limit.max(MAX_RECORD_WIRE_LEN),
+            slid: 0,
         }
     }
 
     /// Free space to read received bytes into; report how many with
-    /// [`advance`](Self::advance). Empty only when the buffer is at its
-    /// limit: then records (or retained plaintext) must be consumed first.
+    /// [`advance`](Self::advance). May be empty (or short) while complete
+    /// records or retained plaintext wait in a buffer at its limit: consume
+    /// those first. Never empty when neither waits.
     pub fn space(&mut self) -> &mut [u8] {
         self.make_room();
         self.buf.get_mut(self.end..).unwrap_or_default()
@@ -217,6 +248,12 @@ impl Deframer {
         self.buf.len()
     }
 
+    /// Total bytes moved inside the buffer to make room so far: stays a
+    /// fraction of the bytes received (diagnostics and tests).
+    pub fn bytes_slid(&self) -> u64 {
+        self.slid
+    }
+
     /// First byte that must survive a slide: retained plaintext, else the
     /// unconsumed input.
     fn keep_from(&self) -> usize {
@@ -242,7 +279,14 @@ impl Deframer {
     }
 
     /// Ensures the free tail can take the rest of the pending record and is
-    /// worth a read: grow (up to the limit) first, slide second.
+    /// worth a read. Grows first (up to the limit). Slides the kept bytes to
+    /// the front only when the pending record cannot complete in the tail,
+    /// and while plaintext is retained only if the move frees at least as
+    /// many bytes as it copies. Without retained plaintext the move is the
+    /// partial record, less than one record per buffer's worth of input
+    /// (about a quarter of the input with large reads, almost nothing with
+    /// small ones); a small tail that can still complete the record is handed
+    /// out as is rather than paid for with a large move.
     fn make_room(&mut self) {
         if self.keep_from() == self.end {
             // Everything consumed: rewind for free.
@@ -252,7 +296,8 @@ impl Deframer {
             self.retained_end = 0;
             self.last_payload = None;
         }
-        let want = self.record_shortfall().max(MIN_READ);
+        let shortfall = self.record_shortfall();
+        let want = shortfall.max(MIN_READ);
         if self.buf.len() - self.end >= want {
             return;
         }
@@ -267,8 +312,12 @@ impl Deframer {
             }
         }
         let keep = self.keep_from();
-        if keep > 0 {
+        let tail = self.buf.len() - self.end;
+        let moved = self.end - keep;
+        let cheap_enough = self.retained().is_empty() || keep >= moved;
+        if keep > 0 && tail < shortfall && cheap_enough {
             self.buf.copy_within(keep..self.end, 0);
+            self.slid += (self.end - keep) as u64;
             self.start -= keep;
             self.end -= keep;
             self.retained_start = self.retained_start.saturating_sub(keep);

@@ -1,6 +1,8 @@
 //! Reassembling handshake messages from record fragments (RFC 8446 §5.1):
 //! a message may span records, and a record may carry several messages.
 
+use core::fmt;
+
 use super::{RecordError, MAX_PLAINTEXT_LEN};
 
 /// `msg_type` (1) + `length` (3), RFC 8446 §4.
@@ -14,12 +16,20 @@ pub const DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN: usize = (64 << 10) + HANDSHAKE_HEAD
 const IDLE_CAPACITY: usize = 4096;
 
 /// Joins handshake fragments into whole messages, bounded in memory.
-#[derive(Debug)]
 pub struct HandshakeJoiner {
     buf: Vec<u8>,
     /// First byte not yet handed out as a message.
     start: usize,
     max_message_len: usize,
+}
+
+impl fmt::Debug for HandshakeJoiner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandshakeJoiner")
+            .field("buffered", &self.buffered_len())
+            .field("max_message_len", &self.max_message_len)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for HandshakeJoiner {

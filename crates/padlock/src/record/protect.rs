@@ -3,6 +3,7 @@
 use core::fmt;
 
 use aws_lc_rs::aead::{Aad, Algorithm, LessSafeKey, Nonce, UnboundKey, NONCE_LEN};
+use zeroize::Zeroize;
 
 use super::{
     header, ContentType, RecordError, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN,
@@ -73,6 +74,15 @@ impl TrafficKey {
     }
 }
 
+impl Drop for TrafficKey {
+    fn drop(&mut self) {
+        // The key itself lives (and is cleansed) inside aws-lc; the iv is
+        // traffic-secret output too (RFC 8446 §7.3).
+        self.iv_head.zeroize();
+        self.iv_tail.zeroize();
+    }
+}
+
 impl fmt::Debug for TrafficKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never prints key or iv.
@@ -107,10 +117,13 @@ impl RecordSealer {
 
     /// Appends ONE protected record (header, ciphertext, tag) to `out`.
     ///
-    /// `plaintext` is copied once into `out`, followed by the inner content
-    /// type and `padding` zero bytes (RFC 8446 §5.4), and encrypted there.
-    /// `padding` is clamped so the inner plaintext stays within 2^14 + 1
-    /// bytes. `out` grows by at most one reservation; nothing else allocates.
+    /// The inner plaintext is `plaintext`, the content type and `padding`
+    /// zero bytes (RFC 8446 §5.4); `padding` is clamped so it stays within
+    /// 2^14 + 1 bytes. Without padding the AEAD encrypts straight from
+    /// `plaintext` into `out` (no intermediate copy); with padding,
+    /// `plaintext` is copied once into `out` and sealed there. `out` grows by
+    /// at most one reservation; nothing else allocates. On error `out` is
+    /// left as it was.
     pub fn seal(
         &mut self,
         typ: ContentType,
@@ -118,6 +131,52 @@ impl RecordSealer {
         padding: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), RecordError> {
+        let (padding, total) = self.plan(typ, plaintext, padding)?;
+        let start = out.len();
+        out.resize(start + total, 0);
+        let sealed = match out.get_mut(start..) {
+            Some(record) => self.seal_planned(typ, plaintext, padding, record),
+            None => Err(RecordError::Internal("output bounds")),
+        };
+        if sealed.is_err() {
+            out.truncate(start);
+        }
+        sealed
+    }
+
+    /// Like [`seal`](Self::seal), but writes the record at the front of a
+    /// caller-owned buffer (e.g. a reused send buffer) and returns its length
+    /// ([`sealed_len`](Self::sealed_len)). Fails with `Internal` if `out` is
+    /// too short, writing nothing.
+    pub fn seal_into(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        padding: usize,
+        out: &mut [u8],
+    ) -> Result<usize, RecordError> {
+        let (padding, total) = self.plan(typ, plaintext, padding)?;
+        let record = out.get_mut(..total).ok_or(RecordError::Internal(
+            "output buffer too small for the record",
+        ))?;
+        self.seal_planned(typ, plaintext, padding, record)?;
+        Ok(total)
+    }
+
+    /// The wire length of a record carrying `plaintext_len` content bytes and
+    /// `padding` (clamped as [`seal`](Self::seal) does).
+    pub fn sealed_len(&self, plaintext_len: usize, padding: usize) -> usize {
+        let padding = padding.min(MAX_PLAINTEXT_LEN.saturating_sub(plaintext_len));
+        plaintext_len + padding + self.overhead()
+    }
+
+    /// Validates one seal and returns (clamped padding, record length).
+    fn plan(
+        &self,
+        typ: ContentType,
+        plaintext: &[u8],
+        padding: usize,
+    ) -> Result<(usize, usize), RecordError> {
         if plaintext.len() > MAX_PLAINTEXT_LEN {
             return Err(RecordError::RecordOverflow);
         }
@@ -127,35 +186,67 @@ impl RecordSealer {
         }
         self.key.check_usable(1)?;
         let padding = padding.min(MAX_PLAINTEXT_LEN - plaintext.len());
+        Ok((padding, self.sealed_len(plaintext.len(), padding)))
+    }
+
+    /// Seals into `record`, exactly the planned length.
+    fn seal_planned(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        padding: usize,
+        record: &mut [u8],
+    ) -> Result<(), RecordError> {
+        let tag_len = self.key.tag_len();
         let inner_len = plaintext.len() + 1 + padding;
         let hdr = header(
             ContentType::APPLICATION_DATA,
             TLS12_RECORD_VERSION,
-            inner_len + self.key.tag_len(),
+            inner_len + tag_len,
         );
-
-        out.reserve(RECORD_HEADER_LEN + inner_len + self.key.tag_len());
-        let start = out.len();
-        out.extend_from_slice(&hdr);
-        out.extend_from_slice(plaintext);
-        out.push(typ.0);
-        out.resize(out.len() + padding, 0);
-
+        let (hdr_slot, body) = record.split_at_mut(RECORD_HEADER_LEN.min(record.len()));
+        if hdr_slot.len() != RECORD_HEADER_LEN || body.len() != inner_len + tag_len {
+            return Err(RecordError::Internal("record buffer of the wrong size"));
+        }
+        hdr_slot.copy_from_slice(&hdr);
         let nonce = self.key.nonce();
-        let sealed = match out.get_mut(start + RECORD_HEADER_LEN..) {
-            Some(body) => self
-                .key
-                .key
-                .seal_in_place_separate_tag(nonce, Aad::from(hdr), body)
-                .ok(),
-            None => None,
+        let aead = &self.key.key;
+
+        let sealed = if padding == 0 {
+            // The content type travels as the AEAD's "extra" plaintext, so
+            // the content is read once from the caller and written once,
+            // encrypted (RFC 8446 §5.2 TLSInnerPlaintext = content || type).
+            let (ciphertext, type_and_tag) = body.split_at_mut(plaintext.len());
+            aead.seal_out_of_place_scatter(
+                nonce,
+                Aad::from(hdr),
+                plaintext,
+                ciphertext,
+                &[typ.0],
+                type_and_tag,
+            )
+            .is_ok()
+        } else {
+            let (inner, tag_slot) = body.split_at_mut(inner_len);
+            let (content, trailer) = inner.split_at_mut(plaintext.len());
+            content.copy_from_slice(plaintext);
+            if let Some((type_slot, zeros)) = trailer.split_first_mut() {
+                *type_slot = typ.0;
+                zeros.fill(0); // §5.4: padding MUST be zeros
+            }
+            match aead.seal_in_place_separate_tag(nonce, Aad::from(hdr), inner) {
+                Ok(tag) if tag.as_ref().len() == tag_slot.len() => {
+                    tag_slot.copy_from_slice(tag.as_ref());
+                    true
+                }
+                _ => false,
+            }
         };
-        let Some(tag) = sealed else {
-            // Never leave plaintext behind in the output buffer.
-            out.truncate(start);
+        if !sealed {
+            // Never leave plaintext behind in the output.
+            record.fill(0);
             return Err(RecordError::Internal("AEAD seal failed"));
-        };
-        out.extend_from_slice(tag.as_ref());
+        }
         self.key.seq += 1;
         Ok(())
     }

@@ -79,3 +79,19 @@ fn content_type_debug_and_alert_codes() {
     assert_eq!(RecordError::DecodeError("x").alert_code(), 50);
     assert!(!RecordError::BadRecordMac.to_string().is_empty());
 }
+
+#[test]
+fn debug_output_shows_no_buffer_contents() {
+    let mut d = Deframer::new();
+    d.push(&[23, 3, 3, 0, 3, 0xaa, 0xbb, 0xcc]);
+    let rec = d.next_record().unwrap().unwrap();
+    let s = format!("{rec:?}");
+    assert!(s.contains("application_data") && s.contains("0x0303") && !s.contains("170"));
+    let s = format!("{d:?}");
+    assert!(!s.contains("170") && s.contains("start: 8"));
+    let mut j = HandshakeJoiner::new();
+    j.push(&[1, 0, 0, 9, 42]).unwrap();
+    assert!(!format!("{j:?}").contains("42"));
+    let (sealer, _) = pair(&AES_128_GCM);
+    assert!(format!("{sealer:?}").contains("seq: 0"));
+}

@@ -445,3 +445,68 @@ fn padding_is_clamped_to_the_record_limit() {
     let (h, mut p) = split_record(&out);
     assert_eq!(opener.open(h, &mut p).unwrap().1, &[7; 100][..]);
 }
+
+#[test]
+fn both_seal_paths_match_a_reference_built_from_the_raw_aead() {
+    use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey};
+    for alg in ALGS {
+        for padding in [0usize, 1, 255] {
+            let key: Vec<u8> = (0..alg.key_len() as u8).collect();
+            let iv = [0xa5u8; 12];
+            let msg = b"the quick brown fox";
+            let mut sealer = RecordSealer::new(alg, &key, iv, u64::MAX).unwrap();
+            // Advance to sequence 1 so the nonce XOR matters.
+            sealer
+                .seal(ContentType::APPLICATION_DATA, b"-", 0, &mut Vec::new())
+                .unwrap();
+            let mut ours = Vec::new();
+            sealer
+                .seal(ContentType::HANDSHAKE, msg, padding, &mut ours)
+                .unwrap();
+
+            let raw = LessSafeKey::new(UnboundKey::new(alg, &key).unwrap());
+            let mut nonce = iv;
+            nonce[11] ^= 1;
+            let mut inner = msg.to_vec();
+            inner.push(22);
+            inner.resize(inner.len() + padding, 0);
+            let h = header(
+                ContentType::APPLICATION_DATA,
+                0x0303,
+                inner.len() + alg.tag_len(),
+            );
+            raw.seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(h),
+                &mut inner,
+            )
+            .unwrap();
+            let mut expected = h.to_vec();
+            expected.extend_from_slice(&inner);
+            assert_eq!(ours, expected, "{alg:?} padding {padding}");
+        }
+    }
+}
+
+#[test]
+fn seal_into_a_caller_buffer() {
+    let (mut a, mut opener) = pair(&CHACHA20_POLY1305);
+    let (mut b, _) = pair(&CHACHA20_POLY1305);
+    let mut buf = vec![0xee; 100];
+    assert!(matches!(
+        a.seal_into(ContentType::APPLICATION_DATA, &[1; 90], 0, &mut buf),
+        Err(RecordError::Internal(_))
+    ));
+    assert_eq!(a.sequence(), 0);
+    let n = a
+        .seal_into(ContentType::APPLICATION_DATA, &[1; 20], 3, &mut buf)
+        .unwrap();
+    assert_eq!(n, a.sealed_len(20, 3));
+    assert_eq!(n, 5 + 20 + 1 + 3 + 16);
+    let mut v = Vec::new();
+    b.seal(ContentType::APPLICATION_DATA, &[1; 20], 3, &mut v)
+        .unwrap();
+    assert_eq!(&buf[..n], &v[..]);
+    let (h, mut p) = split_record(&buf[..n]);
+    assert_eq!(opener.open(h, &mut p).unwrap().1, &[1; 20][..]);
+}
