@@ -151,8 +151,8 @@ impl Connection {
         !self.core.handshake_complete
     }
 
-    /// Whether more received TLS data is needed to make progress: the handshake is not done
-    /// and nothing is buffered for the application.
+    /// Whether the connection can take more TLS data now: it has not failed, the peer has not
+    /// closed, and the application has not left too much plaintext unread (backpressure).
     pub fn wants_read(&self) -> bool {
         self.core.error.is_none()
             && !self.core.peer_closed
@@ -164,11 +164,11 @@ impl Connection {
         self.core.events.pop_front()
     }
 
-    /// Copies received application data into `buf`.
+    /// Copies received application data into `buf`, returning how many bytes were copied.
     ///
-    /// `Ok(0)` means the peer closed the connection with close_notify (or `buf` is empty);
-    /// [`Error::HandshakeNotComplete`]-free `WouldBlock`-style emptiness is reported as
-    /// `Ok(0)` only after close; otherwise use [`Connection::readable`] to test for data.
+    /// `Ok(0)` means nothing is buffered right now: check [`Connection::peer_closed`] to tell
+    /// the end of the stream (close_notify) from "feed more TLS data first". A connection
+    /// that failed returns its error.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         let n = self.core.take_received(buf);
         if n > 0 {
