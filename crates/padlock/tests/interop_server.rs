@@ -577,6 +577,22 @@ fn openssl_hello_retry_to_the_servers_preferred_group() {
 }
 
 #[test]
+fn openssl_hello_retry_when_its_share_is_for_a_group_we_lack() {
+    // OpenSSL sends one share, for the first group listed: X448, which padlock does not
+    // implement. The default server (all groups) asks for P-256 instead.
+    let server = Server::start(server_config(KeyKind::EcdsaP256), Service::Echo);
+    let args = openssl_checked_args(
+        KeyKind::EcdsaP256,
+        &strings(&["-tls1_3", "-groups", "X448:P-256", "-brief"]),
+    );
+    let out = openssl_echo(server.port, &strs(&args));
+    assert!(out.contains("Server Temp Key: ECDH, prime256v1"), "{out}");
+    let seen = server.nth(1);
+    assert!(seen.info().hello_retry, "{seen:?}");
+    assert_eq!(seen.info().group_name, Some("secp256r1"));
+}
+
+#[test]
 fn gnutls_hello_retry_when_no_share_fits() {
     let server = p384_only_server();
     // GnuTLS sends shares for the first two groups listed: X25519 and P-256.
