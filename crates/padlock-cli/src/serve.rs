@@ -14,6 +14,8 @@ use padlock::{
 
 use crate::http;
 
+/// ALPN protocols served without `--alpn`, most preferred first (IANA ALPN registry names).
+const DEFAULT_ALPN: [&[u8]; 2] = [b"http/1.1", b"http/1.0"];
 /// Connections served at once; more wait in the listen queue.
 const MAX_CONNECTIONS: usize = 512;
 /// A client that sends nothing for this long (mid-handshake or between requests) is dropped.
@@ -30,7 +32,7 @@ pub struct Args {
     /// Address to listen on; port 0 picks a free one.
     #[arg(long, default_value = "127.0.0.1:8443")]
     listen: SocketAddr,
-    /// ALPN protocols to accept (default: http/1.1).
+    /// ALPN protocols to accept (default: http/1.1, http/1.0).
     #[arg(long = "alpn", value_name = "PROTO")]
     alpn: Vec<String>,
     /// Append traffic secrets to FILE (NSS key log format).
@@ -49,7 +51,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     }
     let mut config = ServerConfig::new(Arc::new(resolver)).map_err(|e| e.to_string())?;
     config.alpn_protocols = if args.alpn.is_empty() {
-        vec![b"http/1.1".to_vec()]
+        // Both HTTP versions we speak: a client that offers only "http/1.0" (curl --http1.0)
+        // must not get no_application_protocol (RFC 7301 §3.2).
+        DEFAULT_ALPN.iter().map(|p| p.to_vec()).collect()
     } else {
         args.alpn.iter().map(|p| p.as_bytes().to_vec()).collect()
     };

@@ -113,8 +113,9 @@ pub fn gnutls_cli_input(port: u16, args: &[&str], input: &str) -> ToolRun {
     run_tool(gnutls_cli_command(port, args), input, DEFAULT_TIMEOUT)
 }
 
-/// `gnutls-cli` kept running with stdin open (with `--inline-commands`, `^rekey1^` sends a
-/// KeyUpdate with update_requested).
+/// `gnutls-cli` kept running with stdin open (with `--inline-commands`, `^rekey^` sends a
+/// KeyUpdate with update_requested and `^rekey1^` one without: it updates only its own keys;
+/// `- Rekey was completed` follows either).
 pub fn spawn_gnutls_cli(port: u16, args: &[&str]) -> Peer {
     Peer::spawn(gnutls_cli_command(port, args))
 }
