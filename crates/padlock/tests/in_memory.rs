@@ -504,3 +504,61 @@ fn groups_resolve_by_name() {
         assert_eq!(g.name, want);
     }
 }
+
+/// The client's first flight with early_data added to its ClientHello, followed by
+/// `zero_rtt` bytes of application_data records the server has no key for: what a client
+/// resuming with a ticket from another server sends (RFC 8446 §4.2.10).
+fn hello_with_early_data(client: &Connection, zero_rtt: &[usize]) -> Vec<u8> {
+    use padlock::msgs::ClientHello;
+    let flight = client.pending_tls();
+    let len = u16::from_be_bytes([flight[3], flight[4]]) as usize;
+    let message = &flight[5..5 + len];
+    assert_eq!(message[0], 1, "expected the ClientHello");
+    let mut hello = ClientHello::decode(&message[4..]).unwrap();
+    hello.extensions.early_data = true;
+    let mut body = Vec::new();
+    hello.encode(&mut body);
+    let mut out = vec![22, 3, 1];
+    out.extend_from_slice(&((body.len() + 4) as u16).to_be_bytes());
+    out.push(1);
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    out.extend_from_slice(&body);
+    for &n in zero_rtt {
+        out.extend_from_slice(&[23, 3, 3]);
+        out.extend_from_slice(&(n as u16).to_be_bytes());
+        out.extend(std::iter::repeat_n(0x5a, n));
+    }
+    out
+}
+
+#[test]
+fn rejected_early_data_is_skipped() {
+    let pki = Pki::new();
+    let mut client = pki.client();
+    client.middlebox_compat = false;
+    let c = Connection::client(Arc::new(client), localhost()).unwrap();
+    let mut s = Connection::server(Arc::new(pki.server())).unwrap();
+    // padlock accepts no 0-RTT: it answers with a full handshake, trial-decrypting the
+    // records that follow with the handshake key and dropping those that fail.
+    s.feed_tls(&hello_with_early_data(&c, &[100, 16_401, 1000]))
+        .unwrap();
+    assert!(s.error().is_none(), "{:?}", s.error());
+    assert!(s.wants_write());
+    assert!(s.is_handshaking());
+    assert!(!s.info().resumed);
+}
+
+#[test]
+fn too_much_rejected_early_data_is_bad_record_mac() {
+    let pki = Pki::new();
+    let c = Connection::client(Arc::new(pki.client()), localhost()).unwrap();
+    let mut s = Connection::server(Arc::new(pki.server())).unwrap();
+    let err = s
+        .feed_tls(&hello_with_early_data(&c, &[16_401; 5]))
+        .unwrap_err();
+    assert_eq!(
+        err.alert(),
+        Some(AlertDescription::BAD_RECORD_MAC),
+        "{err:?}"
+    );
+}
