@@ -36,13 +36,6 @@ use zeroize::Zeroizing;
 
 use negotiate::{Negotiated, PskCandidate, Retry};
 
-/// How many bytes of 0-RTT records we drop before calling further undecryptable records an
-/// attack. We never accept early data (we issue no tickets), so RFC 8446 §4.2.10's
-/// "configured max_early_data_size" is ours to choose: a client holding a stale ticket, or
-/// one from another server for the same name, may send up to that ticket's limit (commonly
-/// 2^14 bytes of plaintext) in several records, each with its own overhead.
-const REJECTED_EARLY_DATA_LIMIT: usize = 1 << 16;
-
 impl Connection {
     /// Starts a server connection; it waits for the client's ClientHello.
     pub fn server(config: Arc<ServerConfig>) -> Result<Self, Error> {
@@ -93,9 +86,11 @@ pub(crate) struct ServerHandshake {
     session_name: Option<String>,
 }
 
-/// Rejected 0-RTT data skipped even when we never offer early data ourselves (a ticket from
-/// another configuration may have allowed it).
-const MIN_EARLY_DATA_SKIP: usize = 16 * 1024;
+/// How many bytes of rejected 0-RTT records we drop before calling further undecryptable
+/// records an attack (RFC 8446 §4.2.10), at least: a client holding a stale ticket, or one
+/// from another server for the same name, may send up to that ticket's limit (commonly 2^14
+/// bytes of plaintext) in several records, each with its own overhead.
+const MIN_EARLY_DATA_SKIP: usize = 1 << 16;
 
 impl ServerHandshake {
     /// Feeds one complete handshake message (`raw` includes its 4-byte header).
@@ -146,13 +141,6 @@ impl ServerHandshake {
             // §5: from the first ClientHello on, a compat CCS from the client is dropped.
             core.ccs_allowed = true;
             self.compat = !ch.legacy_session_id.is_empty();
-            // §4.2.10: we decline 0-RTT (no early_data in EncryptedExtensions, or a
-            // HelloRetryRequest), so skip the client's early data records: the ones that do
-            // not decrypt under the handshake key, or, before we have one, every
-            // application_data record.
-            if ch.extensions.early_data {
-                core.early_data_to_skip = REJECTED_EARLY_DATA_LIMIT;
-            }
         }
         let neg = match negotiate::negotiate(&self.config, &ch, self.retry.as_ref())? {
             Negotiated::Retry(retry) => {
