@@ -4,7 +4,7 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::oid_registry::{OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_X509_COMMON_NAME};
 use x509_parser::prelude::{FromDer, ParsedExtension};
-use x509_parser::x509::X509Name;
+use x509_parser::x509::{RelativeDistinguishedName, X509Name};
 
 use crate::error::CertError;
 
@@ -109,41 +109,47 @@ pub(crate) fn common_name(name: &X509Name<'_>) -> Option<String> {
 pub(crate) fn name_key(name: &X509Name<'_>) -> Vec<u8> {
     let mut key = Vec::with_capacity(name.as_raw().len());
     for rdn in name.iter() {
-        key.push(b'{');
-        let mut attrs: Vec<Vec<u8>> = rdn
-            .iter()
-            .map(|atv| {
-                let mut a = atv.attr_type().as_bytes().to_vec();
-                a.push(b'=');
-                match atv.as_str() {
-                    Ok(s) => {
-                        a.push(b's');
-                        let folded = s.to_ascii_lowercase();
-                        let mut first = true;
-                        for word in folded.split_ascii_whitespace() {
-                            if !first {
-                                a.push(b' ');
-                            }
-                            first = false;
-                            a.extend_from_slice(word.as_bytes());
+        key.extend_from_slice(&rdn_key(rdn));
+    }
+    key
+}
+
+/// The comparison key of one RDN; see [`name_key`].
+pub(crate) fn rdn_key(rdn: &RelativeDistinguishedName<'_>) -> Vec<u8> {
+    let mut key = vec![b'{'];
+    let mut attrs: Vec<Vec<u8>> = rdn
+        .iter()
+        .map(|atv| {
+            let mut a = atv.attr_type().as_bytes().to_vec();
+            a.push(b'=');
+            match atv.as_str() {
+                Ok(s) => {
+                    a.push(b's');
+                    let folded = s.to_ascii_lowercase();
+                    let mut first = true;
+                    for word in folded.split_ascii_whitespace() {
+                        if !first {
+                            a.push(b' ');
                         }
-                    }
-                    Err(_) => {
-                        a.push(b'b');
-                        a.extend_from_slice(atv.attr_value().data.as_ref());
+                        first = false;
+                        a.extend_from_slice(word.as_bytes());
                     }
                 }
-                a
-            })
-            .collect();
-        // RFC 5280 §7.1: an RDN is a set, so its attributes compare unordered.
-        attrs.sort();
-        for a in attrs {
-            key.extend_from_slice(&(a.len() as u32).to_be_bytes());
-            key.extend_from_slice(&a);
-        }
-        key.push(b'}');
+                Err(_) => {
+                    a.push(b'b');
+                    a.extend_from_slice(atv.attr_value().data);
+                }
+            }
+            a
+        })
+        .collect();
+    // RFC 5280 §7.1: an RDN is a set, so its attributes compare unordered.
+    attrs.sort();
+    for a in attrs {
+        key.extend_from_slice(&(a.len() as u32).to_be_bytes());
+        key.extend_from_slice(&a);
     }
+    key.push(b'}');
     key
 }
 

@@ -14,8 +14,12 @@
 //! ```
 
 mod cert;
+mod crl;
 mod error;
+pub mod limbo;
 mod name;
+mod nc;
+mod profile;
 mod sig;
 mod store;
 mod verify;

@@ -66,7 +66,7 @@ pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFa
     match alg.as_str() {
         RSA_ENCRYPTION | RSASSA_PSS => {
             let bits = match spki.parsed() {
-                Ok(PublicKey::RSA(rsa)) => rsa.key_size(),
+                Ok(PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
                 _ => return Err(SigFailure::Unsupported("a malformed RSA key".into())),
             };
             if bits < 2048 {
@@ -102,6 +102,15 @@ pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFa
             "the key algorithm {}",
             oid_name(other)
         ))),
+    }
+}
+
+/// The exact bit length of a big-endian modulus (leading zero octets and bits skipped).
+pub(crate) fn modulus_bits(modulus: &[u8]) -> usize {
+    let skip = modulus.iter().take_while(|b| **b == 0).count();
+    match modulus.get(skip..).and_then(|m| m.split_first()) {
+        Some((first, rest)) => rest.len() * 8 + (8 - first.leading_zeros() as usize),
+        None => 0,
     }
 }
 
@@ -326,7 +335,6 @@ pub(crate) fn verify_cert_signature(
 }
 
 /// Verifies a signed structure other than a certificate (a CRL) with the same rules.
-#[allow(dead_code)] // CRL checking builds on it
 pub(crate) fn verify_signed_data(
     issuer_spki: &SubjectPublicKeyInfo<'_>,
     sig_alg: &AlgorithmIdentifier<'_>,

@@ -22,7 +22,6 @@ pub(crate) struct Anchor {
     /// DER SubjectPublicKeyInfo, with its SEQUENCE header.
     pub spki_der: Vec<u8>,
     /// DER NameConstraints, with its SEQUENCE header, when the anchor is constrained.
-    #[allow(dead_code)] // name-constraint processing reads it
     pub name_constraints: Option<Vec<u8>>,
     /// The self-signed certificate, when the anchor came from one.
     pub cert: Option<Vec<u8>>,

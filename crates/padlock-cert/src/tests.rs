@@ -44,7 +44,8 @@ pub(crate) fn root(cn: &str) -> Ca {
     root_with(cn, &rcgen::PKCS_ECDSA_P256_SHA256)
 }
 
-pub(crate) fn intermediate_from(params: CertificateParams, parent: &Ca) -> Ca {
+pub(crate) fn intermediate_from(mut params: CertificateParams, parent: &Ca) -> Ca {
+    params.use_authority_key_identifier_extension = true;
     let key = KeyPair::generate().unwrap();
     let der = params
         .signed_by(&key, &parent.issuer())
@@ -69,7 +70,8 @@ pub(crate) fn leaf_params(names: &[&str]) -> CertificateParams {
     p
 }
 
-pub(crate) fn leaf_from(params: CertificateParams, parent: &Ca) -> (Vec<u8>, KeyPair) {
+pub(crate) fn leaf_from(mut params: CertificateParams, parent: &Ca) -> (Vec<u8>, KeyPair) {
+    params.use_authority_key_identifier_extension = true;
     let key = KeyPair::generate().unwrap();
     let der = params
         .signed_by(&key, &parent.issuer())
@@ -369,6 +371,7 @@ fn issuer_must_be_ca() {
     let p = pki();
     let mut params = ca_params("Not A CA");
     params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![];
     let not_ca = intermediate_from(params, &p.root);
     let ee = leaf(&["example.com"], &not_ca);
     let err = verify_chain(&ee, &[&not_ca.der], &p.store, None, &opts()).unwrap_err();
@@ -458,6 +461,7 @@ fn tls13_signatures() {
 
     let mut params = leaf_params(&["ed.example.com"]);
     params.distinguished_name.push(DnType::CommonName, "ed");
+    params.use_authority_key_identifier_extension = true;
     let ed_key = KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
     let ee = params
         .signed_by(&ed_key, &p.inter.issuer())

@@ -2,11 +2,15 @@
 //! issuers, bounded in depth and in signature checks.
 
 use rustls_pki_types::UnixTime;
-use x509_parser::prelude::{FromDer, ParsedExtension, SubjectPublicKeyInfo};
+use x509_parser::extensions::NameConstraints;
+use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo};
 
 use crate::cert::Cert;
+use crate::crl;
 use crate::error::{CertError, Constraint};
 use crate::name::{check_name, PeerName};
+use crate::nc::{self, NcFailure};
+use crate::profile::{check_profile, Role};
 use crate::sig::{verify_cert_signature, SigFailure};
 use crate::store::{Anchor, RootStore};
 
@@ -21,7 +25,7 @@ pub enum Usage {
 }
 
 impl Usage {
-    fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Self::ServerAuth => "serverAuth",
             Self::ClientAuth => "clientAuth",
@@ -41,6 +45,11 @@ pub struct VerifyOptions {
     /// The most signature verifications path building may spend (pathological inputs
     /// with many candidate issuers would otherwise cost exponential time).
     pub max_signature_checks: usize,
+    /// DER CRLs to check the chain against (RFC 5280 §6.3), when the caller has them.
+    pub crls: Vec<Vec<u8>>,
+    /// Require digitalSignature in the end entity's keyUsage, when it has one. TLS 1.3
+    /// needs it: the key signs CertificateVerify (RFC 8446 §4.4.2.2).
+    pub require_digital_signature: bool,
 }
 
 impl Default for VerifyOptions {
@@ -50,6 +59,8 @@ impl Default for VerifyOptions {
             usage: Usage::ServerAuth,
             max_depth: 6,
             max_signature_checks: 100,
+            crls: Vec::new(),
+            require_digital_signature: true,
         }
     }
 }
@@ -243,7 +254,15 @@ impl<'a> Builder<'a> {
                 continue;
             }
             candidates += 1;
-            if depth >= self.opts.max_depth {
+            // The depth bound counts logical CAs: self-issued certificates (key
+            // rollover, RFC 5280 §6.1.4 l) do not add to it.
+            let logical = path
+                .iter()
+                .skip(1)
+                .filter(|&&i| self.certs.get(i).is_some_and(|c| !c.is_self_issued()))
+                .count()
+                + usize::from(!cand.is_self_issued());
+            if logical > self.opts.max_depth || path.len() > 2 * self.opts.max_depth + 8 {
                 self.record(
                     Rank::TooLong,
                     CertError::PathTooLong {
@@ -294,18 +313,221 @@ impl<'a> Builder<'a> {
     }
 
     /// RFC 5280 §6.1.3–6.1.5 over a complete path, from the anchor down to the end entity.
-    fn validate(&self, path: &[usize], _anchor: &Anchor) -> Result<(), CertError> {
+    fn validate(&self, path: &[usize], anchor: &Anchor) -> Result<(), CertError> {
+        let usage = self.opts.usage;
+        let top = path.len();
+        // The anchor's own certificate, when the store has one, is held to the CA rules
+        // too (validity, basicConstraints, keys), as browsers and OpenSSL do.
+        let anchor_cert = match &anchor.cert {
+            Some(der) => Some(Cert::parse(der, Some(top))?),
+            None => None,
+        };
+        // An end-entity certificate trusted directly (a self-signed development
+        // certificate) is checked as an end entity only.
+        let leaf_is_anchor =
+            top == 1 && anchor.cert.as_deref() == self.certs.first().map(|c| c.der);
+        let anchor_cert = anchor_cert.filter(|_| !leaf_is_anchor);
+        if let Some(a) = &anchor_cert {
+            self.check_validity(a, top)?;
+            check_profile(a, top, Role::Anchor, usage)?;
+        }
         for (depth, &idx) in path.iter().enumerate().rev() {
             let Some(cert) = self.certs.get(idx) else {
                 continue;
             };
             self.check_validity(cert, depth)?;
-            check_critical_extensions(cert, depth)?;
-            if depth > 0 {
-                self.check_issuer(cert, depth, path)?;
+            let role = if depth == 0 {
+                Role::EndEntity
             } else {
-                self.check_end_entity(cert)?;
+                Role::Intermediate
+            };
+            check_profile(cert, depth, role, usage)?;
+        }
+        // RFC 5280 §6.1.4 l, m: pathLenConstraint counts the non-self-issued CAs below.
+        let issuers = path
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter_map(|(d, &i)| self.certs.get(i).map(|c| (d, c)))
+            .chain(anchor_cert.as_ref().map(|a| (top, a)));
+        for (depth, cert) in issuers {
+            let Ok(Some(bc)) = cert.x509.basic_constraints() else {
+                continue;
+            };
+            let Some(max) = bc.value.path_len_constraint else {
+                continue;
+            };
+            let below = path
+                .iter()
+                .take(depth)
+                .skip(1)
+                .filter(|&&i| self.certs.get(i).is_some_and(|c| !c.is_self_issued()))
+                .count();
+            if below > max as usize {
+                return Err(CertError::ConstraintViolated {
+                    constraint: Constraint::PathLength,
+                    subject: cert.subject(),
+                    depth,
+                    detail: format!(
+                        "it allows {max} CA certificates below it, the chain has {below}"
+                    ),
+                });
             }
+        }
+        self.check_leaf_key_usage()?;
+        self.check_name_constraints(path, anchor, anchor_cert.as_ref())?;
+        if !self.opts.crls.is_empty() {
+            self.check_revocation(path, anchor, anchor_cert.as_ref())?;
+        }
+        Ok(())
+    }
+
+    /// RFC 8446 §4.4.2.2: a TLS 1.3 end-entity key signs, so keyUsage (if any) must allow it.
+    fn check_leaf_key_usage(&self) -> Result<(), CertError> {
+        let Some(leaf) = self.certs.first() else {
+            return Ok(());
+        };
+        if !self.opts.require_digital_signature {
+            return Ok(());
+        }
+        if let Ok(Some(ku)) = leaf.x509.key_usage() {
+            if !ku.value.digital_signature() {
+                return Err(CertError::ConstraintViolated {
+                    constraint: Constraint::KeyUsage,
+                    subject: leaf.subject(),
+                    depth: 0,
+                    detail: "its key usage does not include digitalSignature, which TLS 1.3 needs"
+                        .into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// RFC 5280 §6.1.4 g: each CA's name constraints bind every certificate below it,
+    /// except self-issued intermediates (§6.1.3 b).
+    fn check_name_constraints(
+        &self,
+        path: &[usize],
+        anchor: &Anchor,
+        anchor_cert: Option<&Cert<'_>>,
+    ) -> Result<(), CertError> {
+        let mut budget = nc::MAX_NC_COMPARISONS;
+        let top = path.len();
+        let anchor_nc_der = anchor.name_constraints.as_deref();
+        let parsed_anchor_nc = match anchor_nc_der {
+            Some(der) => match NameConstraints::from_der(der) {
+                Ok((_, nc)) => Some(nc),
+                Err(_) => {
+                    return Err(CertError::Malformed {
+                        what: "the trust anchor's name constraints".into(),
+                        depth: Some(top),
+                    })
+                }
+            },
+            None => None,
+        };
+        let mut constrainers: Vec<(usize, String, NameConstraints<'_>)> = Vec::new();
+        if let Some(nc) = parsed_anchor_nc {
+            constrainers.push((top, anchor.subject.clone(), nc));
+        }
+        let issuers = path
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter_map(|(d, &i)| self.certs.get(i).map(|c| (d, c)))
+            .chain(anchor_cert.map(|a| (top, a)));
+        for (depth, cert) in issuers {
+            if let Ok(Some(nc)) = cert.x509.name_constraints() {
+                constrainers.push((depth, cert.subject(), nc.value.clone()));
+            }
+        }
+        for (nc_depth, nc_subject, nc) in &constrainers {
+            for (depth, &idx) in path.iter().enumerate().take(*nc_depth) {
+                let Some(cert) = self.certs.get(idx) else {
+                    continue;
+                };
+                if depth > 0 && cert.is_self_issued() {
+                    continue;
+                }
+                match nc::check(nc, cert, &mut budget) {
+                    Ok(()) => {}
+                    Err(NcFailure::BadConstraint(why)) => {
+                        return Err(CertError::ConstraintViolated {
+                            constraint: Constraint::NameConstraints,
+                            subject: nc_subject.clone(),
+                            depth: *nc_depth,
+                            detail: why,
+                        })
+                    }
+                    Err(NcFailure::Violation(why)) => {
+                        return Err(CertError::ConstraintViolated {
+                            constraint: Constraint::NameConstraints,
+                            subject: cert.subject(),
+                            depth,
+                            detail: format!("{why} set by {nc_subject}"),
+                        })
+                    }
+                    Err(NcFailure::TooMuchWork) => {
+                        return Err(CertError::ConstraintViolated {
+                            constraint: Constraint::NameConstraints,
+                            subject: nc_subject.clone(),
+                            depth: *nc_depth,
+                            detail: format!(
+                                "checking them would take more than {} comparisons",
+                                nc::MAX_NC_COMPARISONS
+                            ),
+                        })
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// RFC 5280 §6.3 with caller-supplied CRLs: every certificate below the anchor.
+    fn check_revocation(
+        &self,
+        path: &[usize],
+        anchor: &Anchor,
+        anchor_cert: Option<&Cert<'_>>,
+    ) -> Result<(), CertError> {
+        for (depth, &idx) in path.iter().enumerate() {
+            let Some(cert) = self.certs.get(idx) else {
+                continue;
+            };
+            let issuer_cert = match path.get(depth + 1) {
+                Some(&i) => self.certs.get(i),
+                None => anchor_cert,
+            };
+            let anchor_spki;
+            let (spki, subject_key, subject) = match issuer_cert {
+                Some(c) => (
+                    c.x509.public_key().clone(),
+                    c.subject_key.as_slice(),
+                    c.subject(),
+                ),
+                None => {
+                    anchor_spki = SubjectPublicKeyInfo::from_der(&anchor.spki_der)
+                        .map(|(_, s)| s)
+                        .map_err(|_| CertError::Malformed {
+                            what: "the trust anchor's key".into(),
+                            depth: Some(depth + 1),
+                        })?;
+                    (
+                        anchor_spki,
+                        cert.issuer_key.as_slice(),
+                        anchor.subject.clone(),
+                    )
+                }
+            };
+            let issuer = crl::CrlIssuer {
+                subject_key,
+                subject,
+                spki,
+                cert: issuer_cert,
+            };
+            crl::check(&self.opts.crls, cert, depth, &issuer)?;
         }
         Ok(())
     }
@@ -332,114 +554,4 @@ impl<'a> Builder<'a> {
         }
         Ok(())
     }
-
-    /// RFC 5280 §6.1.4 k, l, m, n: an issuer is a CA, within its path length, allowed to
-    /// sign certificates.
-    fn check_issuer(&self, cert: &Cert<'_>, depth: usize, path: &[usize]) -> Result<(), CertError> {
-        let violated = |constraint, detail: String| CertError::ConstraintViolated {
-            constraint,
-            subject: cert.subject(),
-            depth,
-            detail,
-        };
-        let bc = match cert.x509.basic_constraints() {
-            Ok(bc) => bc.map(|b| b.value.clone()),
-            Err(e) => {
-                return Err(violated(
-                    Constraint::Encoding,
-                    format!("unreadable basicConstraints ({e})"),
-                ))
-            }
-        };
-        let Some(bc) = bc.filter(|b| b.ca) else {
-            return Err(violated(
-                Constraint::NotCa,
-                "it issued another certificate but is not marked as a CA".into(),
-            ));
-        };
-        if let Some(max) = bc.path_len_constraint {
-            // RFC 5280 §6.1.4 l: self-issued intermediates do not count.
-            let below = path
-                .iter()
-                .take(depth)
-                .skip(1)
-                .filter(|&&i| self.certs.get(i).is_some_and(|c| !c.is_self_issued()))
-                .count();
-            if below > max as usize {
-                return Err(violated(
-                    Constraint::PathLength,
-                    format!("it allows {max} CA certificates below it, the chain has {below}"),
-                ));
-            }
-        }
-        if let Ok(Some(ku)) = cert.x509.key_usage() {
-            if !ku.value.key_cert_sign() {
-                return Err(violated(
-                    Constraint::KeyUsage,
-                    "its key usage does not include keyCertSign".into(),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// RFC 5280 §4.2.1.12: if the end entity restricts its purposes, ours must be among them.
-    fn check_end_entity(&self, cert: &Cert<'_>) -> Result<(), CertError> {
-        let usage = self.opts.usage;
-        match cert.x509.extended_key_usage() {
-            Ok(Some(eku)) => {
-                let ok = match usage {
-                    Usage::ServerAuth => eku.value.server_auth,
-                    Usage::ClientAuth => eku.value.client_auth,
-                };
-                if !ok {
-                    return Err(CertError::ConstraintViolated {
-                        constraint: Constraint::ExtendedKeyUsage,
-                        subject: cert.subject(),
-                        depth: 0,
-                        detail: format!(
-                            "its extended key usage does not include {}",
-                            usage.describe()
-                        ),
-                    });
-                }
-                Ok(())
-            }
-            Ok(None) => Ok(()),
-            Err(e) => Err(CertError::Malformed {
-                what: format!("unreadable extendedKeyUsage ({e})"),
-                depth: Some(0),
-            }),
-        }
-    }
-}
-
-/// RFC 5280 §4.2: a certificate with a critical extension we cannot process is rejected.
-fn check_critical_extensions(cert: &Cert<'_>, depth: usize) -> Result<(), CertError> {
-    for ext in cert.x509.extensions() {
-        if !ext.critical {
-            continue;
-        }
-        let understood = matches!(
-            ext.parsed_extension(),
-            ParsedExtension::BasicConstraints(_)
-                | ParsedExtension::KeyUsage(_)
-                | ParsedExtension::ExtendedKeyUsage(_)
-                | ParsedExtension::SubjectAlternativeName(_)
-                | ParsedExtension::NameConstraints(_)
-                | ParsedExtension::CertificatePolicies(_)
-                | ParsedExtension::PolicyConstraints(_)
-                | ParsedExtension::InhibitAnyPolicy(_)
-                | ParsedExtension::PolicyMappings(_)
-        );
-        if !understood {
-            return Err(CertError::ConstraintViolated {
-                constraint: Constraint::UnknownCriticalExtension,
-                subject: cert.subject(),
-                depth,
-                detail: format!("the critical extension {} is not understood", ext.oid),
-            });
-        }
-    }
-    Ok(())
 }
