@@ -19,6 +19,8 @@ mod error;
 pub mod limbo;
 mod name;
 mod nc;
+mod pin;
+mod policy;
 mod profile;
 mod sig;
 mod store;
@@ -29,7 +31,11 @@ mod tests;
 
 pub use error::{CertError, Constraint};
 pub use name::PeerName;
+pub use pin::SpkiPin;
+pub use policy::ValidationLevel;
 pub use rustls_pki_types::UnixTime;
 pub use sig::verify_tls13_signature;
 pub use store::RootStore;
-pub use verify::{verify_chain, Usage, VerifiedChain, VerifyOptions};
+pub use verify::{
+    verify_chain, verify_chain_report, Rejection, Usage, VerifiedChain, VerifyOptions,
+};

@@ -501,3 +501,329 @@ fn malformed_input() {
     assert_eq!(err.tls_alert(), 42);
     assert!(verify_tls13_signature(b"", 0x0403, b"", b"").is_err());
 }
+
+fn custom(oid: &[u64], der: Vec<u8>, critical: bool) -> rcgen::CustomExtension {
+    let mut e = rcgen::CustomExtension::from_oid_content(oid, der);
+    e.set_criticality(critical);
+    e
+}
+
+#[test]
+fn spki_pins() {
+    let p = pki();
+    let ee = leaf(&["example.com"], &p.inter);
+    let root_pin = SpkiPin::of_cert(&p.root.der).unwrap();
+    let pinned = VerifyOptions {
+        pins: vec![SpkiPin::parse(&root_pin.to_string()).unwrap()],
+        ..opts()
+    };
+    let chain = verify_chain(&ee, &[&p.inter.der], &p.store, None, &pinned).unwrap();
+    assert_eq!(chain.pins.len(), 3);
+    assert_eq!(chain.pins.last(), Some(&root_pin));
+    assert_eq!(chain.pins.first(), Some(&SpkiPin::of_cert(&ee).unwrap()));
+
+    let other = SpkiPin::of_cert(&root("Elsewhere").der).unwrap();
+    let wrong = VerifyOptions {
+        pins: vec![other],
+        ..opts()
+    };
+    let err = verify_chain(&ee, &[&p.inter.der], &p.store, None, &wrong).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "No certificate in the chain matches the pinned keys {other}; the chain has sha256/"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&root_pin.to_string()), "{text}");
+    assert!(err.fix().contains("update the pin"));
+
+    let err = SpkiPin::parse("sha1/AAAA").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The pin \"sha1/AAAA\" is not of the form sha256/BASE64 with a 32-byte hash."
+    );
+    assert!(SpkiPin::parse("sha256/AAAA").is_err());
+}
+
+#[test]
+fn validation_level() {
+    let p = pki();
+    let ee = leaf(&["example.com"], &p.inter);
+    let chain = verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).unwrap();
+    assert_eq!(chain.level, ValidationLevel::Unknown);
+    for (policy, want) in [
+        (
+            vec![0x06, 0x06, 0x67, 0x81, 0x0c, 0x01, 0x02, 0x01],
+            ValidationLevel::Dv,
+        ),
+        (
+            vec![0x06, 0x06, 0x67, 0x81, 0x0c, 0x01, 0x02, 0x02],
+            ValidationLevel::Ov,
+        ),
+        (
+            vec![0x06, 0x05, 0x67, 0x81, 0x0c, 0x01, 0x01],
+            ValidationLevel::Ev,
+        ),
+    ] {
+        let mut info = vec![0x30, policy.len() as u8];
+        info.extend(policy);
+        let mut seq = vec![0x30, info.len() as u8];
+        seq.extend(info);
+        let mut params = leaf_params(&["example.com"]);
+        params.custom_extensions = vec![custom(&[2, 5, 29, 32], seq, false)];
+        let (ee, _) = leaf_from(params, &p.inter);
+        let chain = verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).unwrap();
+        assert_eq!(chain.level, want);
+    }
+    assert_eq!(ValidationLevel::Ev.to_string(), "EV (extended validation)");
+}
+
+#[test]
+fn rejection_keeps_chains() {
+    let p = pki();
+    let mut params = leaf_params(&["example.com"]);
+    params.not_after = rcgen::date_time_ymd(2030, 1, 1);
+    let (ee, _) = leaf_from(params, &p.inter);
+    let junk = b"not a certificate".to_vec();
+    let r = verify_chain_report(&ee, &[&junk, &p.inter.der], &p.store, None, &opts()).unwrap_err();
+    assert!(matches!(r.error, CertError::Expired { .. }));
+    assert_eq!(r.presented, vec![ee.clone(), junk, p.inter.der.clone()]);
+    assert_eq!(
+        r.best_chain,
+        vec![ee, p.inter.der.clone(), p.root.der.clone()]
+    );
+}
+
+#[test]
+fn aia_hint_for_missing_intermediate() {
+    let p = pki();
+    let url = b"http://ca.example/inter.der";
+    let mut ad = vec![
+        0x06,
+        0x08,
+        0x2b,
+        0x06,
+        0x01,
+        0x05,
+        0x05,
+        0x07,
+        0x30,
+        0x02,
+        0x86,
+        url.len() as u8,
+    ];
+    ad.extend_from_slice(url);
+    let mut aia = vec![0x30, ad.len() as u8];
+    aia.extend(ad);
+    let mut seq = vec![0x30, aia.len() as u8];
+    seq.extend(aia);
+    let mut params = leaf_params(&["example.com"]);
+    params.custom_extensions = vec![custom(&[1, 3, 6, 1, 5, 5, 7, 1, 1], seq, false)];
+    let (ee, _) = leaf_from(params, &p.inter);
+    let err = verify_chain(&ee, &[], &p.store, None, &opts()).unwrap_err();
+    assert!(err.to_string().ends_with("the peer probably left out an intermediate certificate (it is published at http://ca.example/inter.der)."), "{err}");
+    assert!(err.fix().contains("http://ca.example/inter.der"));
+}
+
+#[test]
+fn revoked_by_crl() {
+    use rcgen::{CertificateRevocationListParams, KeyIdMethod, RevokedCertParams, SerialNumber};
+    let p = pki();
+    let mut params = leaf_params(&["example.com"]);
+    params.serial_number = Some(SerialNumber::from_slice(&[0x0a, 0x0b]));
+    let (ee, _) = leaf_from(params, &p.inter);
+    let crl = CertificateRevocationListParams {
+        this_update: rcgen::date_time_ymd(2030, 1, 1),
+        next_update: rcgen::date_time_ymd(2031, 1, 1),
+        crl_number: SerialNumber::from_slice(&[1]),
+        issuing_distribution_point: None,
+        revoked_certs: vec![RevokedCertParams {
+            serial_number: SerialNumber::from_slice(&[0x0a, 0x0b]),
+            revocation_time: rcgen::date_time_ymd(2030, 2, 3),
+            reason_code: None,
+            invalidity_date: None,
+        }],
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(&p.inter.issuer())
+    .unwrap();
+    let with_crl = VerifyOptions {
+        crls: vec![crl.der().to_vec()],
+        ..opts()
+    };
+    let err = verify_chain(&ee, &[&p.inter.der], &p.store, None, &with_crl).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The end-entity certificate (CN=example.com, serial 0a:0b) was revoked on 2030-02-03 00:00:00 UTC."
+    );
+    assert_eq!(err.tls_alert(), 44);
+    // Another certificate from the same CA is not affected.
+    let other = leaf(&["example.com"], &p.inter);
+    verify_chain(&other, &[&p.inter.der], &p.store, None, &with_crl).unwrap();
+}
+
+#[test]
+fn name_constraints() {
+    use rcgen::{GeneralSubtree, NameConstraints};
+    let p = pki();
+    let mut params = ca_params("Constrained CA");
+    params.name_constraints = Some(NameConstraints {
+        permitted_subtrees: vec![GeneralSubtree::DnsName("example.com".into())],
+        excluded_subtrees: vec![GeneralSubtree::DnsName("secret.example.com".into())],
+    });
+    let ca = intermediate_from(params, &p.root);
+    let ok = leaf(&["www.example.com"], &ca);
+    verify_chain(&ok, &[&ca.der], &p.store, None, &opts()).unwrap();
+    let outside = leaf(&["example.org"], &ca);
+    let err = verify_chain(&outside, &[&ca.der], &p.store, None, &opts()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The end-entity certificate (CN=example.org) violates its name constraints: the DNS name example.org is outside the permitted subtrees set by CN=Constrained CA."
+    );
+    let excluded = leaf(&["a.secret.example.com"], &ca);
+    let err = verify_chain(&excluded, &[&ca.der], &p.store, None, &opts()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("is in the excluded subtree DNS:secret.example.com"),
+        "{err}"
+    );
+    // A wildcard that could stand for an excluded name is refused too.
+    let wild = leaf(&["*.example.com"], &ca);
+    let err = verify_chain(&wild, &[&ca.der], &p.store, None, &opts()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the DNS name *.example.com is in the excluded subtree"),
+        "{err}"
+    );
+}
+
+#[test]
+fn weak_sha1_signature() {
+    let root = root_with("RSA Root", &rcgen::PKCS_RSA_SHA256);
+    let mut store = RootStore::empty();
+    store.add_der(&root.der).unwrap();
+    let mut ee = leaf(&["example.com"], &root);
+    // Rewrite sha256WithRSAEncryption (…1.1.11) to sha1WithRSAEncryption (…1.1.5) in both
+    // AlgorithmIdentifiers: the OID alone must get it refused, before any signature math.
+    let sha256_rsa = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
+    let mut i = 0;
+    while i + sha256_rsa.len() <= ee.len() {
+        if ee[i..i + sha256_rsa.len()] == sha256_rsa {
+            ee[i + sha256_rsa.len() - 1] = 0x05;
+        }
+        i += 1;
+    }
+    let err = verify_chain(&ee, &[], &store, None, &opts()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The end-entity certificate (CN=example.com) uses SHA-1, which is too weak to trust."
+    );
+    assert_eq!(err.tls_alert(), 43);
+}
+
+#[test]
+fn depth_and_budget_bounds() {
+    let p = pki();
+    let ee = leaf(&["example.com"], &p.inter);
+    let shallow = VerifyOptions {
+        max_depth: 0,
+        ..opts()
+    };
+    let err = verify_chain(&ee, &[&p.inter.der], &p.store, None, &shallow).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The chain to a trusted root would need more than 0 intermediate certificates."
+    );
+    let stingy = VerifyOptions {
+        max_signature_checks: 1,
+        ..opts()
+    };
+    let err = verify_chain(&ee, &[&p.inter.der], &p.store, None, &stingy).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CertError::BudgetExhausted {
+                signature_checks: 1
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn path_length_and_key_usage() {
+    let mut root_params = ca_params("Short Root");
+    root_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
+    let key = KeyPair::generate().unwrap();
+    let der = root_params.self_signed(&key).unwrap().der().to_vec();
+    let short = Ca {
+        params: root_params,
+        key,
+        der,
+    };
+    let mut store = RootStore::empty();
+    store.add_der(&short.der).unwrap();
+    let inter = intermediate("Below Short Root", &short);
+    let ee = leaf(&["example.com"], &inter);
+    // One CA below a pathLen 1 root is fine...
+    verify_chain(&ee, &[&inter.der], &store, None, &opts()).unwrap();
+    // ...but not two.
+    let inter2 = intermediate("Second Level", &inter);
+    let ee = leaf(&["example.com"], &inter2);
+    let err = verify_chain(&ee, &[&inter.der, &inter2.der], &store, None, &opts()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CertError::ConstraintViolated {
+                constraint: Constraint::PathLength,
+                depth: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .ends_with("it allows 1 CA certificates below it, the chain has 2."),
+        "{err}"
+    );
+
+    let p = pki();
+    let mut params = ca_params("No CertSign");
+    params.key_usages = vec![KeyUsagePurpose::CrlSign];
+    let ca = intermediate_from(params, &p.root);
+    let ee = leaf(&["example.com"], &ca);
+    let err = verify_chain(&ee, &[&ca.der], &p.store, None, &opts()).unwrap_err();
+    assert!(
+        err.to_string().contains("does not include keyCertSign"),
+        "{err}"
+    );
+
+    let mut params = leaf_params(&["example.com"]);
+    params.key_usages = vec![KeyUsagePurpose::KeyEncipherment];
+    let (ee, _) = leaf_from(params, &p.inter);
+    let err = verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("digitalSignature, which TLS 1.3 needs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_critical_extension() {
+    let p = pki();
+    let mut params = leaf_params(&["example.com"]);
+    params.custom_extensions = vec![custom(
+        &[1, 3, 6, 1, 4, 1, 99999, 1],
+        vec![0x05, 0x00],
+        true,
+    )];
+    let (ee, _) = leaf_from(params, &p.inter);
+    let err = verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The end-entity certificate (CN=example.com) violates its critical extension handling: the critical extension 1.3.6.1.4.1.99999.1 is not understood."
+    );
+}

@@ -10,6 +10,8 @@ use crate::crl;
 use crate::error::{CertError, Constraint};
 use crate::name::{check_name, PeerName};
 use crate::nc::{self, NcFailure};
+use crate::pin::SpkiPin;
+use crate::policy::{self, ValidationLevel};
 use crate::profile::{check_profile, Role};
 use crate::sig::{verify_cert_signature, SigFailure};
 use crate::store::{Anchor, RootStore};
@@ -50,6 +52,9 @@ pub struct VerifyOptions {
     /// Require digitalSignature in the end entity's keyUsage, when it has one. TLS 1.3
     /// needs it: the key signs CertificateVerify (RFC 8446 §4.4.2.2).
     pub require_digital_signature: bool,
+    /// SPKI pins: when non-empty, at least one key of the validated chain (end entity,
+    /// intermediates or anchor) must match one of them.
+    pub pins: Vec<SpkiPin>,
 }
 
 impl Default for VerifyOptions {
@@ -61,6 +66,7 @@ impl Default for VerifyOptions {
             max_signature_checks: 100,
             crls: Vec::new(),
             require_digital_signature: true,
+            pins: Vec::new(),
         }
     }
 }
@@ -74,6 +80,10 @@ pub struct VerifiedChain {
     pub certs: Vec<Vec<u8>>,
     /// The trust anchor's subject, as people read it.
     pub anchor_subject: String,
+    /// DV, OV or EV, from the end entity's certificatePolicies.
+    pub level: ValidationLevel,
+    /// The SPKI pins of the chain's keys, end entity first, the anchor's last.
+    pub pins: Vec<SpkiPin>,
 }
 
 /// The ranks of failures met while building, so that the one reported is the one
@@ -87,6 +97,10 @@ enum Rank {
     Validation,
 }
 
+/// A failure met while building: its rank, the error, the path (indices into the
+/// builder's certificates) and the anchor certificate it was met on.
+type Failure<'a> = (Rank, CertError, Vec<usize>, Option<&'a [u8]>);
+
 struct Builder<'a> {
     roots: &'a RootStore,
     /// Index 0 is the end entity; the rest are the presented intermediates.
@@ -95,14 +109,30 @@ struct Builder<'a> {
     now: i64,
     sig_checks: usize,
     exhausted: bool,
-    best: Option<(Rank, CertError)>,
+    /// The most telling failure so far, with the path (indices into `certs`) and the
+    /// anchor certificate it was met on.
+    best: Option<Failure<'a>>,
 }
 
 /// Upper bound on presented intermediates considered (bounded memory and work).
 const MAX_PRESENTED: usize = 64;
 
+/// A rejected chain, with what the peer presented and the best path padlock built, so
+/// that a caller can show or log them (issue: errors keep their evidence).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// Why.
+    pub error: CertError,
+    /// The certificates as presented: end entity first, then the intermediates.
+    pub presented: Vec<Vec<u8>>,
+    /// The path that got furthest (end entity first), ending with the anchor's
+    /// certificate when the failure came after reaching one.
+    pub best_chain: Vec<Vec<u8>>,
+}
+
 /// Validates `end_entity` up to a root of `roots`, using `intermediates` as candidate
-/// issuers in any order, then checks `name` against its subjectAltName.
+/// issuers in any order, then checks `name` against its subjectAltName and the chain
+/// against `opts.pins`.
 pub fn verify_chain(
     end_entity: &[u8],
     intermediates: &[&[u8]],
@@ -110,7 +140,30 @@ pub fn verify_chain(
     name: Option<&PeerName>,
     opts: &VerifyOptions,
 ) -> Result<VerifiedChain, CertError> {
-    let leaf = Cert::parse(end_entity, Some(0))?;
+    verify_chain_report(end_entity, intermediates, roots, name, opts).map_err(|r| r.error)
+}
+
+/// [`verify_chain`], keeping the presented chain and the best built path on failure.
+pub fn verify_chain_report(
+    end_entity: &[u8],
+    intermediates: &[&[u8]],
+    roots: &RootStore,
+    name: Option<&PeerName>,
+    opts: &VerifyOptions,
+) -> Result<VerifiedChain, Box<Rejection>> {
+    let presented: Vec<Vec<u8>> = std::iter::once(end_entity)
+        .chain(intermediates.iter().copied())
+        .take(MAX_PRESENTED + 1)
+        .map(<[u8]>::to_vec)
+        .collect();
+    let reject = |error: CertError, best_chain: Vec<Vec<u8>>| {
+        Box::new(Rejection {
+            error,
+            presented: presented.clone(),
+            best_chain,
+        })
+    };
+    let leaf = Cert::parse(end_entity, Some(0)).map_err(|e| reject(e, Vec::new()))?;
     let mut certs = vec![leaf];
     // A malformed extra certificate is skipped, not fatal: peers send junk that the
     // valid path never needs.
@@ -131,13 +184,11 @@ pub fn verify_chain(
         best: None,
     };
     let mut path = vec![0usize];
-    let Some(anchor) = builder.search(&mut path) else {
-        return Err(builder.into_error());
+    let found = builder.search(&mut path);
+    let Some(anchor) = found else {
+        let best_chain = builder.best_chain();
+        return Err(reject(builder.into_error(), best_chain));
     };
-    let leaf = builder.certs.first().ok_or(CertError::NoCertificates)?;
-    if let Some(name) = name {
-        check_name(leaf, name)?;
-    }
     let mut chain: Vec<Vec<u8>> = path
         .iter()
         .filter_map(|&i| builder.certs.get(i))
@@ -148,17 +199,58 @@ pub fn verify_chain(
             chain.push(der.clone());
         }
     }
+    let Some(leaf) = builder.certs.first() else {
+        return Err(reject(CertError::NoCertificates, chain));
+    };
+    if let Some(name) = name {
+        check_name(leaf, name).map_err(|e| reject(e, chain.clone()))?;
+    }
+    // Pins: the chain's keys, leaf first, then the anchor's key (which webpki-roots
+    // anchors have without a certificate).
+    let mut pins: Vec<SpkiPin> = path
+        .iter()
+        .filter_map(|&i| builder.certs.get(i))
+        .map(|c| SpkiPin::of_spki(c.x509.public_key().raw))
+        .collect();
+    pins.push(SpkiPin::of_spki(&anchor.spki_der));
+    if !opts.pins.is_empty() && !opts.pins.iter().any(|p| pins.contains(p)) {
+        let err = CertError::PinMismatch {
+            expected: opts.pins.iter().map(ToString::to_string).collect(),
+            present: pins.iter().map(ToString::to_string).collect(),
+        };
+        return Err(reject(err, chain));
+    }
     Ok(VerifiedChain {
         certs: chain,
         anchor_subject: anchor.subject.clone(),
+        level: policy::level(leaf),
+        pins,
     })
 }
 
 impl<'a> Builder<'a> {
-    fn record(&mut self, rank: Rank, err: CertError) {
-        if self.best.as_ref().is_none_or(|(r, _)| rank > *r) {
-            self.best = Some((rank, err));
+    fn record(&mut self, rank: Rank, err: CertError, path: &[usize], anchor: Option<&'a Anchor>) {
+        if self.best.as_ref().is_none_or(|(r, ..)| rank > *r) {
+            let anchor_der = anchor.and_then(|a| a.cert.as_deref());
+            self.best = Some((rank, err, path.to_vec(), anchor_der));
         }
+    }
+
+    fn best_chain(&self) -> Vec<Vec<u8>> {
+        let Some((_, _, path, anchor)) = &self.best else {
+            return Vec::new();
+        };
+        let mut chain: Vec<Vec<u8>> = path
+            .iter()
+            .filter_map(|&i| self.certs.get(i))
+            .map(|c| c.der.to_vec())
+            .collect();
+        if let Some(a) = anchor {
+            if chain.last().map(Vec::as_slice) != Some(*a) {
+                chain.push(a.to_vec());
+            }
+        }
+        chain
     }
 
     fn into_error(self) -> CertError {
@@ -168,7 +260,7 @@ impl<'a> Builder<'a> {
             };
         }
         match self.best {
-            Some((_, e)) => e,
+            Some((_, e, ..)) => e,
             None => CertError::NoCertificates,
         }
     }
@@ -223,12 +315,12 @@ impl<'a> Builder<'a> {
             let cur = self.certs.get(cur_idx)?;
             if let Err(f) = verify_cert_signature(cur, &spki) {
                 let err = self.sig_error(cur_idx, depth, anchor.subject.clone(), f);
-                self.record(Rank::Signature, err);
+                self.record(Rank::Signature, err, path, Some(anchor));
                 continue;
             }
             match self.validate(path, anchor) {
                 Ok(()) => return Some(anchor),
-                Err(e) => self.record(Rank::Validation, e),
+                Err(e) => self.record(Rank::Validation, e, path, Some(anchor)),
             }
         }
 
@@ -268,6 +360,8 @@ impl<'a> Builder<'a> {
                     CertError::PathTooLong {
                         max_intermediates: self.opts.max_depth,
                     },
+                    path,
+                    None,
                 );
                 continue;
             }
@@ -279,7 +373,7 @@ impl<'a> Builder<'a> {
             };
             if let Err(f) = verify_cert_signature(cur, cand.x509.public_key()) {
                 let err = self.sig_error(cur_idx, depth, cand.subject(), f);
-                self.record(Rank::Signature, err);
+                self.record(Rank::Signature, err, path, None);
                 continue;
             }
             path.push(next);
@@ -307,7 +401,7 @@ impl<'a> Builder<'a> {
                     ca_issuers_url: cur.ca_issuers_url(),
                 }
             };
-            self.record(Rank::NoIssuer, err);
+            self.record(Rank::NoIssuer, err, path, None);
         }
         None
     }
