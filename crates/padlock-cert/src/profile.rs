@@ -1,8 +1,6 @@
 //! Per-certificate rules: the RFC 5280 §4 profile and what the CA/Browser Forum Baseline
 //! Requirements add for TLS, checked by the role the certificate plays in the path.
 
-use std::collections::HashSet;
-
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::public_key::PublicKey;
 
@@ -53,16 +51,17 @@ pub(crate) fn check_profile(
     }
     check_key(cert, depth)?;
 
-    let mut seen = HashSet::new();
+    let mut seen: Vec<&[u8]> = Vec::with_capacity(cert.x509.extensions().len());
     let (mut bc, mut ku, mut eku, mut aki, mut ski, mut san, mut nc) =
         (None, None, None, None, None, None, None);
     for ext in cert.x509.extensions() {
-        if !seen.insert(ext.oid.as_bytes().to_vec()) {
+        if seen.contains(&ext.oid.as_bytes()) {
             return Err(enc(&format!(
                 "the extension {} appears twice (RFC 5280 §4.2)",
                 ext.oid
             )));
         }
+        seen.push(ext.oid.as_bytes());
         match ext.parsed_extension() {
             ParsedExtension::ParseError { error } => {
                 return Err(CertError::Malformed {

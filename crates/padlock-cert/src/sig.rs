@@ -57,13 +57,62 @@ const SHA256: &str = "2.16.840.1.101.3.4.2.1";
 const SHA384: &str = "2.16.840.1.101.3.4.2.2";
 const SHA512: &str = "2.16.840.1.101.3.4.2.3";
 
+/// Dotted text of the OIDs met on every verification, by their DER contents, so the
+/// hot path does not format OIDs (the rest fall back to `to_id_string`).
+const KNOWN_OIDS: &[(&[u8], &str)] = &[
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02],
+        "1.2.840.10045.4.3.2",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03],
+        "1.2.840.10045.4.3.3",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04],
+        "1.2.840.10045.4.3.4",
+    ),
+    (&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01], EC_PUBLIC_KEY),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
+        RSA_ENCRYPTION,
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a],
+        RSASSA_PSS,
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
+        "1.2.840.113549.1.1.11",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c],
+        "1.2.840.113549.1.1.12",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d],
+        "1.2.840.113549.1.1.13",
+    ),
+    (&[0x2b, 0x65, 0x70], ED25519),
+];
+
+pub(crate) fn oid_text(
+    oid: &x509_parser::der_parser::oid::Oid<'_>,
+) -> std::borrow::Cow<'static, str> {
+    let bytes = oid.as_bytes();
+    match KNOWN_OIDS.iter().find(|(b, _)| *b == bytes) {
+        Some((_, text)) => std::borrow::Cow::Borrowed(text),
+        None => std::borrow::Cow::Owned(oid.to_id_string()),
+    }
+}
+
 /// RSA moduli above this are refused, bounding the cost of one verification.
 const MAX_RSA_BITS: usize = 8192;
 
 /// Classifies a SubjectPublicKeyInfo, rejecting keys that are weak or unsupported.
 pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFailure> {
-    let alg = spki.algorithm.algorithm.to_id_string();
-    match alg.as_str() {
+    let alg = oid_text(&spki.algorithm.algorithm);
+    match alg.as_ref() {
         RSA_ENCRYPTION | RSASSA_PSS => {
             let bits = match spki.parsed() {
                 Ok(PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
@@ -219,7 +268,7 @@ fn cert_algorithm(
     sig_alg: &AlgorithmIdentifier<'_>,
     key: KeyKind,
 ) -> Result<&'static dyn VerificationAlgorithm, SigFailure> {
-    let oid = sig_alg.algorithm.to_id_string();
+    let oid = oid_text(&sig_alg.algorithm);
     let params = sig_alg.parameters.as_ref();
     let null_or_absent = params.is_none_or(|p| p.tag().0 == 5 && p.data.is_empty());
     let absent = params.is_none();
@@ -232,7 +281,7 @@ fn cert_algorithm(
     };
     let malformed =
         || SigFailure::Unsupported(format!("{} with invalid parameters", sig_name(&oid)));
-    Ok(match oid.as_str() {
+    Ok(match oid.as_ref() {
         "1.2.840.113549.1.1.4" | "1.2.840.113549.1.1.2" => {
             return Err(SigFailure::Weak("MD5".into()))
         }
@@ -246,7 +295,7 @@ fn cert_algorithm(
             if !null_or_absent {
                 return Err(malformed());
             }
-            match oid.as_str() {
+            match oid.as_ref() {
                 "1.2.840.113549.1.1.11" => &signature::RSA_PKCS1_2048_8192_SHA256,
                 "1.2.840.113549.1.1.12" => &signature::RSA_PKCS1_2048_8192_SHA384,
                 _ => &signature::RSA_PKCS1_2048_8192_SHA512,
@@ -267,7 +316,7 @@ fn cert_algorithm(
             if !absent {
                 return Err(malformed());
             }
-            match (key, oid.as_str()) {
+            match (key, oid.as_ref()) {
                 (KeyKind::EcP256, "1.2.840.10045.4.3.2") => &signature::ECDSA_P256_SHA256_ASN1,
                 (KeyKind::EcP256, "1.2.840.10045.4.3.3") => &signature::ECDSA_P256_SHA384_ASN1,
                 (KeyKind::EcP256, _) => &signature::ECDSA_P256_SHA512_ASN1,
