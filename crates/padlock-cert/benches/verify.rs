@@ -73,6 +73,15 @@ fn main() {
     };
     webpki_once();
 
+    if std::env::var_os("PADLOCK_BENCH_PARSE").is_some() {
+        use x509_parser::prelude::FromDer;
+        time("x509 parse x3", 20_000, || {
+            for der in [leaf.der().as_ref(), inter_der, root.der().as_ref()] {
+                black_box(x509_parser::certificate::X509Certificate::from_der(der).unwrap());
+            }
+        });
+        return;
+    }
     if std::env::var_os("PADLOCK_BENCH_ONLY").is_some() {
         time("padlock-cert", 20_000, || {
             black_box(verify_chain(leaf.der(), &[inter_der], &store, Some(&name), &opts).unwrap());

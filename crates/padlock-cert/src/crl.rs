@@ -15,8 +15,8 @@ pub(crate) struct CrlIssuer<'a> {
     pub subject_key: &'a [u8],
     pub subject: String,
     pub spki: SubjectPublicKeyInfo<'a>,
-    /// The issuer certificate, when there is one (webpki-roots anchors have none).
-    pub cert: Option<&'a Cert<'a>>,
+    /// Its keyUsage (if any) asserts cRLSign (RFC 5280 §4.2.1.3).
+    pub crl_sign_allowed: bool,
 }
 
 fn bad_crl(what: String) -> CertError {
@@ -63,17 +63,13 @@ pub(crate) fn check(
             )));
         }
         // ...and be allowed to sign CRLs (RFC 5280 §4.2.1.3 cRLSign).
-        if let Some(c) = issuer.cert {
-            if let Ok(Some(ku)) = c.x509.key_usage() {
-                if !ku.value.crl_sign() {
-                    return Err(CertError::ConstraintViolated {
-                        constraint: Constraint::KeyUsage,
-                        subject: issuer.subject.clone(),
-                        depth: depth + 1,
-                        detail: "it signed a CRL but its key usage does not include cRLSign".into(),
-                    });
-                }
-            }
+        if !issuer.crl_sign_allowed {
+            return Err(CertError::ConstraintViolated {
+                constraint: Constraint::KeyUsage,
+                subject: issuer.subject.clone(),
+                depth: depth + 1,
+                detail: "it signed a CRL but its key usage does not include cRLSign".into(),
+            });
         }
         // RFC 5280 §5.2.3: conforming CRLs carry a non-critical cRLNumber.
         let mut number = false;

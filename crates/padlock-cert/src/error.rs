@@ -441,6 +441,26 @@ pub(crate) fn scheme_name(scheme: u16) -> String {
 impl std::error::Error for CertError {}
 
 impl CertError {
+    /// The same error about a certificate at another position in the chain (anchor
+    /// verdicts are worked out once, at depth 0, and placed when a path uses them).
+    pub(crate) fn at_depth(mut self, d: usize) -> Self {
+        match &mut self {
+            Self::Expired { depth, .. }
+            | Self::NotYetValid { depth, .. }
+            | Self::UnknownIssuer { depth, .. }
+            | Self::WeakAlgorithm { depth, .. }
+            | Self::UnsupportedAlgorithm { depth, .. }
+            | Self::BadSignature { depth, .. }
+            | Self::ConstraintViolated { depth, .. }
+            | Self::Revoked { depth, .. } => *depth = d,
+            Self::Malformed { depth, .. } => *depth = Some(d),
+            _ => {}
+        }
+        self
+    }
+}
+
+impl CertError {
     /// A suggested fix, in one or two plain sentences.
     pub fn fix(&self) -> String {
         match self {

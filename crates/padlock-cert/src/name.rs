@@ -109,36 +109,30 @@ pub(crate) fn dns_matches(pattern: &str, reference: &str) -> bool {
 /// Checks the certificate's subjectAltName against the reference identity (RFC 9525 §6:
 /// SAN only, never the common name).
 pub(crate) fn check_name(cert: &Cert<'_>, name: &PeerName) -> Result<(), CertError> {
-    let mut covered = Vec::new();
-    let mut matched = false;
-    for ext in cert.x509.extensions() {
-        let ParsedExtension::SubjectAlternativeName(san) = ext.parsed_extension() else {
-            continue;
-        };
-        for gn in &san.general_names {
-            match gn {
-                GeneralName::DNSName(d) => {
-                    covered.push((*d).to_string());
-                    if let PeerName::Dns(r) = name {
-                        matched |= dns_matches(d, r);
-                    }
-                }
-                GeneralName::IPAddress(bytes) => {
-                    let ip = ip_from_bytes(bytes);
-                    if let Some(ip) = ip {
-                        covered.push(ip.to_string());
-                    }
-                    if let PeerName::Ip(r) = name {
-                        matched |= ip.as_ref() == Some(r);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
+    let sans = || {
+        cert.x509
+            .extensions()
+            .iter()
+            .flat_map(|ext| match ext.parsed_extension() {
+                ParsedExtension::SubjectAlternativeName(san) => san.general_names.as_slice(),
+                _ => &[],
+            })
+    };
+    let matched = sans().any(|gn| match (gn, name) {
+        (GeneralName::DNSName(d), PeerName::Dns(r)) => dns_matches(d, r),
+        (GeneralName::IPAddress(b), PeerName::Ip(r)) => ip_from_bytes(b).as_ref() == Some(r),
+        _ => false,
+    });
     if matched {
         return Ok(());
     }
+    let covered = sans()
+        .filter_map(|gn| match gn {
+            GeneralName::DNSName(d) => Some((*d).to_string()),
+            GeneralName::IPAddress(b) => ip_from_bytes(b).map(|ip| ip.to_string()),
+            _ => None,
+        })
+        .collect();
     Err(CertError::NameMismatch {
         expected: name.to_string(),
         covered,

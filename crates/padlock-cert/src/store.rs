@@ -8,6 +8,9 @@ use rustls_pki_types::CertificateDer;
 
 use crate::cert::{name_key_der, wrap_sequence, Cert};
 use crate::error::CertError;
+use crate::profile::{check_profile, Role};
+use crate::verify::Usage;
+use x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS;
 
 /// Upper bound on a PEM trust store file (the Mozilla bundle is about 200 KiB).
 const MAX_PEM_FILE: u64 = 16 * 1024 * 1024;
@@ -25,6 +28,22 @@ pub(crate) struct Anchor {
     pub name_constraints: Option<Vec<u8>>,
     /// The self-signed certificate, when the anchor came from one.
     pub cert: Option<Vec<u8>>,
+    /// What path validation needs from that certificate, worked out once when it is
+    /// added rather than on every validation.
+    pub facts: Option<AnchorFacts>,
+}
+
+/// The facts of an anchor certificate that validation consults.
+#[derive(Clone, Debug)]
+pub(crate) struct AnchorFacts {
+    pub not_before: i64,
+    pub not_after: i64,
+    pub path_len: Option<u32>,
+    /// keyUsage absent or asserting cRLSign.
+    pub crl_sign: bool,
+    /// The CA profile verdict (depth 0) when validating a server, and a client.
+    pub server: Result<(), CertError>,
+    pub client: Result<(), CertError>,
 }
 
 /// A set of trusted roots.
@@ -59,6 +78,7 @@ impl RootStore {
                         .as_ref()
                         .map(|nc| wrap_sequence(nc.as_ref())),
                     cert: None,
+                    facts: None,
                 },
             );
         }
@@ -87,12 +107,34 @@ impl RootStore {
     /// Trusts one DER certificate.
     pub fn add_der(&mut self, der: &[u8]) -> Result<(), CertError> {
         let cert = Cert::parse(der, None)?;
+        let validity = cert.x509.validity();
+        let facts = AnchorFacts {
+            not_before: validity.not_before.timestamp(),
+            not_after: validity.not_after.timestamp(),
+            path_len: match cert.x509.basic_constraints() {
+                Ok(Some(bc)) => bc.value.path_len_constraint,
+                _ => None,
+            },
+            crl_sign: match cert.x509.key_usage() {
+                Ok(Some(ku)) => ku.value.crl_sign(),
+                _ => true,
+            },
+            server: check_profile(&cert, 0, Role::Anchor, Usage::ServerAuth),
+            client: check_profile(&cert, 0, Role::Anchor, Usage::ClientAuth),
+        };
+        let name_constraints = cert
+            .x509
+            .extensions()
+            .iter()
+            .find(|e| e.oid == OID_X509_EXT_NAME_CONSTRAINTS)
+            .map(|e| e.value.to_vec());
         let anchor = Anchor {
             subject_der: cert.x509.subject().as_raw().to_vec(),
             subject: cert.subject(),
             spki_der: cert.x509.public_key().raw.to_vec(),
-            name_constraints: None,
+            name_constraints,
             cert: Some(der.to_vec()),
+            facts: Some(facts),
         };
         self.insert(cert.subject_key, anchor);
         Ok(())

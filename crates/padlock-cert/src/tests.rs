@@ -518,9 +518,9 @@ fn spki_pins() {
         ..opts()
     };
     let chain = verify_chain(&ee, &[&p.inter.der], &p.store, None, &pinned).unwrap();
-    assert_eq!(chain.pins.len(), 3);
-    assert_eq!(chain.pins.last(), Some(&root_pin));
-    assert_eq!(chain.pins.first(), Some(&SpkiPin::of_cert(&ee).unwrap()));
+    assert_eq!(chain.pins().len(), 3);
+    assert_eq!(chain.pins().last(), Some(&root_pin));
+    assert_eq!(chain.pins().first(), Some(&SpkiPin::of_cert(&ee).unwrap()));
 
     let other = SpkiPin::of_cert(&root("Elsewhere").der).unwrap();
     let wrong = VerifyOptions {

@@ -14,7 +14,7 @@ use crate::pin::SpkiPin;
 use crate::policy::{self, ValidationLevel};
 use crate::profile::{check_profile, Role};
 use crate::sig::{verify_cert_signature, SigFailure};
-use crate::store::{Anchor, RootStore};
+use crate::store::{Anchor, AnchorFacts, RootStore};
 
 /// What the end-entity certificate is being validated for (RFC 5280 §4.2.1.12).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -80,10 +80,27 @@ pub struct VerifiedChain {
     pub certs: Vec<Vec<u8>>,
     /// The trust anchor's subject, as people read it.
     pub anchor_subject: String,
+    /// The trust anchor's DER SubjectPublicKeyInfo.
+    pub anchor_spki: Vec<u8>,
     /// DV, OV or EV, from the end entity's certificatePolicies.
     pub level: ValidationLevel,
-    /// The SPKI pins of the chain's keys, end entity first, the anchor's last.
-    pub pins: Vec<SpkiPin>,
+}
+
+impl VerifiedChain {
+    /// The SPKI pins of the chain's keys, end entity first, the anchor's last (whose
+    /// key webpki-roots anchors have without a certificate).
+    pub fn pins(&self) -> Vec<SpkiPin> {
+        let anchor = SpkiPin::of_spki(&self.anchor_spki);
+        let mut pins: Vec<SpkiPin> = self
+            .certs
+            .iter()
+            .filter_map(|der| SpkiPin::of_cert(der).ok())
+            .collect();
+        if pins.last() != Some(&anchor) {
+            pins.push(anchor);
+        }
+        pins
+    }
 }
 
 /// The ranks of failures met while building, so that the one reported is the one
@@ -151,15 +168,15 @@ pub fn verify_chain_report(
     name: Option<&PeerName>,
     opts: &VerifyOptions,
 ) -> Result<VerifiedChain, Box<Rejection>> {
-    let presented: Vec<Vec<u8>> = std::iter::once(end_entity)
-        .chain(intermediates.iter().copied())
-        .take(MAX_PRESENTED + 1)
-        .map(<[u8]>::to_vec)
-        .collect();
+    // The presented chain is copied only when there is a rejection to attach it to.
     let reject = |error: CertError, best_chain: Vec<Vec<u8>>| {
         Box::new(Rejection {
             error,
-            presented: presented.clone(),
+            presented: std::iter::once(end_entity)
+                .chain(intermediates.iter().copied())
+                .take(MAX_PRESENTED + 1)
+                .map(<[u8]>::to_vec)
+                .collect(),
             best_chain,
         })
     };
@@ -205,27 +222,23 @@ pub fn verify_chain_report(
     if let Some(name) = name {
         check_name(leaf, name).map_err(|e| reject(e, chain.clone()))?;
     }
-    // Pins: the chain's keys, leaf first, then the anchor's key (which webpki-roots
-    // anchors have without a certificate).
-    let mut pins: Vec<SpkiPin> = path
-        .iter()
-        .filter_map(|&i| builder.certs.get(i))
-        .map(|c| SpkiPin::of_spki(c.x509.public_key().raw))
-        .collect();
-    pins.push(SpkiPin::of_spki(&anchor.spki_der));
-    if !opts.pins.is_empty() && !opts.pins.iter().any(|p| pins.contains(p)) {
-        let err = CertError::PinMismatch {
-            expected: opts.pins.iter().map(ToString::to_string).collect(),
-            present: pins.iter().map(ToString::to_string).collect(),
-        };
-        return Err(reject(err, chain));
-    }
-    Ok(VerifiedChain {
+    let verified = VerifiedChain {
         certs: chain,
         anchor_subject: anchor.subject.clone(),
+        anchor_spki: anchor.spki_der.clone(),
         level: policy::level(leaf),
-        pins,
-    })
+    };
+    if !opts.pins.is_empty() {
+        let pins = verified.pins();
+        if !opts.pins.iter().any(|p| pins.contains(p)) {
+            let err = CertError::PinMismatch {
+                expected: opts.pins.iter().map(ToString::to_string).collect(),
+                present: pins.iter().map(ToString::to_string).collect(),
+            };
+            return Err(reject(err, verified.certs));
+        }
+    }
+    Ok(verified)
 }
 
 impl<'a> Builder<'a> {
@@ -410,20 +423,35 @@ impl<'a> Builder<'a> {
     fn validate(&self, path: &[usize], anchor: &Anchor) -> Result<(), CertError> {
         let usage = self.opts.usage;
         let top = path.len();
-        // The anchor's own certificate, when the store has one, is held to the CA rules
-        // too (validity, basicConstraints, keys), as browsers and OpenSSL do.
-        let anchor_cert = match &anchor.cert {
-            Some(der) => Some(Cert::parse(der, Some(top))?),
-            None => None,
-        };
         // An end-entity certificate trusted directly (a self-signed development
         // certificate) is checked as an end entity only.
         let leaf_is_anchor =
             top == 1 && anchor.cert.as_deref() == self.certs.first().map(|c| c.der);
-        let anchor_cert = anchor_cert.filter(|_| !leaf_is_anchor);
-        if let Some(a) = &anchor_cert {
-            self.check_validity(a, top)?;
-            check_profile(a, top, Role::Anchor, usage)?;
+        // The anchor's own certificate, when the store has one, is held to the CA rules
+        // too (validity, basicConstraints, keys), as browsers and OpenSSL do.
+        let facts = anchor.facts.as_ref().filter(|_| !leaf_is_anchor);
+        if let Some(f) = facts {
+            if self.now > f.not_after {
+                return Err(CertError::Expired {
+                    subject: anchor.subject.clone(),
+                    depth: top,
+                    not_after: f.not_after,
+                    now: self.now,
+                });
+            }
+            if self.now < f.not_before {
+                return Err(CertError::NotYetValid {
+                    subject: anchor.subject.clone(),
+                    depth: top,
+                    not_before: f.not_before,
+                    now: self.now,
+                });
+            }
+            let verdict = match usage {
+                Usage::ServerAuth => &f.server,
+                Usage::ClientAuth => &f.client,
+            };
+            verdict.clone().map_err(|e| e.at_depth(top))?;
         }
         for (depth, &idx) in path.iter().enumerate().rev() {
             let Some(cert) = self.certs.get(idx) else {
@@ -438,40 +466,44 @@ impl<'a> Builder<'a> {
             check_profile(cert, depth, role, usage)?;
         }
         // RFC 5280 §6.1.4 l, m: pathLenConstraint counts the non-self-issued CAs below.
-        let issuers = path
-            .iter()
-            .enumerate()
-            .skip(1)
-            .filter_map(|(d, &i)| self.certs.get(i).map(|c| (d, c)))
-            .chain(anchor_cert.as_ref().map(|a| (top, a)));
-        for (depth, cert) in issuers {
-            let Ok(Some(bc)) = cert.x509.basic_constraints() else {
-                continue;
-            };
-            let Some(max) = bc.value.path_len_constraint else {
-                continue;
-            };
-            let below = path
-                .iter()
+        let below = |depth: usize| {
+            path.iter()
                 .take(depth)
                 .skip(1)
                 .filter(|&&i| self.certs.get(i).is_some_and(|c| !c.is_self_issued()))
-                .count();
-            if below > max as usize {
-                return Err(CertError::ConstraintViolated {
-                    constraint: Constraint::PathLength,
-                    subject: cert.subject(),
-                    depth,
-                    detail: format!(
-                        "it allows {max} CA certificates below it, the chain has {below}"
-                    ),
-                });
+                .count()
+        };
+        let too_long =
+            |subject: String, depth: usize, max: u32, below: usize| CertError::ConstraintViolated {
+                constraint: Constraint::PathLength,
+                subject,
+                depth,
+                detail: format!("it allows {max} CA certificates below it, the chain has {below}"),
+            };
+        for (depth, &idx) in path.iter().enumerate().skip(1) {
+            let Some(cert) = self.certs.get(idx) else {
+                continue;
+            };
+            let Ok(Some(bc)) = cert.x509.basic_constraints() else {
+                continue;
+            };
+            if let Some(max) = bc.value.path_len_constraint {
+                let n = below(depth);
+                if n > max as usize {
+                    return Err(too_long(cert.subject(), depth, max, n));
+                }
+            }
+        }
+        if let Some(max) = facts.and_then(|f| f.path_len) {
+            let n = below(top);
+            if n > max as usize {
+                return Err(too_long(anchor.subject.clone(), top, max, n));
             }
         }
         self.check_leaf_key_usage()?;
-        self.check_name_constraints(path, anchor, anchor_cert.as_ref())?;
+        self.check_name_constraints(path, anchor)?;
         if !self.opts.crls.is_empty() {
-            self.check_revocation(path, anchor, anchor_cert.as_ref())?;
+            self.check_revocation(path, anchor, facts)?;
         }
         Ok(())
     }
@@ -500,12 +532,7 @@ impl<'a> Builder<'a> {
 
     /// RFC 5280 §6.1.4 g: each CA's name constraints bind every certificate below it,
     /// except self-issued intermediates (§6.1.3 b).
-    fn check_name_constraints(
-        &self,
-        path: &[usize],
-        anchor: &Anchor,
-        anchor_cert: Option<&Cert<'_>>,
-    ) -> Result<(), CertError> {
+    fn check_name_constraints(&self, path: &[usize], anchor: &Anchor) -> Result<(), CertError> {
         let mut budget = nc::MAX_NC_COMPARISONS;
         let top = path.len();
         let anchor_nc_der = anchor.name_constraints.as_deref();
@@ -529,8 +556,7 @@ impl<'a> Builder<'a> {
             .iter()
             .enumerate()
             .skip(1)
-            .filter_map(|(d, &i)| self.certs.get(i).map(|c| (d, c)))
-            .chain(anchor_cert.map(|a| (top, a)));
+            .filter_map(|(d, &i)| self.certs.get(i).map(|c| (d, c)));
         for (depth, cert) in issuers {
             if let Ok(Some(nc)) = cert.x509.name_constraints() {
                 constrainers.push((depth, cert.subject(), nc.value.clone()));
@@ -584,15 +610,16 @@ impl<'a> Builder<'a> {
         &self,
         path: &[usize],
         anchor: &Anchor,
-        anchor_cert: Option<&Cert<'_>>,
+        facts: Option<&AnchorFacts>,
     ) -> Result<(), CertError> {
         for (depth, &idx) in path.iter().enumerate() {
             let Some(cert) = self.certs.get(idx) else {
                 continue;
             };
-            let issuer_cert = match path.get(depth + 1) {
-                Some(&i) => self.certs.get(i),
-                None => anchor_cert,
+            let issuer_cert = path.get(depth + 1).and_then(|&i| self.certs.get(i));
+            let crl_sign_allowed = match issuer_cert {
+                Some(c) => !matches!(c.x509.key_usage(), Ok(Some(ku)) if !ku.value.crl_sign()),
+                None => facts.is_none_or(|f| f.crl_sign),
             };
             let anchor_spki;
             let (spki, subject_key, subject) = match issuer_cert {
@@ -619,7 +646,7 @@ impl<'a> Builder<'a> {
                 subject_key,
                 subject,
                 spki,
-                cert: issuer_cert,
+                crl_sign_allowed,
             };
             crl::check(&self.opts.crls, cert, depth, &issuer)?;
         }
