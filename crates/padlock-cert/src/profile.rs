@@ -360,14 +360,14 @@ fn check_key(cert: &Cert<'_>, depth: usize) -> Result<(), CertError> {
     let spki = cert.x509.public_key();
     match key_kind(spki) {
         Ok(_) => {}
-        Err(SigFailure::Weak(what)) => {
+        Err(SigFailure::Weak(what) | SigFailure::WeakKey(what)) => {
             return Err(CertError::WeakAlgorithm {
                 subject: cert.subject(),
                 depth,
                 what,
             })
         }
-        Err(SigFailure::Unsupported(what)) => {
+        Err(SigFailure::Unsupported(what) | SigFailure::UnsupportedKey(what)) => {
             return Err(CertError::UnsupportedAlgorithm {
                 subject: cert.subject(),
                 depth,

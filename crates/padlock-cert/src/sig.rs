@@ -5,7 +5,7 @@
 use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::oid_registry::{OID_EC_P256, OID_NIST_EC_P384, OID_NIST_EC_P521};
 use x509_parser::prelude::{AlgorithmIdentifier, FromDer, SubjectPublicKeyInfo};
-use x509_parser::public_key::PublicKey;
+use x509_parser::public_key::{PublicKey, RSAPublicKey};
 
 use crate::cert::Cert;
 use crate::error::CertError;
@@ -45,6 +45,10 @@ pub(crate) enum SigFailure {
     Unsupported(String),
     /// The math says no.
     Bad,
+    /// The signer's key is too weak (RSA under 2048 bits).
+    WeakKey(String),
+    /// The signer's key is of a type or curve padlock does not support.
+    UnsupportedKey(String),
 }
 
 const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
@@ -114,15 +118,20 @@ pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFa
     let alg = oid_text(&spki.algorithm.algorithm);
     match alg.as_ref() {
         RSA_ENCRYPTION | RSASSA_PSS => {
+            // x509-parser reads rsaEncryption keys itself; an id-RSASSA-PSS key holds
+            // the same RSAPublicKey (RFC 4055 §1.2).
             let bits = match spki.parsed() {
                 Ok(PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
-                _ => return Err(SigFailure::Unsupported("a malformed RSA key".into())),
+                _ => match RSAPublicKey::from_der(&spki.subject_public_key.data) {
+                    Ok((_, rsa)) => modulus_bits(rsa.modulus),
+                    Err(_) => return Err(SigFailure::UnsupportedKey("a malformed RSA key".into())),
+                },
             };
             if bits < 2048 {
-                return Err(SigFailure::Weak(format!("a {bits}-bit RSA key")));
+                return Err(SigFailure::WeakKey(format!("a {bits}-bit RSA key")));
             }
             if bits > MAX_RSA_BITS {
-                return Err(SigFailure::Unsupported(format!("a {bits}-bit RSA key")));
+                return Err(SigFailure::UnsupportedKey(format!("a {bits}-bit RSA key")));
             }
             Ok(if alg == RSA_ENCRYPTION {
                 KeyKind::Rsa(bits)
@@ -140,14 +149,16 @@ pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFa
                 Some(c) if c == OID_EC_P256 => Ok(KeyKind::EcP256),
                 Some(c) if c == OID_NIST_EC_P384 => Ok(KeyKind::EcP384),
                 Some(c) if c == OID_NIST_EC_P521 => Ok(KeyKind::EcP521),
-                Some(c) => Err(SigFailure::Unsupported(format!("the elliptic curve {c}"))),
-                None => Err(SigFailure::Unsupported(
+                Some(c) => Err(SigFailure::UnsupportedKey(format!(
+                    "the elliptic curve {c}"
+                ))),
+                None => Err(SigFailure::UnsupportedKey(
                     "an EC key without a named curve".into(),
                 )),
             }
         }
         ED25519 => Ok(KeyKind::Ed25519),
-        other => Err(SigFailure::Unsupported(format!(
+        other => Err(SigFailure::UnsupportedKey(format!(
             "the key algorithm {}",
             oid_name(other)
         ))),
@@ -414,16 +425,18 @@ pub fn verify_tls13_signature(
     let cert = Cert::parse(end_entity, Some(0))?;
     let spki = cert.x509.public_key();
     let key = key_kind(spki).map_err(|f| match f {
-        SigFailure::Weak(what) => CertError::WeakAlgorithm {
+        SigFailure::Weak(what) | SigFailure::WeakKey(what) => CertError::WeakAlgorithm {
             subject: cert.subject(),
             depth: 0,
             what,
         },
-        SigFailure::Unsupported(what) => CertError::UnsupportedAlgorithm {
-            subject: cert.subject(),
-            depth: 0,
-            what,
-        },
+        SigFailure::Unsupported(what) | SigFailure::UnsupportedKey(what) => {
+            CertError::UnsupportedAlgorithm {
+                subject: cert.subject(),
+                depth: 0,
+                what,
+            }
+        }
         SigFailure::Bad => CertError::BadCertificateVerify { scheme },
     })?;
     // RFC 8446 §4.2.3: RSASSA-PKCS1-v1_5 and SHA-1 schemes are not for CertificateVerify.

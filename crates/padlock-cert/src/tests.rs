@@ -827,3 +827,76 @@ fn unknown_critical_extension() {
         "The end-entity certificate (CN=example.com) violates its critical extension handling: the critical extension 1.3.6.1.4.1.99999.1 is not understood."
     );
 }
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    use rustls_pki_types::pem::PemObject;
+    rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+        .unwrap()
+        .as_ref()
+        .to_vec()
+}
+
+#[test]
+fn rsa_pss_chain_made_by_openssl() {
+    // tests/data/pss-*.pem: an id-RSASSA-PSS root signing (RSA-PSS, SHA-256) an
+    // rsaEncryption leaf, made with `openssl genpkey -algorithm RSA-PSS` / `openssl x509
+    // -sigopt rsa_padding_mode:pss`.
+    let root = pem_der(include_str!("../tests/data/pss-root.pem"));
+    let ee = pem_der(include_str!("../tests/data/pss-leaf.pem"));
+    let mut store = RootStore::empty();
+    store.add_der(&root).unwrap();
+    let chain = verify_chain(&ee, &[], &store, Some(&dns("pss.example.com")), &opts()).unwrap();
+    assert_eq!(chain.anchor_subject, "CN=PSS Root");
+}
+
+#[test]
+fn weak_rsa_issuer_key() {
+    // tests/data/weak-*.pem: a 1024-bit RSA root signing a P-256 leaf (openssl).
+    let root = pem_der(include_str!("../tests/data/weak-root.pem"));
+    let ee = pem_der(include_str!("../tests/data/weak-leaf.pem"));
+    let mut store = RootStore::empty();
+    store.add_der(&root).unwrap();
+    let err = verify_chain(&ee, &[], &store, None, &opts()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The certificate at depth 1 (CN=Weak Root) uses a 1024-bit RSA key, which is too weak to trust."
+    );
+    assert!(err.fix().contains("at least 2048 bits"));
+}
+
+#[test]
+fn tls13_rsa_pss_rsae() {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{RsaKeyPair, RSA_PSS_SHA256};
+    let p = pki();
+    let key = KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let mut params = leaf_params(&["rsa.example.com"]);
+    params.use_authority_key_identifier_extension = true;
+    let ee = params
+        .signed_by(&key, &p.inter.issuer())
+        .unwrap()
+        .der()
+        .to_vec();
+    let pair = RsaKeyPair::from_pkcs8(key.serialized_der()).unwrap();
+    let msg = b"transcript hash context";
+    let mut sig = vec![0u8; pair.public_modulus_len()];
+    pair.sign(&RSA_PSS_SHA256, &SystemRandom::new(), msg, &mut sig)
+        .unwrap();
+    verify_tls13_signature(&ee, 0x0804, msg, &sig).unwrap();
+    // The same key may not claim rsa_pss_pss (its SPKI is rsaEncryption) nor PKCS#1.
+    assert!(matches!(
+        verify_tls13_signature(&ee, 0x0809, msg, &sig),
+        Err(CertError::SchemeMismatch { .. })
+    ));
+    assert!(matches!(
+        verify_tls13_signature(&ee, 0x0401, msg, &sig),
+        Err(CertError::SchemeMismatch { .. })
+    ));
+    sig[10] ^= 1;
+    assert_eq!(
+        verify_tls13_signature(&ee, 0x0804, msg, &sig)
+            .unwrap_err()
+            .tls_alert(),
+        51
+    );
+}

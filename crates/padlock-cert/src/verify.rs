@@ -290,6 +290,17 @@ impl<'a> Builder<'a> {
     fn sig_error(&self, child: usize, depth: usize, issuer: String, f: SigFailure) -> CertError {
         let subject = self.certs.get(child).map(Cert::subject).unwrap_or_default();
         match f {
+            // The fault is the issuer's key, one step up the chain.
+            SigFailure::WeakKey(what) => CertError::WeakAlgorithm {
+                subject: issuer,
+                depth: depth + 1,
+                what,
+            },
+            SigFailure::UnsupportedKey(what) => CertError::UnsupportedAlgorithm {
+                subject: issuer,
+                depth: depth + 1,
+                what,
+            },
             SigFailure::Weak(what) => CertError::WeakAlgorithm {
                 subject,
                 depth,
