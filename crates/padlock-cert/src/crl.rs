@@ -20,10 +20,7 @@ pub(crate) struct CrlIssuer<'a> {
 }
 
 fn bad_crl(what: String) -> CertError {
-    CertError::Malformed {
-        what: format!("a supplied CRL is unusable: {what}"),
-        depth: None,
-    }
+    CertError::BadCrl { reason: what }
 }
 
 /// Checks `cert` (at `depth`) against every CRL whose issuer is `issuer`.

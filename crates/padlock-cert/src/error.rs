@@ -92,10 +92,18 @@ pub enum CertError {
         /// The validation time, seconds since the Unix epoch.
         now: i64,
     },
-    /// The end-entity certificate signs itself and is not in the trust store.
+    /// The chain ends in a self-signed certificate (the end entity itself, or a root the
+    /// peer sent) that is not in the trust store.
     SelfSignedNotTrusted {
         /// Its subject.
         subject: String,
+        /// Position in the chain (0: the end entity signs itself).
+        depth: usize,
+    },
+    /// A supplied CRL cannot be used (RFC 5280 §5).
+    BadCrl {
+        /// Why.
+        reason: String,
     },
     /// No trusted root or presented intermediate issued this certificate.
     UnknownIssuer {
@@ -243,7 +251,7 @@ impl fmt::Display for CertError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Malformed { what, depth } => match depth {
-                Some(d) => write!(f, "{} is malformed: {what}.", place(*d)),
+                Some(d) => write!(f, "{} is malformed: {what}.", capital(&place(*d))),
                 None => write!(f, "The certificate data is malformed: {what}."),
             },
             Self::NoCertificates => write!(f, "The PEM input contains no certificate."),
@@ -276,10 +284,15 @@ impl fmt::Display for CertError {
                 format_time(*not_before),
                 format_span(not_before - now)
             ),
-            Self::SelfSignedNotTrusted { subject } => write!(
+            Self::SelfSignedNotTrusted { subject, depth: 0 } => write!(
                 f,
                 "The certificate for {subject} is self-signed and is not in the trust store."
             ),
+            Self::SelfSignedNotTrusted { subject, .. } => write!(
+                f,
+                "The chain ends at the self-signed root {subject}, which is not in the trust store."
+            ),
+            Self::BadCrl { reason } => write!(f, "A supplied CRL cannot be used: {reason}."),
             Self::UnknownIssuer {
                 subject,
                 issuer,
@@ -452,7 +465,8 @@ impl CertError {
             | Self::UnsupportedAlgorithm { depth, .. }
             | Self::BadSignature { depth, .. }
             | Self::ConstraintViolated { depth, .. }
-            | Self::Revoked { depth, .. } => *depth = d,
+            | Self::Revoked { depth, .. }
+            | Self::SelfSignedNotTrusted { depth, .. } => *depth = d,
             Self::Malformed { depth, .. } => *depth = Some(d),
             _ => {}
         }
@@ -471,7 +485,9 @@ impl CertError {
             Self::Expired { depth: 0, .. } => "Renew the server's certificate (or check that this machine's clock is right).".into(),
             Self::Expired { .. } => "Install the CA's current intermediate certificate on the server, or update the trust store (or check this machine's clock).".into(),
             Self::NotYetValid { .. } => "Check this machine's clock; if it is right, wait until the certificate becomes valid or re-issue it.".into(),
-            Self::SelfSignedNotTrusted { .. } => "Use a certificate from a public CA, or add this certificate to the trust store if you trust it (RootStore::add_pem_file).".into(),
+            Self::SelfSignedNotTrusted { depth: 0, .. } => "Use a certificate from a public CA, or add this certificate to the trust store if you trust it (RootStore::add_pem_file).".into(),
+            Self::SelfSignedNotTrusted { subject, .. } => format!("Add {subject} to the trust store if you trust it (RootStore::add_pem_file), or use a certificate from a public CA."),
+            Self::BadCrl { .. } => "Supply the issuing CA's current CRL, as published by the CA.".into(),
             Self::UnknownIssuer { missing_intermediate: true, ca_issuers_url: Some(url), .. } => format!("Configure the server to send its full chain; the missing intermediate is at {url}."),
             Self::UnknownIssuer { missing_intermediate: true, .. } => "Configure the server to send its full chain (leaf followed by intermediates), or add the issuing CA to the trust store.".into(),
             Self::UnknownIssuer { issuer, .. } => format!("Add the root {issuer} to the trust store if you trust it, or use a certificate from a public CA."),
@@ -524,7 +540,8 @@ impl CertError {
             | Self::PathTooLong { .. }
             | Self::BudgetExhausted { .. }
             | Self::PinMismatch { .. }
-            | Self::BadPin { .. } => CERTIFICATE_UNKNOWN,
+            | Self::BadPin { .. }
+            | Self::BadCrl { .. } => CERTIFICATE_UNKNOWN,
         }
     }
 }

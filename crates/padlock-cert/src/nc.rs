@@ -89,7 +89,7 @@ fn names<'a>(cert: &'a Cert<'a>) -> Result<Vec<Name<'a>>, NcFailure> {
                         ))
                     }
                 },
-                other => Name::Other(gn_type(other), format!("{other:?}")),
+                other => Name::Other(gn_type(other), type_name(other).to_string()),
             });
         }
     }
@@ -152,13 +152,28 @@ pub(crate) fn check(
     Ok(())
 }
 
+fn type_name(gn: &GeneralName<'_>) -> &'static str {
+    match gn {
+        GeneralName::OtherName(..) => "otherName",
+        GeneralName::RFC822Name(_) => "rfc822Name",
+        GeneralName::DNSName(_) => "dNSName",
+        GeneralName::X400Address(_) => "x400Address",
+        GeneralName::DirectoryName(_) => "directoryName",
+        GeneralName::EDIPartyName(_) => "ediPartyName",
+        GeneralName::URI(_) => "uniformResourceIdentifier",
+        GeneralName::IPAddress(_) => "iPAddress",
+        GeneralName::RegisteredID(_) => "registeredID",
+        GeneralName::Invalid(..) => "malformed name",
+    }
+}
+
 fn show(n: &Name<'_>) -> String {
     match n {
         Name::Dns(d) => format!("the DNS name {d}"),
         Name::Ip(ip) => format!("the IP address {ip}"),
         Name::Email(e) => format!("the email address {e}"),
         Name::Dir(d) => format!("the directory name {d}"),
-        Name::Other(_, s) => format!("the name {s}"),
+        Name::Other(_, s) => format!("its {s}"),
     }
 }
 
@@ -179,7 +194,8 @@ fn show_gn(gn: &GeneralName<'_>) -> String {
             }
             None => "IP:(malformed)".into(),
         },
-        other => format!("{other:?}"),
+        GeneralName::URI(u) => format!("URI:{u}"),
+        other => type_name(other).to_string(),
     }
 }
 
@@ -220,7 +236,7 @@ fn matches(base: &GeneralName<'_>, name: &Name<'_>, excluded: bool) -> Result<bo
         // Types padlock cannot evaluate: a name of that type under such a constraint fails
         // closed (RFC 5280 §4.2.1.10 lets an application reject what it cannot process).
         (_, Name::Other(..)) => Err(NcFailure::Violation(format!(
-            "{} is under a {} constraint padlock does not evaluate",
+            "{} falls under an {} constraint, which padlock does not evaluate",
             show(name),
             show_gn(base)
         ))),

@@ -3,6 +3,7 @@
 
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::public_key::PublicKey;
+use x509_parser::x509::X509Version;
 
 use crate::cert::{common_name, Cert};
 use crate::error::{CertError, Constraint};
@@ -45,6 +46,13 @@ pub(crate) fn check_profile(
     // (a zero serial, no AKI), so the structural rules bind the presented certificates.
     if role != Role::Anchor {
         check_serial(cert, depth)?;
+        // RFC 5280 §4.1.2.1: certificates with extensions are version 3; TLS needs them.
+        if cert.x509.version() != X509Version::V3 {
+            return Err(enc(&format!(
+                "it is an X.509 version {} certificate, not version 3",
+                cert.x509.version().0 + 1
+            )));
+        }
     }
     if cert.x509.issuer().iter().next().is_none() {
         return Err(enc("its issuer name is empty (RFC 5280 §4.1.2.4)"));

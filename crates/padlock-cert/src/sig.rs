@@ -140,11 +140,14 @@ pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFa
             })
         }
         EC_PUBLIC_KEY => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok());
+            let params = spki.algorithm.parameters.as_ref();
+            // RFC 5480 §2.1.1: only namedCurve; explicit parameters are not allowed.
+            if params.is_some_and(|p| p.as_oid().is_err()) {
+                return Err(SigFailure::UnsupportedKey(
+                    "an EC key with explicit curve parameters".into(),
+                ));
+            }
+            let curve = params.and_then(|p| p.as_oid().ok());
             match curve {
                 Some(c) if c == OID_EC_P256 => Ok(KeyKind::EcP256),
                 Some(c) if c == OID_NIST_EC_P384 => Ok(KeyKind::EcP384),

@@ -900,3 +900,58 @@ fn tls13_rsa_pss_rsae() {
         51
     );
 }
+
+#[test]
+fn untrusted_root_sent_by_peer() {
+    let p = pki();
+    let ee = leaf(&["example.com"], &p.inter);
+    let err = verify_chain(
+        &ee,
+        &[&p.inter.der, &p.root.der],
+        &RootStore::empty(),
+        None,
+        &opts(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The chain ends at the self-signed root CN=Test Root, which is not in the trust store."
+    );
+    assert!(matches!(
+        err,
+        CertError::SelfSignedNotTrusted { depth: 2, .. }
+    ));
+    assert_eq!(err.tls_alert(), 48);
+}
+
+#[test]
+fn unusable_crl() {
+    use rcgen::{CertificateRevocationListParams, KeyIdMethod, SerialNumber};
+    let p = pki();
+    let ee = leaf(&["example.com"], &p.inter);
+    // Signed by the root but claiming the intermediate's name: the signature fails.
+    let impostor = Ca {
+        params: p.inter.params.clone(),
+        key: KeyPair::generate().unwrap(),
+        der: Vec::new(),
+    };
+    let crl = CertificateRevocationListParams {
+        this_update: rcgen::date_time_ymd(2030, 1, 1),
+        next_update: rcgen::date_time_ymd(2031, 1, 1),
+        crl_number: SerialNumber::from_slice(&[1]),
+        issuing_distribution_point: None,
+        revoked_certs: vec![],
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(&impostor.issuer())
+    .unwrap();
+    let with_crl = VerifyOptions {
+        crls: vec![crl.der().to_vec()],
+        ..opts()
+    };
+    let err = verify_chain(&ee, &[&p.inter.der], &p.store, None, &with_crl).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "A supplied CRL cannot be used: its signature does not verify with the key of CN=Test Intermediate."
+    );
+}

@@ -412,9 +412,10 @@ impl<'a> Builder<'a> {
 
         if candidates == 0 {
             let cur = self.certs.get(cur_idx)?;
-            let err = if depth == 0 && cur.is_self_issued() {
+            let err = if cur.is_self_issued() {
                 CertError::SelfSignedNotTrusted {
                     subject: cur.subject(),
+                    depth,
                 }
             } else {
                 CertError::UnknownIssuer {
