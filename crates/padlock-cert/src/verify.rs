@@ -38,7 +38,9 @@ impl Usage {
 /// Knobs for [`verify_chain`]. Build with `VerifyOptions { .., ..VerifyOptions::default() }`.
 #[derive(Clone, Debug)]
 pub struct VerifyOptions {
-    /// The time at which the chain must be valid.
+    /// The time at which the chain must be valid. `VerifyOptions::default()` takes the
+    /// current time when it is called: build options per validation (or set this field
+    /// each time) rather than keeping one value for the life of a process.
     pub time: UnixTime,
     /// Server or client certificate.
     pub usage: Usage,
@@ -62,7 +64,7 @@ impl Default for VerifyOptions {
         Self {
             time: UnixTime::now(),
             usage: Usage::ServerAuth,
-            max_depth: 6,
+            max_depth: 8,
             max_signature_checks: 100,
             crls: Vec::new(),
             require_digital_signature: true,
@@ -422,7 +424,10 @@ impl<'a> Builder<'a> {
                     subject: cur.subject(),
                     issuer: cur.issuer(),
                     depth,
-                    missing_intermediate: !cur.is_self_issued(),
+                    // The end entity's issuer missing suggests an intermediate the peer
+                    // did not send; a missing issuer above intermediates the peer did
+                    // send is more likely a root this store does not trust.
+                    missing_intermediate: depth == 0,
                     ca_issuers_url: cur.ca_issuers_url(),
                 }
             };

@@ -63,3 +63,64 @@ fn limbo_floor() {
         }
     }
 }
+
+/// The suite's `online::` chains (real sites) validate against the Mozilla set from
+/// webpki-roots too, whose anchors are names and keys without certificates.
+#[test]
+fn online_chains_against_mozilla_roots() {
+    use padlock_cert::{verify_chain, PeerName, RootStore, UnixTime, VerifyOptions};
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+
+    let suite: Suite = serde_json::from_slice(&std::fs::read(suite_path()).unwrap()).unwrap();
+    let roots = RootStore::mozilla();
+    let mut checked = 0;
+    for case in suite
+        .testcases
+        .iter()
+        .filter(|c| c.id.starts_with("online::"))
+    {
+        let der = |pem: &str| {
+            CertificateDer::from_pem_slice(pem.as_bytes())
+                .unwrap()
+                .as_ref()
+                .to_vec()
+        };
+        let leaf = der(&case.peer_certificate);
+        let inters: Vec<Vec<u8>> = case
+            .untrusted_intermediates
+            .iter()
+            .map(|p| der(p))
+            .collect();
+        let refs: Vec<&[u8]> = inters.iter().map(Vec::as_slice).collect();
+        let t = time::OffsetDateTime::parse(
+            case.validation_time.as_deref().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let opts = VerifyOptions {
+            time: UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                t.unix_timestamp() as u64
+            )),
+            ..VerifyOptions::default()
+        };
+        let name = PeerName::parse(&case.expected_peer_name.as_ref().unwrap().value).unwrap();
+        match verify_chain(&leaf, &refs, &roots, Some(&name), &opts) {
+            Ok(chain) => {
+                checked += 1;
+                assert!(!chain.anchor_subject.is_empty());
+            }
+            // A root that left the Mozilla program since the capture is the only excuse.
+            Err(e) => assert!(
+                matches!(e, padlock_cert::CertError::UnknownIssuer { .. }),
+                "{}: {e}",
+                case.id
+            ),
+        }
+    }
+    eprintln!("{checked} online chains validated against webpki-roots");
+    assert!(
+        checked >= 10,
+        "only {checked} online chains validated against webpki-roots"
+    );
+}
