@@ -4,7 +4,7 @@ use x509_parser::prelude::{FromDer, ParsedExtension, SubjectPublicKeyInfo};
 use x509_parser::revocation_list::CertificateRevocationList;
 
 use crate::cert::{name_key, Cert};
-use crate::error::{CertError, Constraint};
+use crate::error::{format_time, CertError, Constraint};
 use crate::sig::verify_signed_data;
 
 /// Upper bound on one CRL's size (bounded memory).
@@ -29,6 +29,7 @@ pub(crate) fn check(
     cert: &Cert<'_>,
     depth: usize,
     issuer: &CrlIssuer<'_>,
+    now: i64,
 ) -> Result<(), CertError> {
     for der in crls {
         if der.len() > MAX_CRL_LEN {
@@ -80,7 +81,10 @@ pub(crate) fn check(
                     }
                     number = true;
                 }
-                ParsedExtension::AuthorityKeyIdentifier(_) => {}
+                // A partitioned CRL's scope (RFC 5280 §5.2.5) only narrows what it
+                // covers; a serial it lists is revoked all the same.
+                ParsedExtension::AuthorityKeyIdentifier(_)
+                | ParsedExtension::IssuingDistributionPoint(_) => {}
                 _ if ext.critical => {
                     return Err(bad_crl(format!(
                         "it has the critical extension {} that padlock does not process",
@@ -89,6 +93,22 @@ pub(crate) fn check(
                 }
                 _ => {}
             }
+        }
+        // RFC 5280 §6.3.3 a.2: a CRL past its nextUpdate is stale; one from the future
+        // is not yet in force.
+        if let Some(next) = crl.next_update() {
+            if now > next.timestamp() {
+                return Err(bad_crl(format!(
+                    "its nextUpdate ({}) has passed",
+                    format_time(next.timestamp())
+                )));
+            }
+        }
+        if crl.last_update().timestamp() > now {
+            return Err(bad_crl(format!(
+                "its thisUpdate ({}) is still to come",
+                format_time(crl.last_update().timestamp())
+            )));
         }
         if !number {
             return Err(bad_crl("it has no cRLNumber (RFC 5280 §5.2.3)".into()));

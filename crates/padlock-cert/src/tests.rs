@@ -665,6 +665,16 @@ fn revoked_by_crl() {
     // Another certificate from the same CA is not affected.
     let other = leaf(&["example.com"], &p.inter);
     verify_chain(&other, &[&p.inter.der], &p.store, None, &with_crl).unwrap();
+    // After its nextUpdate the CRL is stale and refused rather than trusted.
+    let later = VerifyOptions {
+        time: UnixTime::since_unix_epoch(std::time::Duration::from_secs(NOW + 365 * 86_400)),
+        ..with_crl
+    };
+    let err = verify_chain(&other, &[&p.inter.der], &p.store, None, &later).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "A supplied CRL cannot be used: its nextUpdate (2031-01-01 00:00:00 UTC) has passed."
+    );
 }
 
 #[test]

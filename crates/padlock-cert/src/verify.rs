@@ -665,7 +665,7 @@ impl<'a> Builder<'a> {
                 spki,
                 crl_sign_allowed,
             };
-            crl::check(&self.opts.crls, cert, depth, &issuer)?;
+            crl::check(&self.opts.crls, cert, depth, &issuer, self.now)?;
         }
         Ok(())
     }
