@@ -24,6 +24,13 @@ impl PeerName {
     /// IDNA A-labels (`xn--…`, RFC 5891 §4.4), since certificates carry only those;
     /// input is lower-cased but not otherwise normalized.
     pub fn parse(s: &str) -> Result<Self, CertError> {
+        // Longer than any DNS name can be even as Unicode; bounds the IDNA work.
+        if s.len() > 1024 {
+            return Err(CertError::Malformed {
+                what: format!("a {}-byte peer name is too long to be a DNS name", s.len()),
+                depth: None,
+            });
+        }
         let trimmed = s.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = IpAddr::from_str(trimmed) {
             return Ok(Self::Ip(ip));

@@ -50,7 +50,7 @@ pub(crate) fn check_profile(
         if cert.x509.version() != X509Version::V3 {
             return Err(enc(&format!(
                 "it is an X.509 version {} certificate, not version 3",
-                cert.x509.version().0 + 1
+                cert.x509.version().0.saturating_add(1)
             )));
         }
     }

@@ -380,7 +380,9 @@ impl<'a> Builder<'a> {
                 .filter(|&&i| self.certs.get(i).is_some_and(|c| !c.is_self_issued()))
                 .count()
                 + usize::from(!cand.is_self_issued());
-            if logical > self.opts.max_depth || path.len() > 2 * self.opts.max_depth + 8 {
+            if logical > self.opts.max_depth
+                || path.len() > self.opts.max_depth.saturating_mul(2).saturating_add(8)
+            {
                 self.record(
                     Rank::TooLong,
                     CertError::PathTooLong {
