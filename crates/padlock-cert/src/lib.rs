@@ -35,7 +35,7 @@ pub use pin::SpkiPin;
 pub use policy::ValidationLevel;
 pub use rustls_pki_types::UnixTime;
 pub use sig::verify_tls13_signature;
-pub use store::RootStore;
+pub use store::{AnchorPolicy, RootStore};
 pub use verify::{
     verify_chain, verify_chain_report, Rejection, Usage, VerifiedChain, VerifyOptions,
 };

@@ -16,8 +16,14 @@ use crate::verify::Usage;
 pub(crate) enum Role {
     EndEntity,
     Intermediate,
-    /// A trust anchor that came with its certificate.
+    /// A trust anchor that came with its certificate, added by the caller: held to the
+    /// CA/Browser Forum root profile.
     Anchor,
+    /// A trust anchor as a root program (the OS store, a Mozilla bundle) ships it: the
+    /// profile's bookkeeping rules (AKI contents, SKI presence, basicConstraints
+    /// criticality) are waived, since long-lived public roots predate them; validity,
+    /// CA status, key usage, keys and critical extensions still count.
+    ProgramAnchor,
 }
 
 fn violated(
@@ -44,7 +50,9 @@ pub(crate) fn check_profile(
     let enc = |detail: &str| violated(cert, depth, Constraint::Encoding, detail);
     // Roots are trusted as configured; some long-lived public roots predate these rules
     // (a zero serial, no AKI), so the structural rules bind the presented certificates.
-    if role != Role::Anchor {
+    let anchor = matches!(role, Role::Anchor | Role::ProgramAnchor);
+    let bookkeeping = role != Role::ProgramAnchor;
+    if !anchor {
         check_serial(cert, depth)?;
         // RFC 5280 §4.1.2.1: certificates with extensions are version 3; TLS needs them.
         if cert.x509.version() != X509Version::V3 {
@@ -143,7 +151,7 @@ pub(crate) fn check_profile(
                 }
             }
         }
-        None if !self_issued && role != Role::Anchor => {
+        None if !self_issued && !anchor => {
             return Err(enc("it has no authorityKeyIdentifier (RFC 5280 §4.2.1.1)"));
         }
         None => {}
@@ -155,7 +163,7 @@ pub(crate) fn check_profile(
                 "its subjectKeyIdentifier is marked critical (RFC 5280 §4.2.1.2)",
             ))
         }
-        None if role != Role::EndEntity || is_ca => {
+        None if bookkeeping && (role != Role::EndEntity || is_ca) => {
             return Err(enc(
                 "this CA certificate has no subjectKeyIdentifier (RFC 5280 §4.2.1.2)",
             ))
@@ -191,14 +199,14 @@ pub(crate) fn check_profile(
     }
 
     match role {
-        Role::Intermediate | Role::Anchor => {
+        Role::Intermediate | Role::Anchor | Role::ProgramAnchor => {
             if cert.x509.subject().iter().next().is_none() {
                 return Err(enc(
                     "this CA certificate has an empty subject (RFC 5280 §4.1.2.6)",
                 ));
             }
             match bc {
-                Some((true, b)) if b.ca => {}
+                Some((critical, b)) if b.ca && (critical || !bookkeeping) => {}
                 Some((false, b)) if b.ca => {
                     return Err(violated(
                         cert,

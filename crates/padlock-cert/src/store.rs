@@ -46,11 +46,27 @@ pub(crate) struct AnchorFacts {
     pub client: Result<(), CertError>,
 }
 
+/// How strictly a root certificate added to a [`RootStore`] is held to the CA/Browser
+/// Forum root profile.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AnchorPolicy {
+    /// Every rule (the default for roots the caller adds).
+    #[default]
+    Strict,
+    /// Roots as a root program ships them (what [`RootStore::native`] uses): long-lived
+    /// public roots that predate the profile's bookkeeping rules (authorityKeyIdentifier
+    /// contents, subjectKeyIdentifier presence, basicConstraints criticality) are
+    /// accepted; validity, CA status, key usage, keys and critical extensions still count.
+    /// Use it when loading an OS bundle such as `/etc/ssl/certs/ca-certificates.crt`.
+    RootProgram,
+}
+
 /// A set of trusted roots.
 #[derive(Clone, Debug, Default)]
 pub struct RootStore {
     anchors: Vec<Anchor>,
     by_subject: HashMap<Vec<u8>, Vec<usize>>,
+    policy: AnchorPolicy,
 }
 
 impl RootStore {
@@ -90,6 +106,7 @@ impl RootStore {
     pub fn native() -> Result<Self, CertError> {
         let loaded = rustls_native_certs::load_native_certs();
         let mut store = Self::empty();
+        store.set_anchor_policy(AnchorPolicy::RootProgram);
         for der in &loaded.certs {
             let _ = store.add_der(der.as_ref());
         }
@@ -104,9 +121,18 @@ impl RootStore {
         Ok(store)
     }
 
+    /// Sets how strictly certificates added from now on are checked (see [`AnchorPolicy`]).
+    pub fn set_anchor_policy(&mut self, policy: AnchorPolicy) {
+        self.policy = policy;
+    }
+
     /// Trusts one DER certificate.
     pub fn add_der(&mut self, der: &[u8]) -> Result<(), CertError> {
         let cert = Cert::parse(der, None)?;
+        let role = match self.policy {
+            AnchorPolicy::Strict => Role::Anchor,
+            AnchorPolicy::RootProgram => Role::ProgramAnchor,
+        };
         let validity = cert.x509.validity();
         let facts = AnchorFacts {
             not_before: validity.not_before.timestamp(),
@@ -119,8 +145,8 @@ impl RootStore {
                 Ok(Some(ku)) => ku.value.crl_sign(),
                 _ => true,
             },
-            server: check_profile(&cert, 0, Role::Anchor, Usage::ServerAuth),
-            client: check_profile(&cert, 0, Role::Anchor, Usage::ClientAuth),
+            server: check_profile(&cert, 0, role, Usage::ServerAuth),
+            client: check_profile(&cert, 0, role, Usage::ClientAuth),
         };
         let name_constraints = cert
             .x509
@@ -217,6 +243,11 @@ impl RootStore {
             .into_iter()
             .flatten()
             .filter_map(|&i| self.anchors.get(i))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn anchors_for_test(&self) -> impl Iterator<Item = &Anchor> {
+        self.anchors.iter()
     }
 
     /// True when this exact certificate is a trust anchor.

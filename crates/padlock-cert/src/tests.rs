@@ -1014,3 +1014,25 @@ fn corrupted_input_never_panics() {
     }
     let _ = verify_chain(&ee, &[&p.inter.der], &store, None, &opts());
 }
+
+/// The Mozilla roots as Debian ships them pass as a root program's anchors, while the
+/// strict policy (x509-limbo's expectations) refuses the few that predate the CABF
+/// bookkeeping rules.
+#[test]
+fn system_bundle_as_root_program() {
+    let path = "/etc/ssl/certs/ca-certificates.crt";
+    let Ok(pem) = std::fs::read(path) else {
+        return; // no system bundle on this machine
+    };
+    let count_bad = |policy| {
+        let mut store = RootStore::empty();
+        store.set_anchor_policy(policy);
+        store.add_pem(&pem).unwrap();
+        store
+            .anchors_for_test()
+            .filter(|a| a.facts.as_ref().is_some_and(|f| f.server.is_err()))
+            .count()
+    };
+    assert_eq!(count_bad(AnchorPolicy::RootProgram), 0);
+    assert!(count_bad(AnchorPolicy::Strict) > 0);
+}
