@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+mod build;
 mod cert;
 mod crl;
 mod error;
