@@ -1036,3 +1036,168 @@ fn system_bundle_as_root_program() {
     assert_eq!(count_bad(AnchorPolicy::RootProgram), 0);
     assert!(count_bad(AnchorPolicy::Strict) > 0);
 }
+
+#[test]
+fn remaining_sentences() {
+    let p = pki();
+    let err = verify_chain(b"\x30\x03\x02\x01\x01", &[], &p.store, None, &opts()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("The end-entity certificate is malformed: X.509 parse error"),
+        "{err}"
+    );
+    assert_eq!(
+        RootStore::empty().add_pem(b"").unwrap_err().to_string(),
+        "The PEM input contains no certificate."
+    );
+    let ee = leaf(&["example.com"], &p.inter);
+    let stingy = VerifyOptions {
+        max_signature_checks: 1,
+        ..opts()
+    };
+    assert_eq!(
+        verify_chain(&ee, &[&p.inter.der], &p.store, None, &stingy)
+            .unwrap_err()
+            .to_string(),
+        "Gave up building a chain after 1 signature checks without finding a valid path."
+    );
+    assert_eq!(
+        verify_tls13_signature(&ee, 0x0403, b"m", b"\x30\x00").unwrap_err().to_string(),
+        "The peer's CertificateVerify signature (ecdsa_secp256r1_sha256) does not verify with its certificate's key."
+    );
+
+    // sha224WithRSAEncryption: a real algorithm padlock does not accept.
+    let root = root_with("RSA Root", &rcgen::PKCS_RSA_SHA256);
+    let mut store = RootStore::empty();
+    store.add_der(&root.der).unwrap();
+    let mut ee = leaf(&["example.com"], &root);
+    let sha256_rsa = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
+    for i in 0..ee.len() - sha256_rsa.len() {
+        if ee[i..i + sha256_rsa.len()] == sha256_rsa {
+            ee[i + sha256_rsa.len() - 1] = 0x0e;
+        }
+    }
+    let err = verify_chain(&ee, &[], &store, None, &opts()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The end-entity certificate (CN=example.com) uses RSA PKCS#1 v1.5 with SHA-224, which padlock does not support."
+    );
+    assert_eq!(err.tls_alert(), 43);
+}
+
+/// Every variant reads as one sentence, offers a fix, and maps to an RFC 8446 §6 alert.
+#[test]
+fn every_variant_is_a_sentence_with_a_fix() {
+    let s = || "CN=x".to_string();
+    let all = vec![
+        CertError::Malformed {
+            what: "w".into(),
+            depth: None,
+        },
+        CertError::Malformed {
+            what: "w".into(),
+            depth: Some(1),
+        },
+        CertError::NoCertificates,
+        CertError::Io {
+            path: "/p".into(),
+            reason: "r".into(),
+        },
+        CertError::NativeStore { reason: "r".into() },
+        CertError::Expired {
+            subject: s(),
+            depth: 1,
+            not_after: 0,
+            now: 86_400,
+        },
+        CertError::NotYetValid {
+            subject: s(),
+            depth: 0,
+            not_before: 86_400,
+            now: 0,
+        },
+        CertError::SelfSignedNotTrusted {
+            subject: s(),
+            depth: 0,
+        },
+        CertError::SelfSignedNotTrusted {
+            subject: s(),
+            depth: 2,
+        },
+        CertError::BadCrl { reason: "r".into() },
+        CertError::UnknownIssuer {
+            subject: s(),
+            issuer: s(),
+            depth: 0,
+            missing_intermediate: true,
+            ca_issuers_url: None,
+        },
+        CertError::NameMismatch {
+            expected: "a".into(),
+            covered: vec![],
+            common_name: None,
+        },
+        CertError::WeakAlgorithm {
+            subject: s(),
+            depth: 0,
+            what: "SHA-1".into(),
+        },
+        CertError::UnsupportedAlgorithm {
+            subject: s(),
+            depth: 0,
+            what: "Ed448".into(),
+        },
+        CertError::BadSignature {
+            subject: s(),
+            issuer: s(),
+            depth: 0,
+        },
+        CertError::ConstraintViolated {
+            constraint: Constraint::Policy,
+            subject: s(),
+            depth: 1,
+            detail: "d".into(),
+        },
+        CertError::PathTooLong {
+            max_intermediates: 1,
+        },
+        CertError::BudgetExhausted {
+            signature_checks: 1,
+        },
+        CertError::Revoked {
+            subject: s(),
+            depth: 0,
+            serial: "01".into(),
+            revoked_at: 0,
+        },
+        CertError::PinMismatch {
+            expected: vec!["a".into()],
+            present: vec![],
+        },
+        CertError::BadPin { pin: "p".into() },
+        CertError::BadCertificateVerify { scheme: 0x0807 },
+        CertError::SchemeMismatch {
+            scheme: 0x9999,
+            key: "an Ed25519 key".into(),
+        },
+    ];
+    for e in all {
+        let text = e.to_string();
+        assert!(
+            text.ends_with('.') && text.chars().next().is_some_and(char::is_uppercase),
+            "{text}"
+        );
+        assert!(!e.fix().is_empty());
+        assert!((42..=51).contains(&e.tls_alert()), "{e:?}");
+    }
+    assert_eq!(
+        CertError::Expired {
+            subject: s(),
+            depth: 1,
+            not_after: 0,
+            now: 3 * 365 * 86_400
+        }
+        .to_string(),
+        "The certificate at depth 1 (CN=x) expired on 1970-01-01 00:00:00 UTC, 3 years ago."
+    );
+}
