@@ -1201,3 +1201,25 @@ fn every_variant_is_a_sentence_with_a_fix() {
         "The certificate at depth 1 (CN=x) expired on 1970-01-01 00:00:00 UTC, 3 years ago."
     );
 }
+
+#[test]
+fn combined_stores() {
+    let p = pki();
+    let mut store = RootStore::mozilla();
+    let public = store.len();
+    store.extend(&p.store);
+    assert_eq!(store.len(), public + 1);
+    // Adding the same root again changes nothing.
+    store.extend(&p.store);
+    assert_eq!(store.len(), public + 1);
+    let ee = leaf(&["example.com"], &p.inter);
+    let chain = verify_chain(
+        &ee,
+        &[&p.inter.der],
+        &store,
+        Some(&dns("example.com")),
+        &opts(),
+    )
+    .unwrap();
+    assert_eq!(chain.anchor_subject, "CN=Test Root");
+}
