@@ -9,6 +9,7 @@ use crate::cert::Cert;
 use crate::crl;
 use crate::error::{CertError, Constraint};
 use crate::nc::{self, NcFailure};
+use crate::policy::{self, ValidPolicies};
 use crate::profile::{check_profile, Role};
 use crate::sig::{verify_cert_signature, SigFailure};
 use crate::store::{Anchor, AnchorFacts, RootStore};
@@ -40,6 +41,8 @@ pub(crate) struct Builder<'a> {
     /// The most telling failure so far, with the path (indices into `certs`) and the
     /// anchor certificate it was met on.
     best: Option<Failure<'a>>,
+    /// The policies the found path leaves valid for the end entity (RFC 5280 §6.1.5).
+    pub(crate) policies: Option<ValidPolicies>,
 }
 
 impl<'a> Builder<'a> {
@@ -53,6 +56,7 @@ impl<'a> Builder<'a> {
             sig_checks: 0,
             exhausted: false,
             best: None,
+            policies: None,
         }
     }
 
@@ -157,7 +161,10 @@ impl<'a> Builder<'a> {
                 continue;
             }
             match self.validate(path, anchor) {
-                Ok(()) => return Some(anchor),
+                Ok(policies) => {
+                    self.policies = policies;
+                    return Some(anchor);
+                }
                 Err(e) => self.record(Rank::Validation, e, path, Some(anchor)),
             }
         }
@@ -251,7 +258,11 @@ impl<'a> Builder<'a> {
     }
 
     /// RFC 5280 §6.1.3–6.1.5 over a complete path, from the anchor down to the end entity.
-    fn validate(&self, path: &[usize], anchor: &Anchor) -> Result<(), CertError> {
+    fn validate(
+        &self,
+        path: &[usize],
+        anchor: &Anchor,
+    ) -> Result<Option<ValidPolicies>, CertError> {
         let usage = self.opts.usage;
         let top = path.len();
         // An end-entity certificate trusted directly (a self-signed development
@@ -336,7 +347,12 @@ impl<'a> Builder<'a> {
         if !self.opts.crls.is_empty() {
             self.check_revocation(path, anchor, facts)?;
         }
-        Ok(())
+        let top_down: Vec<&Cert<'_>> = path
+            .iter()
+            .rev()
+            .filter_map(|&i| self.certs.get(i))
+            .collect();
+        policy::process(&top_down)
     }
 
     /// RFC 8446 §4.4.2.2: a TLS 1.3 end-entity key signs, so keyUsage (if any) must allow it.

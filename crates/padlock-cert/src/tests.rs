@@ -553,8 +553,13 @@ fn spki_pins() {
 #[test]
 fn validation_level() {
     let p = pki();
-    let ee = leaf(&["example.com"], &p.inter);
-    let chain = verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).unwrap();
+    // An intermediate that passes every policy on (anyPolicy), as public CAs' do.
+    let any_policy = vec![0x30, 0x08, 0x30, 0x06, 0x06, 0x04, 0x55, 0x1d, 0x20, 0x00];
+    let mut params = ca_params("Policy CA");
+    params.custom_extensions = vec![custom(&[2, 5, 29, 32], any_policy, false)];
+    let ca = intermediate_from(params, &p.root);
+    let ee = leaf(&["example.com"], &ca);
+    let chain = verify_chain(&ee, &[&ca.der], &p.store, None, &opts()).unwrap();
     assert_eq!(chain.level, ValidationLevel::Unknown);
     for (policy, want) in [
         (
@@ -576,11 +581,35 @@ fn validation_level() {
         seq.extend(info);
         let mut params = leaf_params(&["example.com"]);
         params.custom_extensions = vec![custom(&[2, 5, 29, 32], seq, false)];
+        let (ee, _) = leaf_from(params.clone(), &ca);
+        let chain = verify_chain(&ee, &[&ca.der], &p.store, None, &opts()).unwrap();
+        assert_eq!(chain.level, want);
+        // Under an intermediate without certificatePolicies the policy is not valid
+        // through the chain (RFC 5280 §6.1.3 e), so no level is claimed.
         let (ee, _) = leaf_from(params, &p.inter);
         let chain = verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).unwrap();
-        assert_eq!(chain.level, want);
+        assert_eq!(chain.level, ValidationLevel::Unknown);
     }
     assert_eq!(ValidationLevel::Ev.to_string(), "EV (extended validation)");
+}
+
+#[test]
+fn require_explicit_policy() {
+    let p = pki();
+    // policyConstraints { requireExplicitPolicy 0 }, critical (RFC 5280 §4.2.1.11).
+    let mut params = ca_params("Strict Policy CA");
+    params.custom_extensions = vec![custom(
+        &[2, 5, 29, 36],
+        vec![0x30, 0x03, 0x80, 0x01, 0x00],
+        true,
+    )];
+    let ca = intermediate_from(params, &p.root);
+    let ee = leaf(&["example.com"], &ca);
+    let err = verify_chain(&ee, &[&ca.der], &p.store, None, &opts()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The end-entity certificate (CN=example.com) violates its certificate policies: the chain requires an explicit certificate policy (requireExplicitPolicy) and none is valid down to it."
+    );
 }
 
 #[test]

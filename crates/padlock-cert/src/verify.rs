@@ -186,7 +186,7 @@ pub fn verify_chain_report(
         certs: chain,
         anchor_subject: anchor.subject.clone(),
         anchor_spki: anchor.spki_der.clone(),
-        level: policy::level(leaf),
+        level: policy::level(leaf, builder.policies.as_ref()),
     };
     if !opts.pins.is_empty() {
         let pins = verified.pins();

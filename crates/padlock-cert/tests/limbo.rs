@@ -109,6 +109,15 @@ fn online_chains_against_mozilla_roots() {
             Ok(chain) => {
                 checked += 1;
                 assert!(!chain.anchor_subject.is_empty());
+                // Public sites' certificates carry a CA/Browser Forum policy that their
+                // CAs pass on.
+                assert_ne!(
+                    chain.level,
+                    padlock_cert::ValidationLevel::Unknown,
+                    "{}",
+                    case.id
+                );
+                eprintln!("{}: {}", case.id, chain.level);
             }
             // A root that left the Mozilla program since the capture is the only excuse.
             Err(e) => assert!(
