@@ -1252,3 +1252,29 @@ fn combined_stores() {
     .unwrap();
     assert_eq!(chain.anchor_subject, "CN=Test Root");
 }
+
+#[test]
+fn p521_chain_and_tls13_scheme() {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P521_SHA512_ASN1_SIGNING};
+    let root = root_with("P-521 Root", &rcgen::PKCS_ECDSA_P521_SHA512);
+    let mut store = RootStore::empty();
+    store.add_der(&root.der).unwrap();
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
+    let mut params = leaf_params(&["p521.example.com"]);
+    params.use_authority_key_identifier_extension = true;
+    let ee = params
+        .signed_by(&key, &root.issuer())
+        .unwrap()
+        .der()
+        .to_vec();
+    verify_chain(&ee, &[], &store, Some(&dns("p521.example.com")), &opts()).unwrap();
+    let pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P521_SHA512_ASN1_SIGNING, key.serialized_der()).unwrap();
+    let sig = pair.sign(&SystemRandom::new(), b"msg").unwrap();
+    verify_tls13_signature(&ee, 0x0603, b"msg", sig.as_ref()).unwrap();
+    assert!(matches!(
+        verify_tls13_signature(&ee, 0x0403, b"msg", sig.as_ref()),
+        Err(CertError::SchemeMismatch { .. })
+    ));
+}
