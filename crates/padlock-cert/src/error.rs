@@ -37,7 +37,7 @@ impl Constraint {
             Self::NameConstraints => "name constraints",
             Self::UnknownCriticalExtension => "critical extension handling",
             Self::Policy => "certificate policies",
-            Self::CaAsEndEntity => "end-entity rules (it is a CA certificate)",
+            Self::CaAsEndEntity => "end-entity rules",
             Self::Encoding => "certificate structure rules",
         }
     }
@@ -497,6 +497,7 @@ impl CertError {
             Self::BadSignature { .. } => "The chain has been altered or mixes up certificates; configure the server with the issuer that actually signed its certificate.".into(),
             Self::ConstraintViolated { constraint: Constraint::ExtendedKeyUsage, .. } => "Re-issue the certificate with the serverAuth (or clientAuth) extended key usage.".into(),
             Self::ConstraintViolated { constraint: Constraint::NameConstraints, .. } => "The issuing CA may not certify this name; get the certificate from a CA allowed to issue for it.".into(),
+            Self::ConstraintViolated { constraint: Constraint::CaAsEndEntity, .. } => "Issue the server its own end-entity certificate (basicConstraints CA:FALSE); with `openssl req -x509` add `-addext basicConstraints=critical,CA:FALSE`.".into(),
             Self::ConstraintViolated { .. } => "Re-issue the certificate (or chain) so that it follows RFC 5280; the CA's tooling produced an invalid certificate.".into(),
             Self::PathTooLong { .. } => "Send a shorter chain, or raise VerifyOptions::max_intermediates.".into(),
             Self::BudgetExhausted { .. } => "Send only the certificates of one chain; the peer sent many candidates that do not lead to a trusted root.".into(),

@@ -260,7 +260,7 @@ pub(crate) fn check_profile(
                     cert,
                     depth,
                     Constraint::CaAsEndEntity,
-                    "an end-entity certificate must not be a CA (CABF BR 7.1.2.7.8)",
+                    "it is a CA certificate, which cannot serve as a TLS end entity (CABF BR 7.1.2.7.8)",
                 ));
             }
             if nc.is_some() {

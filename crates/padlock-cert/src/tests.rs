@@ -1278,3 +1278,45 @@ fn p521_chain_and_tls13_scheme() {
         Err(CertError::SchemeMismatch { .. })
     ));
 }
+
+#[test]
+fn openssl_self_signed_dev_certificates() {
+    // tests/data/dev-selfsigned.pem: `openssl req -x509 ... -subj /CN=localhost -addext
+    // subjectAltName=DNS:localhost,IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE`,
+    // the usual development certificate, trusted directly.
+    let ee = pem_der(include_str!("../tests/data/dev-selfsigned.pem"));
+    let mut store = RootStore::empty();
+    store.add_der(&ee).unwrap();
+    verify_chain(&ee, &[], &store, Some(&dns("localhost")), &opts()).unwrap();
+    verify_chain(
+        &ee,
+        &[],
+        &store,
+        Some(&PeerName::parse("127.0.0.1").unwrap()),
+        &opts(),
+    )
+    .unwrap();
+    let err = verify_chain(
+        &ee,
+        &[],
+        &RootStore::mozilla(),
+        Some(&dns("localhost")),
+        &opts(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The certificate for CN=localhost is self-signed and is not in the trust store."
+    );
+    // Without CA:FALSE, openssl makes a CA certificate, which may not serve as the end
+    // entity, trusted or not.
+    let ca = pem_der(include_str!("../tests/data/dev-selfsigned-ca.pem"));
+    let mut store = RootStore::empty();
+    store.add_der(&ca).unwrap();
+    let err = verify_chain(&ca, &[], &store, Some(&dns("localhost")), &opts()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The end-entity certificate (CN=localhost) violates its end-entity rules: it is a CA certificate, which cannot serve as a TLS end entity (CABF BR 7.1.2.7.8)."
+    );
+    assert!(err.fix().contains("basicConstraints=critical,CA:FALSE"));
+}
