@@ -39,10 +39,10 @@ impl Pki {
 
     fn leaf(&self, name: &str) -> CertifiedKey {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let cert = CertificateParams::new(vec![name.to_string()])
-            .unwrap()
-            .signed_by(&key, &self.issuer)
-            .unwrap();
+        let mut params = CertificateParams::new(vec![name.to_string()]).unwrap();
+        // RFC 5280 §4.2.1.1: CAs put an authorityKeyIdentifier in what they issue.
+        params.use_authority_key_identifier_extension = true;
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
         CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap()
     }
 
