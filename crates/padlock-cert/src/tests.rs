@@ -478,6 +478,30 @@ fn tls13_signatures() {
     assert!(verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).is_ok());
 }
 
+/// An id-RSASSA-PSS key (RFC 4055 §1.2), as `openssl genpkey -algorithm RSA-PSS` makes and
+/// OpenSSL servers present: the certificate is self-signed with PSS-SHA256 and the signature
+/// over the message was made by openssl with that key (PSS, SHA-256, MGF1-SHA-256, salt 32).
+/// Regression: such keys were rejected as "a malformed RSA key".
+#[test]
+fn rsa_pss_key() {
+    let cert = include_bytes!("testdata/rsa-pss-cert.der");
+    let msg = include_bytes!("testdata/rsa-pss-message.bin");
+    let sig = include_bytes!("testdata/rsa-pss-signature.bin");
+    let parsed = crate::cert::Cert::parse(cert, Some(0)).unwrap();
+    assert_eq!(
+        crate::sig::key_kind(parsed.x509.public_key()),
+        Ok(crate::sig::KeyKind::RsaPss(2048))
+    );
+    verify_tls13_signature(cert, 0x0809, msg, sig).unwrap();
+    let err = verify_tls13_signature(cert, 0x0809, b"other", sig).unwrap_err();
+    assert_eq!(err.tls_alert(), 51);
+    // RFC 8446 §4.2.3: an id-RSASSA-PSS key signs with rsa_pss_pss_*, never rsa_pss_rsae_*.
+    assert!(matches!(
+        verify_tls13_signature(cert, 0x0804, msg, sig),
+        Err(CertError::SchemeMismatch { .. })
+    ));
+}
+
 #[test]
 fn rsa_and_p384_chains() {
     let root = root_with("RSA Root", &rcgen::PKCS_RSA_SHA256);
