@@ -48,6 +48,8 @@ pub async fn get(
     path: &str,
 ) -> Result<Fetched, BoxError> {
     let tcp = TcpStream::connect((host, port)).await?;
+    // Small writes (the Finished, then a request) must not wait for a delayed ACK (Nagle).
+    tcp.set_nodelay(true)?;
     let name = ServerName::try_from(host.to_string())?;
     let tls = connector.connect(name, tcp).await?;
     let alpn = tls.connection().info().alpn.clone();
