@@ -34,11 +34,11 @@ pub fn run(_args: Args) -> Result<ExitCode, String> {
     let setup = Instant::now();
     let (roots, server_key, ca_name) =
         throwaway_pki().map_err(|e| format!("making the CA: {e}"))?;
-    println!("made a throwaway CA {ca_name:?} (ECDSA P-256) and a certificate for localhost and");
     println!(
-        "127.0.0.1 in {}; only this demo's client trusts that CA.",
+        "made a throwaway CA {ca_name:?} and a certificate for localhost in {}",
         ms(setup.elapsed())
     );
+    println!("(ECDSA P-256; only this demo's client trusts that CA)");
 
     // 2. The server, on a free loopback port, in its own thread.
     let mut server_config =
