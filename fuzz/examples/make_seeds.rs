@@ -6,37 +6,16 @@
 //! Seeds for the connection targets start with the knobs byte (see `padlock_fuzz::drive`):
 //! server seeds are everything a client sent, fed back to a server with the same
 //! configuration (deterministic up to the client's encrypted Finished, including the
-//! HelloRetryRequest round); client seeds are what a server answered (its key share belongs
+//! HelloRetryRequest round and, for configuration 3, a resumption with 0-RTT data: its
+//! tickets are unsealed, see `PlainTickets`); client seeds are what a server answered (its key share belongs
 //! to another client, so the client gets as far as decrypting the server's first record).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use padlock::msgs::HandshakeType;
-use padlock::pki_types::ServerName;
 use padlock::verify::ClientChainVerifier;
 use padlock::{CertifiedKey, ClientConfig, Connection, Event, ServerConfig};
-
-/// Runs a handshake, returning (client -> server bytes, server -> client bytes).
-fn handshake(client: &mut Connection, server: &mut Connection) -> (Vec<u8>, Vec<u8>) {
-    let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
-    for _ in 0..10 {
-        let c = client.pending_tls().to_vec();
-        client.consume_tls(c.len());
-        server.feed_tls(&c).unwrap();
-        to_server.extend_from_slice(&c);
-        let s = server.pending_tls().to_vec();
-        server.consume_tls(s.len());
-        client.feed_tls(&s).unwrap();
-        to_client.extend_from_slice(&s);
-    }
-    assert!(!client.is_handshaking() && !server.is_handshaking());
-    (to_server, to_client)
-}
-
-fn localhost() -> ServerName<'static> {
-    ServerName::try_from("localhost").unwrap()
-}
 
 fn write(dir: &Path, target: &str, name: &str, bytes: &[u8]) {
     let dir = dir.join(target);
@@ -48,26 +27,44 @@ fn main() {
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
     // Whole-input and 1-byte-at-a-time chunking (see `drive`).
     let chunkings = [(31u8 << 3, "whole"), (0, "bytewise")];
-    for s in 0..3u8 {
-        for c in 0..3u8 {
+    for s in 0..4u8 {
+        for c in 0..4u8 {
             let mut client =
-                Connection::client(padlock_fuzz::client_config(c), localhost()).unwrap();
+                Connection::client(padlock_fuzz::client_config(c), padlock_fuzz::localhost())
+                    .unwrap();
+            // Client 3 resumes with 0-RTT data (server 3 redeems its ticket).
+            let _ = client.write_early_data(b"GET / HTTP/1.1\r\n\r\n");
             let mut server = Connection::server(padlock_fuzz::server_config(s)).unwrap();
-            let (to_server, to_client) = handshake(&mut client, &mut server);
+            let padlock_fuzz::Exchange {
+                to_server,
+                to_client,
+                error,
+            } = padlock_fuzz::handshake(&mut client, &mut server);
+            println!(
+                "client {c} -> server {s}: {}",
+                error.map_or("ok".into(), |e| e.to_string())
+            );
+            if (s, c) == (3, 3) {
+                assert!(server.info().resumed && server.info().early_data_accepted);
+            }
+            // The record target's knobs are two bytes: read size, then mode (0x04: the
+            // zero-copy path).
+            for (knobs, how) in [([0, 0], "bytewise"), ([0x7f, 0x04], "zero-copy")] {
+                let mut seed = knobs.to_vec();
+                seed.extend_from_slice(&to_server);
+                write(
+                    &out,
+                    "record_deframer",
+                    &format!("client{c}-to-server{s}-{how}"),
+                    &seed,
+                );
+            }
             for (chunk, how) in chunkings {
                 let mut seed = vec![s | chunk];
                 seed.extend_from_slice(&to_server);
                 write(
                     &out,
                     "server_first_flight",
-                    &format!("client{c}-to-server{s}-{how}"),
-                    &seed,
-                );
-                // The record target reads its own knobs from the first byte (chunking, the
-                // zero-copy path); these records are as good a start for it.
-                write(
-                    &out,
-                    "record_deframer",
                     &format!("client{c}-to-server{s}-{how}"),
                     &seed,
                 );
@@ -99,10 +96,15 @@ fn main() {
     let mut client_config = ClientConfig::new(roots.clone());
     client_config.alpn_protocols = vec![b"h2".to_vec()];
     client_config.trace = true;
-    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut client =
+        Connection::client(Arc::new(client_config), padlock_fuzz::localhost()).unwrap();
     let mut server = Connection::server(Arc::new(server_config)).unwrap();
-    handshake(&mut client, &mut server);
+    let ex = padlock_fuzz::handshake(&mut client, &mut server);
+    assert!(ex.error.is_none());
     let mut n = 0;
+    // The same messages as the record target's sealed items (mode 0x01): each one's
+    // TLSInnerPlaintext is the message, content type handshake(22), and two bytes of padding.
+    let mut sealed = vec![0x7f, 0x01];
     for conn in [&mut client, &mut server] {
         while let Some(event) = conn.next_event() {
             if let Event::Trace(step) = event {
@@ -118,9 +120,19 @@ fn main() {
                     &seed,
                 );
                 n += 1;
+                let len = u16::try_from(step.bytes.len() + 3).unwrap();
+                sealed.extend_from_slice(&len.to_be_bytes());
+                sealed.extend_from_slice(&step.bytes);
+                sealed.extend_from_slice(&[22, 0, 0]);
             }
         }
     }
+    write(
+        &out,
+        "record_deframer",
+        "sealed-handshake-messages",
+        &sealed,
+    );
     // Messages a first handshake does not send.
     for (name, typ, body) in [
         ("key_update", HandshakeType::KEY_UPDATE, &[1][..]),
