@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use padlock::padlock_cert::RootStore;
 use padlock::pki_types::ServerName;
+use padlock::record::RecordError;
 use padlock::{crypto, ClientConfig, Connection, KeyLogFile, Stream};
 
 use crate::certs::{self, Summary};
@@ -225,6 +226,19 @@ fn why(e: &io::Error) -> String {
         Some(padlock::Error::Truncated) => "the server closed the connection during the \
             handshake (it may not support TLS 1.3, or not speak TLS on this port)"
             .to_string(),
+        // A record type that is a printable character: the server answered in plain text.
+        Some(padlock::Error::Record(RecordError::UnexpectedContentType(t)))
+            if t.is_ascii_graphic() =>
+        {
+            let guess = match t {
+                b'H' => " (it looks like HTTP: is this the HTTPS port?)",
+                _ => "",
+            };
+            format!(
+                "the server does not speak TLS on this port: it answered in plain text starting with {:?}{guess}",
+                char::from(*t)
+            )
+        }
         Some(tls) => tls.to_string(),
         None => match e.kind() {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => format!(

@@ -3,6 +3,7 @@
 //! line on stderr. The servers here are padlock servers in this process; the tests against
 //! real peers are in serve.rs.
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -106,6 +107,54 @@ fn connect_to_a_closed_port_says_so_in_one_line() {
         )
     );
     assert!(out.stdout.is_empty());
+}
+
+/// A plain TCP server on a free port that reads the ClientHello record, answers `reply` and
+/// closes.
+fn plain_server(reply: &'static [u8]) -> (u16, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        // Read the whole ClientHello record: closing with unread data would send a reset
+        // instead of the orderly close the test wants.
+        let mut header = [0u8; 5];
+        tcp.read_exact(&mut header).unwrap();
+        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+        tcp.read_exact(&mut vec![0u8; len]).unwrap();
+        tcp.write_all(reply).unwrap();
+    });
+    (port, server)
+}
+
+#[test]
+fn connect_to_a_server_that_hangs_up_says_so_in_one_line() {
+    let (port, server) = plain_server(b"");
+    let out = padlock(&["connect", &format!("127.0.0.1:{port}")]);
+    server.join().unwrap();
+    assert_eq!(
+        one_error_line(&out),
+        format!(
+            "padlock: TLS handshake with 127.0.0.1:{port} failed: the server closed the connection \
+             during the handshake (it may not support TLS 1.3, or not speak TLS on this port)"
+        )
+    );
+}
+
+#[test]
+fn connect_to_a_plain_http_port_says_it_is_not_tls() {
+    let (port, server) = plain_server(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    let out = padlock(&["connect", &format!("127.0.0.1:{port}")]);
+    server.join().unwrap();
+    let line = one_error_line(&out);
+    assert!(
+        line.ends_with(
+            "the server does not speak TLS on this port: it answered in plain text starting \
+             with 'H' (it looks like HTTP: is this the HTTPS port?)"
+        ),
+        "{line}"
+    );
 }
 
 #[test]
