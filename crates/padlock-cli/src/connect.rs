@@ -19,7 +19,7 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The server, as HOST:PORT ([v6addr]:PORT for IPv6 literals).
+    /// The server, as HOST:PORT (`[v6addr]:PORT` for IPv6 literals).
     target: String,
     /// The name to send in SNI and to check the certificate against (default: HOST).
     #[arg(long)]
