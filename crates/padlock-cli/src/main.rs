@@ -43,7 +43,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("padlock: {message}");
+            // One line, whatever the message holds: scripts and people read the first line.
+            eprintln!("padlock: {}", message.replace(['\r', '\n'], " "));
             ExitCode::FAILURE
         }
     }
