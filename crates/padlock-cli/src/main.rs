@@ -2,8 +2,11 @@
 //! `padlock`: connect to a TLS server and explain the handshake, serve HTTPS, or watch a
 //! whole handshake on loopback (`padlock demo`).
 
+mod ca;
+mod ca_trust;
 mod certinfo;
 mod certs;
+mod check;
 mod connect;
 mod demo;
 mod http;
@@ -42,6 +45,10 @@ enum Command {
     Probe(probe::Args),
     /// Decode certificates, chains, keys and CSRs (files or a server's) and lint them.
     Inspect(inspect::Args),
+    /// Certificate expiry for many servers: a table, and a non-zero exit when one is due.
+    Check(check::Args),
+    /// A local CA for development: certificates for localhost that browsers trust.
+    Ca(ca::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +59,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Probe(args) => probe::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Ca(args) => ca::run(args),
     };
     match result {
         Ok(code) => code,
