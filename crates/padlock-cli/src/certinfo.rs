@@ -11,7 +11,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
-use x509_parser::public_key::PublicKey;
+use x509_parser::public_key::{PublicKey, RSAPublicKey};
+use x509_parser::x509::SubjectPublicKeyInfo;
 
 const DAY: i64 = 86_400;
 
@@ -59,8 +60,7 @@ impl CertFacts {
         let (_, cert) = X509Certificate::from_der(der)
             .map_err(|e| format!("not an X.509 certificate ({e})"))?;
         let spki = cert.public_key();
-        let (key, key_bits) =
-            describe_key(&spki.algorithm.algorithm.to_id_string(), spki.parsed().ok());
+        let (key, key_bits) = describe_spki(spki);
         let mut dns_names = Vec::new();
         let mut ip_addresses = Vec::new();
         if let Ok(Some(san)) = cert.subject_alternative_name() {
@@ -112,9 +112,10 @@ impl CertFacts {
         })
     }
 
-    /// Whole days until notAfter (negative once expired).
+    /// Whole days until notAfter, negative once expired (rounded toward zero, as people
+    /// count: expired 3 days and an hour ago is -3).
     pub fn days_left(&self, now: i64) -> i64 {
-        (self.not_after - now).div_euclid(DAY)
+        (self.not_after - now) / DAY
     }
 
     /// The names the certificate covers (DNS names, then IP addresses).
@@ -229,6 +230,23 @@ pub fn ip_string(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
+
+/// The key's kind and size. x509-parser leaves id-RSASSA-PSS keys unparsed; their
+/// subjectPublicKey is an RSAPublicKey all the same (RFC 4055 §1.2).
+pub fn describe_spki(spki: &SubjectPublicKeyInfo<'_>) -> (String, usize) {
+    let oid = spki.algorithm.algorithm.to_id_string();
+    let parsed = match spki.parsed() {
+        Ok(PublicKey::Unknown(_)) | Err(_) if oid == RSASSA_PSS => {
+            RSAPublicKey::from_der(&spki.subject_public_key.data)
+                .ok()
+                .map(|(_, k)| PublicKey::RSA(k))
+        }
+        other => other.ok(),
+    };
+    describe_key(&oid, parsed)
+}
+
+const RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
 
 /// The key's kind and size from the SPKI algorithm OID (RFC 5480, RFC 8410, RFC 4055).
 pub fn describe_key(alg_oid: &str, parsed: Option<PublicKey<'_>>) -> (String, usize) {

@@ -146,17 +146,19 @@ fn check_one(
     let config = Arc::new(ClientConfig::with_verifier(verifier.clone()));
     let observed = match observe::handshake(target, name, config, &verifier, timeout, None) {
         Outcome::Done(o) => o,
-        Outcome::Refused(alert) => return row(
-            None,
-            Status::Error(Problem {
-                sentence: format!(
-                    "The server refused the TLS 1.3 handshake with the alert {alert}."
-                ),
-                fix: Some(format!(
+        Outcome::Refused(alert) => {
+            return row(
+                None,
+                Status::Error(Problem {
+                    sentence: format!(
+                        "The server refused the TLS 1.3 handshake with the alert {alert}."
+                    ),
+                    fix: Some(format!(
                     "Run `padlock probe {target}` to see which versions and algorithms it accepts."
                 )),
-            }),
-        ),
+                }),
+            )
+        }
         Outcome::Failed(why) => return row(None, Status::Error(Problem::plain(why))),
     };
     // An intermediate that expires before the leaf breaks the site just the same.

@@ -280,8 +280,7 @@ fn public_key(der: &[u8]) -> Option<Item> {
     if !rest.is_empty() {
         return None;
     }
-    let (key, _) =
-        certinfo::describe_key(&spki.algorithm.algorithm.to_id_string(), spki.parsed().ok());
+    let (key, _) = certinfo::describe_spki(&spki);
     Some(Item::PublicKey {
         key,
         spki_pin: certinfo::spki_pin(der),
@@ -294,10 +293,7 @@ fn csr(der: &[u8]) -> Option<Item> {
         return None;
     }
     let info = &req.certification_request_info;
-    let (key, _) = certinfo::describe_key(
-        &info.subject_pki.algorithm.algorithm.to_id_string(),
-        info.subject_pki.parsed().ok(),
-    );
+    let (key, _) = certinfo::describe_spki(&info.subject_pki);
     let mut names = Vec::new();
     for ext in req.requested_extensions().into_iter().flatten() {
         if let ParsedExtension::SubjectAlternativeName(san) = ext {
