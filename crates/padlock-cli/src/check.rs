@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::certinfo::{self, CertFacts};
 use crate::observe::{self, Outcome, Problem, RecordingVerifier, Target};
 use crate::parallel;
+use crate::style::{self, Colour};
 
 /// Host lists longer than this are refused (bounded memory and run time).
 const MAX_HOSTS: usize = 10_000;
@@ -211,15 +212,21 @@ fn print_table(rows: &[Row], now: i64, warn_days: i64) {
         "{:<width$}  {:>5}  {:<10}  STATUS",
         "HOST", "DAYS", "EXPIRES"
     );
+    let colour = style::enabled();
     for r in rows {
         let (days, date) = match &r.first_expiry {
             Some((_, c)) => (c.days_left(now).to_string(), certinfo::date(c.not_after)),
             None => ("-".into(), "-".into()),
         };
+        let tint = match r.status {
+            Status::Ok => Colour::Green,
+            Status::ExpiresSoon => Colour::Yellow,
+            Status::Error(_) => Colour::Red,
+        };
         println!(
             "{:<width$}  {days:>5}  {date:<10}  {}",
             r.target,
-            status_words(r, now, warn_days)
+            style::paint(colour, tint, &status_words(r, now, warn_days))
         );
         if let Status::Error(Problem { fix: Some(fix), .. }) = &r.status {
             println!("{:<width$}  {:>5}  {:<10}  fix: {fix}", "", "", "");

@@ -21,6 +21,7 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 use crate::certinfo::{self, CertFacts};
 use crate::lint;
 use crate::observe::{self, Outcome, Problem, RecordingVerifier, Target};
+use crate::style::{self, Colour};
 
 /// Files larger than this are not certificates, keys or CSRs (bounded memory).
 const MAX_FILE: u64 = 1024 * 1024;
@@ -413,8 +414,9 @@ fn print_text(
         println!("no warnings");
     } else {
         println!("warnings");
+        let colour = style::enabled();
         for w in warnings {
-            println!("  - {w}");
+            println!("  - {}", style::paint(colour, Colour::Yellow, w));
         }
     }
 }
@@ -423,7 +425,11 @@ fn print_verdict(verdict: &Option<Problem>) {
     match verdict {
         None => println!("  chain        valid"),
         Some(p) => {
-            println!("  chain        NOT VALID: {}", p.sentence);
+            let words = format!("NOT VALID: {}", p.sentence);
+            println!(
+                "  chain        {}",
+                style::paint(style::enabled(), Colour::Red, &words)
+            );
             if let Some(fix) = &p.fix {
                 println!("  fix          {fix}");
             }

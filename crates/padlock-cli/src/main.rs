@@ -17,6 +17,7 @@ mod parallel;
 mod probe;
 mod probe_hello;
 mod serve;
+mod style;
 
 use std::process::ExitCode;
 

@@ -17,6 +17,7 @@ use crate::certinfo::{self, CertFacts};
 use crate::observe::{self, Observed, Outcome, Problem, RecordingVerifier, Target};
 use crate::parallel;
 use crate::probe_hello::{self, Answer, Reply, VERSIONS};
+use crate::style::{self, Colour};
 
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -562,8 +563,15 @@ fn print_text(r: &Report, findings: &[Finding]) {
         println!("verdict: nothing to change");
     } else {
         println!("verdict:");
+        let colour = style::enabled();
         for f in findings {
-            println!("  {:<8}  {}", f.severity.label(), f.text);
+            let tint = match f.severity {
+                Severity::Change => Colour::Red,
+                Severity::Consider => Colour::Yellow,
+                Severity::Note => Colour::Green,
+            };
+            let label = style::paint(colour, tint, &format!("{:<8}", f.severity.label()));
+            println!("  {label}  {}", f.text);
         }
     }
 }

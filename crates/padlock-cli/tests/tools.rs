@@ -375,6 +375,51 @@ fn probe_padlock_serve_tls13_suites_groups_resumption() {
 }
 
 #[test]
+fn probe_openssl_resumption_and_0rtt() {
+    let pki = TestPki::shared();
+    let (_server, port) = openssl_s_server(
+        pki,
+        KeyKind::EcdsaP256,
+        &[
+            "-tls1_3",
+            "-early_data",
+            "-max_early_data",
+            "16384",
+            "-quiet",
+        ],
+    );
+    let ca = pki.ca_pem().display().to_string();
+    let run = padlock(&[
+        "probe",
+        &format!("127.0.0.1:{port}"),
+        "--servername",
+        "localhost",
+        "--ca",
+        &ca,
+    ]);
+    assert_eq!(exit_code(&run), 0, "{}", run.output);
+    // OpenSSL 3.0 has no ML-KEM, and asks for X25519 when offered no share.
+    assert_contains(&run, "TLS 1.3  yes (HelloRetryRequest for x25519)");
+    assert_contains(
+        &run,
+        &format!("{:<30} no, refused (handshake_failure)", "X25519MLKEM768"),
+    );
+    assert_contains(
+        &run,
+        "resumption    yes (the second connection used a session ticket)",
+    );
+    assert_contains(&run, "0-RTT         yes (the server took the 0-RTT data)");
+    assert_contains(
+        &run,
+        "consider  X25519MLKEM768 is refused: enable it to protect today's traffic against future quantum computers (browsers offer it first).",
+    );
+    assert_contains(
+        &run,
+        "note      0-RTT early data is accepted: make sure the application acts only on requests that are safe to replay (RFC 8446 §8).",
+    );
+}
+
+#[test]
 fn probe_refuses_what_is_not_tls() {
     // A plain TCP listener that answers with HTTP: no version is accepted, exit 2.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -547,6 +592,31 @@ fn check_table_expiry_and_each_error_sentence() {
     ]));
     assert_eq!(json["hosts"][0]["status"], "expires_soon");
     assert_eq!(json["ok"], false);
+}
+
+#[test]
+fn check_shows_progress_and_colour_on_a_terminal_only() {
+    let serve = Serve::testpki(KeyKind::EcdsaP256);
+    let ca = TestPki::shared().ca_pem().display().to_string();
+    let line = format!(
+        "{} check {} --ca {ca}",
+        env!("CARGO_BIN_EXE_padlock"),
+        serve.target()
+    );
+    // script(1) runs the command on a pseudo-terminal.
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"]);
+    let run = run_tool(cmd, "", DEFAULT_TIMEOUT);
+    run.assert_success();
+    assert_contains(&run, &format!("checked 1/1 ({})", serve.target()));
+    assert_contains(&run, "\x1b[32mok\x1b[0m");
+    // The same through a pipe: neither.
+    let run = padlock(&["check", &serve.target(), "--ca", &ca]);
+    assert!(
+        !run.output.contains("checked") && !run.output.contains('\x1b'),
+        "{}",
+        run.output
+    );
 }
 
 #[test]
