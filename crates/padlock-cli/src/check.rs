@@ -30,8 +30,11 @@ The file lists one HOST[:PORT] per line; blank lines and lines starting with # a
 Exit status: 0 when every certificate is valid for more than --warn-days days, 1 when one
 expires sooner or a check failed, 2 on bad arguments.")]
 pub struct Args {
-    /// Servers, as HOST[:PORT] (port 443 by default).
-    #[arg(value_name = "HOST[:PORT]")]
+    // `help` rather than a doc comment: rustdoc would read [:PORT] as a link.
+    #[arg(
+        value_name = "HOST[:PORT]",
+        help = "Servers, as HOST[:PORT] (port 443 by default)"
+    )]
     hosts: Vec<String>,
     /// Also read servers from this file, one per line.
     #[arg(long, value_name = "FILE")]

@@ -171,7 +171,9 @@ fn load(input: &str, args: &Args) -> Result<Source, String> {
     }
     let looks_like_file = input.contains('/') || input.ends_with(".pem") || input.ends_with(".der");
     if looks_like_file || !input.contains(':') && !input.contains('.') {
-        return Err(format!("{input}: no such file"));
+        return Err(format!(
+            "{input}: no such file (for a server, give HOST:PORT)"
+        ));
     }
     from_server(input, args)
 }

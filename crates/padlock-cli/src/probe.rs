@@ -29,7 +29,8 @@ Examples:
 Exit status: 0 when there is nothing to change, 1 when the verdict lists a change,
 2 when the server could not be probed at all.")]
 pub struct Args {
-    /// The server, as HOST[:PORT] (port 443 by default; [v6addr]:PORT for IPv6).
+    // `help` rather than a doc comment: rustdoc would read [:PORT] as a link.
+    #[arg(help = "The server, as HOST[:PORT] (port 443 by default; [v6addr]:PORT for IPv6)")]
     target: String,
     /// Trust the CA certificates in this PEM file instead of the Mozilla roots (repeatable).
     #[arg(long = "ca", value_name = "FILE.pem")]

@@ -1,5 +1,5 @@
 //! Colour for people at a terminal; plain text for pipes, files and `NO_COLOR`
-//! (https://no-color.org).
+//! (<https://no-color.org>).
 
 use std::io::IsTerminal;
 
