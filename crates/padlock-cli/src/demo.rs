@@ -276,6 +276,8 @@ fn throwaway_pki() -> Result<(RootStore, CertifiedKey, String), Box<dyn std::err
     leaf_params
         .distinguished_name
         .push(DnType::CommonName, "localhost");
+    // RFC 5280 §4.2.1.1: CAs put an authorityKeyIdentifier in what they issue.
+    leaf_params.use_authority_key_identifier_extension = true;
     let leaf = leaf_params.signed_by(&leaf_key, &issuer)?;
     let chain = format!("{}{}", leaf.pem(), ca.pem());
     let key = CertifiedKey::from_pem(chain.as_bytes(), leaf_key.serialize_pem().as_bytes())?;

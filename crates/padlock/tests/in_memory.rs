@@ -41,9 +41,11 @@ impl Pki {
 
     fn leaf(&self, names: &[&str], alg: &'static SignatureAlgorithm) -> CertifiedKey {
         let key = KeyPair::generate_for(alg).unwrap();
-        let params =
+        let mut params =
             CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
                 .unwrap();
+        // RFC 5280 §4.2.1.1: CAs put an authorityKeyIdentifier in what they issue.
+        params.use_authority_key_identifier_extension = true;
         let cert = params.signed_by(&key, &self.ca_issuer).unwrap();
         CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap()
     }
