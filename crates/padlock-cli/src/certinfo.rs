@@ -1,14 +1,14 @@
 //! The facts about one certificate that `inspect`, `check` and `probe` show: names, validity,
 //! key, validation level, SPKI pin and fingerprint.
 //!
-//! The pin and the validation level follow padlock-cert's definitions (HPKP's `sha256/BASE64`
-//! of the SubjectPublicKeyInfo, RFC 7469 §2.4; CA/Browser Forum policy OIDs, BR §7.1.6.1).
+//! The pin is padlock-cert's [`padlock_cert::SpkiPin`]. The validation level is what the
+//! certificate asserts (CA/Browser Forum policy OIDs, BR §7.1.6.1), read here because these
+//! commands show certificates that did not validate too; padlock-cert reports the level of
+//! validated chains only.
 
 use std::net::IpAddr;
 
 use aws_lc_rs::digest;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::{PublicKey, RSAPublicKey};
@@ -162,10 +162,9 @@ impl CertFacts {
     }
 }
 
-/// `sha256/BASE64` of a DER SubjectPublicKeyInfo (RFC 7469 §2.4).
+/// `sha256/BASE64` of a DER SubjectPublicKeyInfo (RFC 7469 §2.4), as `connect --pin` takes it.
 pub fn spki_pin(spki_der: &[u8]) -> String {
-    let hash = digest::digest(&digest::SHA256, spki_der);
-    format!("sha256/{}", STANDARD.encode(hash.as_ref()))
+    padlock_cert::SpkiPin::of_spki(spki_der).to_string()
 }
 
 /// SHA-256 of `der`, as `AB:CD:...` (how browsers and openssl show fingerprints).
