@@ -335,6 +335,39 @@ mod tests {
         assert_eq!(date_time(86_400 + 61), "1970-01-02 00:01:01 UTC");
     }
 
+    /// A certificate asserting the given certificatePolicies OIDs (DER contents).
+    fn with_policies(oids: &[&[u8]]) -> CertFacts {
+        let mut infos = Vec::new();
+        for oid in oids {
+            let mut info = vec![0x06, oid.len() as u8];
+            info.extend_from_slice(oid);
+            infos.extend([0x30, info.len() as u8]);
+            infos.extend(info);
+        }
+        let mut policies = vec![0x30, infos.len() as u8];
+        policies.extend(infos);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["a.test".into()]).unwrap();
+        params.custom_extensions = vec![rcgen::CustomExtension::from_oid_content(
+            &[2, 5, 29, 32],
+            policies,
+        )];
+        CertFacts::parse(params.self_signed(&key).unwrap().der()).unwrap()
+    }
+
+    #[test]
+    fn validation_levels_from_cabf_policy_oids() {
+        const DV: &[u8] = &[0x67, 0x81, 0x0c, 1, 2, 1];
+        const OV: &[u8] = &[0x67, 0x81, 0x0c, 1, 2, 2];
+        const EV: &[u8] = &[0x67, 0x81, 0x0c, 1, 1];
+        const OTHER: &[u8] = &[0x2b, 6, 1, 4, 1, 0x82, 0x37, 1];
+        assert_eq!(with_policies(&[DV]).validation_level, Some("DV"));
+        assert_eq!(with_policies(&[OTHER, OV]).validation_level, Some("OV"));
+        assert_eq!(with_policies(&[DV, EV, OV]).validation_level, Some("EV"));
+        assert_eq!(with_policies(&[OTHER]).validation_level, None);
+        assert_eq!(level_words(Some("EV")), "EV (extended validation)");
+    }
+
     #[test]
     fn facts_of_an_rcgen_certificate() {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
