@@ -148,7 +148,7 @@ fn check_one(
     };
     let verifier = RecordingVerifier::new(roots.clone());
     let config = Arc::new(ClientConfig::with_verifier(verifier.clone()));
-    let observed = match observe::handshake(target, name, config, &verifier, timeout, None) {
+    let observed = match observe::handshake(target, name, config, &verifier, timeout, None, false) {
         Outcome::Done(o) => o,
         Outcome::Refused(alert) => {
             return row(

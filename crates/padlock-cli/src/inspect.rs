@@ -185,7 +185,7 @@ fn from_server(input: &str, args: &Args) -> Result<Source, String> {
     let verifier = RecordingVerifier::new(roots);
     let config = Arc::new(ClientConfig::with_verifier(verifier.clone()));
     let timeout = Duration::from_secs(args.timeout.max(1));
-    match observe::handshake(&target, name, config, &verifier, timeout, None) {
+    match observe::handshake(&target, name, config, &verifier, timeout, None, false) {
         Outcome::Done(o) => {
             let mut items = Vec::new();
             for der in &o.info.peer_certificates {

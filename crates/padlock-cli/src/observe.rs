@@ -218,7 +218,8 @@ pub enum Outcome {
 }
 
 /// Connects and handshakes with `config` (whose verifier should be `verifier`), then closes.
-/// `early_data` is offered as 0-RTT data when the config and a stored ticket allow it.
+/// `early_data` is offered as 0-RTT data when the config and a stored ticket allow it;
+/// `collect_tickets` waits (briefly) for the session tickets a later connection resumes with.
 pub fn handshake(
     target: &Target,
     name: ServerName<'static>,
@@ -226,6 +227,7 @@ pub fn handshake(
     verifier: &RecordingVerifier,
     timeout: Duration,
     early_data: Option<&[u8]>,
+    collect_tickets: bool,
 ) -> Outcome {
     let (tcp, addr) = match target.connect(timeout) {
         Ok(t) => t,
@@ -251,7 +253,11 @@ pub fn handshake(
             None => Outcome::Failed(describe_io(&e)),
         };
     }
-    drain_tickets(&mut tls, timeout);
+    if collect_tickets {
+        drain_tickets(&mut tls, timeout.min(TICKET_WAIT));
+    } else {
+        tls.close().ok();
+    }
     let cert_problem = match verifier.verdict() {
         Some(Ok(())) => None,
         Some(Err(e)) => Some(Problem::of_error(&e)),
@@ -265,14 +271,16 @@ pub fn handshake(
     }))
 }
 
+/// Servers send their tickets right after the handshake; one that has sent none by then and
+/// keeps the connection open is not waited for longer.
+const TICKET_WAIT: Duration = Duration::from_secs(2);
+
 /// Sends close_notify and reads until the server closes, so that the NewSessionTickets it
-/// sends after the handshake (RFC 8446 §4.6.1) reach the session store. Bounded by `timeout`.
-pub fn drain_tickets<T: std::io::Read + std::io::Write>(
-    tls: &mut padlock::Stream<T>,
-    timeout: Duration,
-) {
+/// sends after the handshake (RFC 8446 §4.6.1) reach the session store. Bounded by `wait`.
+fn drain_tickets(tls: &mut padlock::Stream<TcpStream>, wait: Duration) {
     use std::io::Read;
-    let deadline = std::time::Instant::now() + timeout;
+    let deadline = std::time::Instant::now() + wait;
+    tls.get_mut().set_read_timeout(Some(wait)).ok();
     tls.close().ok();
     let mut buf = [0u8; 4096];
     let mut total = 0usize;

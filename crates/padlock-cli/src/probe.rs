@@ -181,6 +181,7 @@ fn probe(
             &verifier,
             timeout,
             None,
+            false,
         )
     };
     // The first full handshake doubles as the source of the certificate chain.
@@ -274,6 +275,7 @@ fn probe(
             &verifier,
             timeout,
             None,
+            false,
         );
         report.other_share = Some((
             last.name,
@@ -299,9 +301,18 @@ fn probe(
             &verifier,
             timeout,
             None,
+            true,
         ) {
             Outcome::Done(_) => {
-                match observe::handshake(target, name, config, &verifier, timeout, Some(&early)) {
+                match observe::handshake(
+                    target,
+                    name,
+                    config,
+                    &verifier,
+                    timeout,
+                    Some(&early),
+                    false,
+                ) {
                     Outcome::Done(o) => Ok(*o),
                     Outcome::Refused(why) => Err(format!("second connection refused ({why})")),
                     Outcome::Failed(why) => Err(format!("second connection failed: {why}")),
