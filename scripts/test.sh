@@ -17,10 +17,12 @@ failed_steps=()
 step() { echo "== $*"; }
 
 # --- peers -----------------------------------------------------------------------------------
-# Debian packages providing each command the interop tests run.
-declare -A package_of=([openssl]=openssl [gnutls-cli]=gnutls-bin [gnutls-serv]=gnutls-bin [curl]=curl)
+# Debian packages providing each command the interop tests run (chromium and certutil: the
+# `padlock ca install` test loads padlock serve's page in headless Chromium).
+declare -A package_of=([openssl]=openssl [gnutls-cli]=gnutls-bin [gnutls-serv]=gnutls-bin [curl]=curl
+  [chromium]=chromium [certutil]=libnss3-tools)
 missing=()
-for tool in openssl gnutls-cli gnutls-serv curl; do
+for tool in openssl gnutls-cli gnutls-serv curl chromium certutil; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -40,6 +42,7 @@ fi
 echo "   $(openssl version 2>&1 | head -n 1)"
 echo "   $(gnutls-cli --version 2>&1 | head -n 1)"
 echo "   $(curl --version 2>&1 | head -n 1)"
+echo "   $(chromium --version 2>&1 | head -n 1)"
 
 # --- toolchain components --------------------------------------------------------------------
 for component in rustfmt clippy; do
