@@ -78,6 +78,9 @@ struct Mode {
     /// A few seconds in all: proves every row runs; the figures mean little.
     #[arg(long)]
     quick: bool,
+    /// What each side's time is measured with.
+    #[arg(long, value_enum, default_value = "cpu")]
+    clock: harness::Clock,
 }
 
 /// How much work each benchmark does.
@@ -131,6 +134,7 @@ impl Settings {
 }
 
 fn main() {
+    alloc::configure_malloc();
     let args = Args::parse();
     let (mode, which) = match args.command {
         Cmd::MemoryChild { stack, n } => {
@@ -155,6 +159,7 @@ fn main() {
         Cmd::Memory(m) => (m, "memory"),
         Cmd::Floor(m) => (m, "floor"),
     };
+    harness::set_clock(mode.clock);
     let settings = Settings::new(mode.quick);
     let out = Printer::new();
     out.comment(&format!(
@@ -164,6 +169,11 @@ fn main() {
         settings.handshake_rounds,
         settings.bulk_writes,
         settings.memory_counts,
+    ));
+    out.comment(&format!(
+        "allocator for both stacks: {} (counted); clock: {:?}",
+        alloc::malloc_description(),
+        harness::clock()
     ));
     let ids: Vec<Identity> = KeyType::ALL
         .iter()
