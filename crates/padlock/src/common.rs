@@ -98,7 +98,9 @@ impl Core {
     pub(crate) fn consume_tls(&mut self, n: usize) {
         self.outgoing_sent = (self.outgoing_sent + n).min(self.outgoing.len());
         if self.outgoing_sent == self.outgoing.len() {
-            self.outgoing.clear();
+            // Released, not kept: an idle connection holds no send buffer, and the next
+            // write reserves exactly what it needs in one allocation.
+            self.outgoing = Vec::new();
             self.outgoing_sent = 0;
         } else if self.outgoing_sent >= COMPACT_THRESHOLD
             && self.outgoing_sent * 2 >= self.outgoing.len()
@@ -377,12 +379,21 @@ impl Core {
         Err(err)
     }
 
-    pub(crate) fn receive_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+    /// RFC 8446 §2: application data only once the peer's Finished is verified (or its
+    /// early data was accepted).
+    pub(crate) fn check_application_data_allowed(&self) -> Result<(), Error> {
         if !self.may_receive_application_data {
             return Err(
                 RecordError::UnexpectedMessage("application data during the handshake").into(),
             );
         }
+        Ok(())
+    }
+
+    /// Queues application data that could not stay in the receive buffer (see
+    /// `Connection::process_records`).
+    pub(crate) fn receive_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.check_application_data_allowed()?;
         if self.received_read == self.received.len() {
             self.received.clear();
             self.received_read = 0;
@@ -406,7 +417,8 @@ impl Core {
         }
         self.received_read += n;
         if self.received_read == self.received.len() {
-            self.received.clear();
+            // Released, not kept: an idle connection holds no plaintext buffer.
+            self.received = Vec::new();
             self.received_read = 0;
         }
         n

@@ -61,6 +61,9 @@ pub struct Connection {
     joiner: HandshakeJoiner,
     pub(crate) core: Core,
     hs: Option<Handshaker>,
+    /// Length of the last [`Connection::recv_buffer`] handed out: a transport that filled
+    /// less of it had nothing more to give, the moment to release idle buffers.
+    offered: usize,
 }
 
 impl Connection {
@@ -70,6 +73,7 @@ impl Connection {
             joiner: HandshakeJoiner::new(),
             core,
             hs: Some(hs),
+            offered: 0,
         }
     }
 
@@ -85,7 +89,9 @@ impl Connection {
     pub fn feed_tls(&mut self, data: &[u8]) -> Result<usize, Error> {
         self.check_usable()?;
         let mut taken = 0;
-        while taken < data.len() {
+        // Decrypted application data waits in the receive buffer until it is read
+        // (zero-copy); meanwhile more bytes would only push it around, so none are taken.
+        while taken < data.len() && self.deframer.retained().is_empty() {
             let rest = data.get(taken..).unwrap_or_default();
             let n = self.deframer.push(rest);
             taken += n;
@@ -94,11 +100,15 @@ impl Connection {
                 break;
             }
         }
+        if taken == data.len() {
+            self.release_idle_buffers();
+        }
         Ok(taken)
     }
 
     /// Free space in the receive buffer, for a transport to read into directly.
     pub fn recv_buffer(&mut self) -> &mut [u8] {
+        self.offered = self.deframer.space().len();
         self.deframer.space()
     }
 
@@ -106,7 +116,11 @@ impl Connection {
     pub fn recv_done(&mut self, n: usize) -> Result<(), Error> {
         self.check_usable()?;
         self.deframer.advance(n);
-        self.process()
+        self.process()?;
+        if n < self.offered {
+            self.release_idle_buffers();
+        }
+        Ok(())
     }
 
     /// The transport reached end of stream. Without a close_notify before it, this is
@@ -147,7 +161,7 @@ impl Connection {
     pub fn wants_read(&self) -> bool {
         self.core.error.is_none()
             && !self.core.peer_closed
-            && self.core.received_len() < MAX_BUFFERED_PLAINTEXT
+            && self.readable() < MAX_BUFFERED_PLAINTEXT
     }
 
     /// The next event, if any.
@@ -161,11 +175,23 @@ impl Connection {
     /// [`Error::HandshakeNotComplete`]-free `WouldBlock`-style emptiness is reported as
     /// `Ok(0)` only after close; otherwise use [`Connection::readable`] to test for data.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
-        let n = self.core.take_received(buf);
+        let n = match self.deframer.retained() {
+            [] => self.core.take_received(buf),
+            retained => {
+                let n = retained.len().min(buf.len());
+                if let (Some(dst), Some(src)) = (buf.get_mut(..n), retained.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                self.deframer.consume_retained(n);
+                n
+            }
+        };
         if n > 0 {
             // Space freed: records held back by backpressure can be processed now.
             if self.deframer_has_data() {
                 self.process()?;
+            } else if self.readable() == 0 {
+                self.release_idle_buffers();
             }
             return Ok(n);
         }
@@ -177,7 +203,7 @@ impl Connection {
 
     /// Bytes of application data ready for [`Connection::read`].
     pub fn readable(&self) -> usize {
-        self.core.received_len()
+        self.deframer.retained().len() + self.core.received_len()
     }
 
     /// Whether the peer has sent close_notify.
@@ -254,6 +280,16 @@ impl Connection {
         self.deframer.has_partial()
     }
 
+    /// Frees receive buffers that hold nothing, so that an idle connection costs little
+    /// memory; the next record allocates them again. The handshake joiner goes only after the
+    /// handshake (during it, the next flight is certain to come).
+    fn release_idle_buffers(&mut self) {
+        self.deframer.release_if_empty();
+        if self.core.handshake_complete {
+            self.joiner.release_if_empty();
+        }
+    }
+
     /// Records an error as the connection's end, sending its alert (RFC 8446 §6.2).
     fn fail_on_error<T>(&mut self, r: Result<T, Error>) -> Result<T, Error> {
         match r {
@@ -287,7 +323,8 @@ impl Connection {
                 // RFC 8446 §6.1: data after close_notify is ignored.
                 return Ok(());
             }
-            if self.core.received_len() >= MAX_BUFFERED_PLAINTEXT {
+            // Backpressure: the reader takes what is buffered before more records are opened.
+            if self.readable() >= MAX_BUFFERED_PLAINTEXT || !self.deframer.retained().is_empty() {
                 return Ok(());
             }
             let Some(record) = self.deframer.next_record()? else {
@@ -302,7 +339,20 @@ impl Connection {
                     self.process_handshake_messages()?;
                 }
                 ContentType::ALERT => self.core.receive_alert(plaintext)?,
-                ContentType::APPLICATION_DATA => self.core.receive_application_data(plaintext)?,
+                ContentType::APPLICATION_DATA => {
+                    self.core.check_application_data_allowed()?;
+                    if self.core.received_len() > 0 {
+                        // Order: it goes behind plaintext already queued.
+                        self.core.receive_application_data(plaintext)?;
+                    } else {
+                        // Zero-copy: the plaintext stays where it was decrypted until read
+                        // (nothing is retained: see the backpressure check above).
+                        let len = plaintext.len();
+                        if len > 0 && !self.deframer.retain(len) {
+                            return Err(Error::Internal("decrypted data could not be kept"));
+                        }
+                    }
+                }
                 other => return Err(RecordError::UnexpectedContentType(other.0).into()),
             }
         }

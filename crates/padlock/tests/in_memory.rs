@@ -504,3 +504,38 @@ fn groups_resolve_by_name() {
         assert_eq!(g.name, want);
     }
 }
+
+#[test]
+fn plaintext_comes_out_in_order_through_small_reads_and_partial_feeds() {
+    // Decrypted records wait in the receive buffer until read; whatever the read sizes,
+    // the feed chunking, KeyUpdates and close_notify in between, the bytes come out in order.
+    let pki = Pki::new();
+    let (mut c, mut s) = connect(pki.client(), pki.server());
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    c.write(&data[..40_000]).unwrap();
+    c.send_key_update(true).unwrap();
+    c.write(&data[40_000..]).unwrap();
+    c.send_close_notify();
+    let wire = c.pending_tls().to_vec();
+    let n = wire.len();
+    c.consume_tls(n);
+
+    let mut received = Vec::new();
+    let mut offset = 0;
+    let mut buf = [0u8; 7_001];
+    let mut step = 0;
+    while offset < wire.len() || s.readable() > 0 {
+        let chunk = [1, 500, 20_000, 3][step % 4];
+        step += 1;
+        let end = (offset + chunk).min(wire.len());
+        offset += s.feed_tls(&wire[offset..end]).unwrap();
+        let read_len = [7_001, 13, 4096][step % 3];
+        let r = s.read(&mut buf[..read_len]).unwrap();
+        received.extend_from_slice(&buf[..r]);
+    }
+    assert!(received == data, "data reordered or lost");
+    assert!(s.peer_closed());
+    assert_eq!(s.read(&mut buf).unwrap(), 0);
+    // The KeyUpdate asked for ours: the server answered it.
+    assert!(s.wants_write());
+}
