@@ -160,6 +160,66 @@ impl RecordSealer {
         Ok(())
     }
 
+    /// Bytes one record carrying `plaintext_len` bytes of content (no padding) takes on the
+    /// wire: header, content, inner type, tag.
+    pub fn record_len(&self, plaintext_len: usize) -> usize {
+        plaintext_len + self.overhead()
+    }
+
+    /// Writes ONE protected record (header, ciphertext, tag) of `plaintext` (no padding) at
+    /// the start of `out`, which must hold at least [`record_len`](Self::record_len) bytes,
+    /// and returns its length.
+    ///
+    /// The AEAD reads the caller's plaintext and writes the ciphertext straight into `out`
+    /// (aws-lc's out-of-place sealing, the inner content type encrypted from a one-byte
+    /// side buffer): no copy of the plaintext is made first, unlike [`seal`](Self::seal).
+    pub fn seal_into(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, RecordError> {
+        if plaintext.len() > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::RecordOverflow);
+        }
+        if plaintext.is_empty() && typ != ContentType::APPLICATION_DATA {
+            // RFC 8446 §5.4: only application data may be empty.
+            return Err(RecordError::Internal("empty handshake or alert record"));
+        }
+        self.key.check_usable(1)?;
+        let tag_len = self.key.tag_len();
+        let total = self.record_len(plaintext.len());
+        let hdr = header(
+            ContentType::APPLICATION_DATA,
+            TLS12_RECORD_VERSION,
+            plaintext.len() + 1 + tag_len,
+        );
+        let record = out
+            .get_mut(..total)
+            .ok_or(RecordError::Internal("record output too small"))?;
+        let (head, body) = record.split_at_mut(RECORD_HEADER_LEN);
+        head.copy_from_slice(&hdr);
+        let (ciphertext, type_and_tag) = body.split_at_mut(plaintext.len());
+        let nonce = self.key.nonce();
+        if self
+            .key
+            .key
+            .seal_out_of_place_scatter(
+                nonce,
+                Aad::from(hdr),
+                plaintext,
+                ciphertext,
+                &[typ.0],
+                type_and_tag,
+            )
+            .is_err()
+        {
+            return Err(RecordError::Internal("AEAD seal failed"));
+        }
+        self.key.seq += 1;
+        Ok(total)
+    }
+
     /// Splits `data` into records of at most `max_fragment_len` plaintext
     /// bytes (clamped to 1..=2^14, RFC 8446 §5.1) and appends them all to
     /// `out`, reserving the whole output once. Returns the number of records;

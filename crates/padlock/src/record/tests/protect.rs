@@ -445,3 +445,48 @@ fn padding_is_clamped_to_the_record_limit() {
     let (h, mut p) = split_record(&out);
     assert_eq!(opener.open(h, &mut p).unwrap().1, &[7; 100][..]);
 }
+
+#[test]
+fn seal_into_matches_seal_byte_for_byte() {
+    for alg in ALGS {
+        let (mut a, _) = pair(alg);
+        let (mut b, mut opener) = pair(alg);
+        for (typ, len) in [
+            (ContentType::HANDSHAKE, 1usize),
+            (ContentType::APPLICATION_DATA, 0),
+            (ContentType::APPLICATION_DATA, 1000),
+            (ContentType::ALERT, 2),
+            (ContentType::APPLICATION_DATA, MAX_PLAINTEXT_LEN),
+        ] {
+            let msg: Vec<u8> = (0..len).map(|i| (i * 13 + 1) as u8).collect();
+            let mut expected = Vec::new();
+            a.seal(typ, &msg, 0, &mut expected).unwrap();
+            // Output space bigger than needed, with junk in it: only the record is written.
+            let mut out = vec![0xee; b.record_len(len) + 9];
+            let n = b.seal_into(typ, &msg, &mut out).unwrap();
+            assert_eq!(n, b.record_len(len));
+            assert_eq!(&out[..n], &expected[..]);
+            assert!(out[n..].iter().all(|&x| x == 0xee));
+            let (h, mut p) = split_record(&out[..n]);
+            let (t, plain) = opener.open(h, &mut p).unwrap();
+            assert_eq!((t, &*plain), (typ, &msg[..]));
+        }
+    }
+}
+
+#[test]
+fn seal_into_refuses_what_seal_refuses() {
+    let (mut s, _) = pair(ALGS[0]);
+    let mut out = vec![0; MAX_RECORD_WIRE_LEN + 100];
+    let too_big = vec![0; MAX_PLAINTEXT_LEN + 1];
+    assert_eq!(
+        s.seal_into(ContentType::APPLICATION_DATA, &too_big, &mut out),
+        Err(RecordError::RecordOverflow)
+    );
+    assert!(s.seal_into(ContentType::HANDSHAKE, &[], &mut out).is_err());
+    let mut small = vec![0; 10];
+    assert!(s
+        .seal_into(ContentType::HANDSHAKE, b"hello", &mut small)
+        .is_err());
+    assert_eq!(s.sequence(), 0, "nothing was sealed");
+}
