@@ -3,7 +3,6 @@
 //! the floor says how far each is from the limit.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::agreement::{self, EphemeralPrivateKey, UnparsedPublicKey};
@@ -12,26 +11,27 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
 use aws_lc_rs::{digest, hkdf, hmac};
 
+use crate::harness::Start;
 use crate::pki::{Identity, KeyType};
 use crate::report::Row;
 use crate::stacks::{Group, Suite};
 use crate::Settings;
 
-/// Runs `op` repeatedly for about `secs` and returns seconds per call.
+/// Runs `op` repeatedly for about `secs` (on the run's clock, like every other figure) and
+/// returns seconds per call.
 fn per_op(secs: f64, mut op: impl FnMut()) -> f64 {
     op(); // warm caches and lazily initialised state
-    let budget = Duration::from_secs_f64(secs);
-    let start = Instant::now();
+    let start = Start::now();
     let mut n = 0u64;
     let mut batch = 1u64;
-    while start.elapsed() < budget {
+    while start.secs() < secs {
         for _ in 0..batch {
             op();
         }
         n += batch;
         batch = (batch * 2).min(1024);
     }
-    start.elapsed().as_secs_f64() / n as f64
+    start.secs() / n as f64
 }
 
 fn x25519_keypair() -> (EphemeralPrivateKey, Vec<u8>) {

@@ -37,22 +37,23 @@ pub fn clock() -> Clock {
 }
 
 /// A start time on the chosen clock.
-enum Start {
+pub enum Start {
     Cpu(ThreadTime),
     Wall(Instant),
 }
 
 impl Start {
     #[inline]
-    fn now() -> Self {
+    pub fn now() -> Self {
         match clock() {
             Clock::Cpu => Start::Cpu(ThreadTime::now()),
             Clock::Wall => Start::Wall(Instant::now()),
         }
     }
 
+    /// Seconds elapsed since.
     #[inline]
-    fn secs(&self) -> f64 {
+    pub fn secs(&self) -> f64 {
         match self {
             Start::Cpu(t) => t.elapsed().as_secs_f64(),
             Start::Wall(t) => t.elapsed().as_secs_f64(),
