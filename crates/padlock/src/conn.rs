@@ -361,9 +361,10 @@ impl Connection {
     fn process_handshake_messages(&mut self) -> Result<(), Error> {
         while let Some((typ, raw)) = self.joiner.next_message()? {
             let typ = HandshakeType(typ);
-            let raw = raw.to_vec();
             let epoch = self.core.recv_epoch;
-            self.handle_handshake(typ, &raw)?;
+            // The message is handed over where the joiner holds it (no copy): the state
+            // machine borrows the handshake state and the core, the joiner is left alone.
+            Self::handle_handshake(&mut self.hs, &mut self.core, typ, raw)?;
             // RFC 8446 §5.1: messages before a key change must end on a record boundary.
             if self.core.recv_epoch != epoch && !self.joiner.is_empty() {
                 return Err(Error::UnexpectedMessage {
@@ -375,25 +376,30 @@ impl Connection {
         Ok(())
     }
 
-    fn handle_handshake(&mut self, typ: HandshakeType, raw: &[u8]) -> Result<(), Error> {
-        let Some(hs) = self.hs.as_mut() else {
+    fn handle_handshake(
+        hs: &mut Option<Handshaker>,
+        core: &mut Core,
+        typ: HandshakeType,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let Some(hs) = hs.as_mut() else {
             return Err(Error::Internal("handshake state missing"));
         };
-        let was_complete = self.core.handshake_complete;
+        let was_complete = core.handshake_complete;
         if was_complete {
             // Post-handshake messages (RFC 8446 §4.6) are the same for both roles except
             // NewSessionTicket, which the client's state machine takes.
             if typ == HandshakeType::KEY_UPDATE {
-                return self.core.receive_key_update(raw);
+                return core.receive_key_update(raw);
             }
         }
-        self.core.trace_received(typ, raw);
+        core.trace_received(typ, raw);
         match hs {
-            Handshaker::Client(c) => c.handle(&mut self.core, typ, raw)?,
-            Handshaker::Server(s) => s.handle(&mut self.core, typ, raw)?,
+            Handshaker::Client(c) => c.handle(core, typ, raw)?,
+            Handshaker::Server(s) => s.handle(core, typ, raw)?,
         }
-        if !was_complete && self.core.handshake_complete {
-            self.core.events.push_back(Event::HandshakeComplete);
+        if !was_complete && core.handshake_complete {
+            core.events.push_back(Event::HandshakeComplete);
         }
         Ok(())
     }
