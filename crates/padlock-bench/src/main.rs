@@ -291,7 +291,11 @@ fn bulk_allocs(measured: &[bulk::Measured]) -> Vec<Row> {
     let mut rows = Vec::new();
     for m in measured {
         for (dir, p, r) in [
-            ("send", m.padlock.server.allocs, m.rustls.server.allocs),
+            (
+                "send+wire",
+                m.padlock.server.allocs + m.padlock_wire.allocs,
+                m.rustls.server.allocs + m.rustls_wire.allocs,
+            ),
             ("recv", m.padlock.client.allocs, m.rustls.client.allocs),
         ] {
             rows.push(Row::new(

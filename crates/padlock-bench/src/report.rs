@@ -101,6 +101,12 @@ impl Row {
 
     fn line(&self) -> String {
         let ratio = match (&self.padlock, &self.rustls) {
+            // A cost padlock does not pay at all (e.g. no allocations): infinitely better.
+            (Figure::Value(p), Figure::Value(r))
+                if self.better == Better::Lower && *p == 0.0 && *r > 0.0 =>
+            {
+                "inf".into()
+            }
             (Figure::Value(_), Figure::Value(_)) => self
                 .ratio()
                 .map(|r| format!("{r:.2}"))
