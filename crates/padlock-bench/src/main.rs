@@ -15,6 +15,7 @@
 
 mod alloc;
 mod bulk;
+mod certverify;
 mod floor;
 mod handshake;
 mod harness;
@@ -52,6 +53,11 @@ enum Cmd {
     /// Internal: one memory measurement in a fresh process.
     #[command(hide = true)]
     MemoryChild { stack: String, n: usize },
+    /// Medians of several runs' TSV output, as a Markdown table (for BENCHMARKS.md).
+    Median {
+        /// Output files of `padlock-bench all`.
+        files: Vec<std::path::PathBuf>,
+    },
     /// One stack and one row in a loop, for a profiler: prints each side's rate.
     Profile {
         /// `padlock` or `rustls`.
@@ -141,6 +147,10 @@ fn main() {
             memory::child(&stack, n);
             return;
         }
+        Cmd::Median { files } => {
+            report::median_table(&files);
+            return;
+        }
         Cmd::Profile {
             stack,
             what,
@@ -193,6 +203,7 @@ fn main() {
             out.rows(&floor_rows);
             out.rows(&vs_handshake_floor(&measured, &floors));
             out.rows(&handshake_allocs(&measured));
+            out.rows(&certverify::run(&settings, &ids));
         } else {
             out.rows(&floor_rows);
         }

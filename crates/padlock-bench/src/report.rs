@@ -187,3 +187,71 @@ pub fn format_value(v: f64) -> String {
         format!("{v:.3}")
     }
 }
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    })
+}
+
+/// Reads several runs' output and prints one Markdown row per benchmark row: the medians of
+/// padlock's and rustls's figures and the median of the per-run ratios (each run's ratio
+/// compares figures measured side by side, so its median is the steadier comparison).
+pub fn median_table(files: &[std::path::PathBuf]) {
+    let mut order: Vec<(String, String, String)> = Vec::new();
+    let mut values: std::collections::HashMap<(String, String), [Vec<f64>; 3]> =
+        std::collections::HashMap::new();
+    let mut text_ratio: std::collections::HashMap<(String, String), String> =
+        std::collections::HashMap::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).expect("a run's output");
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [bench, params, p, r, unit, ratio] = fields[..] else {
+                continue;
+            };
+            let key = (bench.to_string(), params.to_string());
+            if !values.contains_key(&key) {
+                order.push((bench.into(), params.into(), unit.into()));
+            }
+            let slot = values.entry(key.clone()).or_default();
+            for (i, v) in [p, r, ratio].iter().enumerate() {
+                if let (Ok(x), Some(s)) = (v.parse::<f64>(), slot.get_mut(i)) {
+                    s.push(x);
+                }
+            }
+            if ratio.parse::<f64>().is_err() {
+                text_ratio.insert(key, ratio.to_string());
+            }
+        }
+    }
+    println!("| benchmark | parameters | padlock | rustls | unit | padlock vs rustls |");
+    println!("|---|---|---:|---:|---|---:|");
+    for (bench, params, unit) in order {
+        let key = (bench.clone(), params.clone());
+        let Some([p, r, ratio]) = values.remove(&key) else {
+            continue;
+        };
+        let show = |v: Vec<f64>| median(v).map(format_value).unwrap_or_else(|| "n/a".into());
+        let r_text = if bench == "floor" {
+            "-".into()
+        } else {
+            show(r)
+        };
+        let ratio_text = match median(ratio) {
+            Some(x) => format!("{x:.2}"),
+            None => text_ratio.get(&key).cloned().unwrap_or_else(|| "-".into()),
+        };
+        println!(
+            "| {bench} | {params} | {} | {r_text} | {unit} | {ratio_text} |",
+            show(p)
+        );
+    }
+}

@@ -28,6 +28,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("handshake-vs-floor", "client ecdsa-p256 X25519"),
     ("handshake-vs-floor", "server rsa2048 X25519MLKEM768"),
     ("allocs", "handshake client ecdsa-p256 X25519"),
+    ("cert-verify", "client chain ecdsa-p256"),
+    ("cert-verify", "client chain rsa2048"),
     ("resume", "client ecdsa-p256 X25519 "),
     ("resume", "server ecdsa-p256 X25519 "),
     ("resume", "client ecdsa-p256 X25519MLKEM768 "),
