@@ -107,6 +107,9 @@ impl Connection {
     }
 
     /// Free space in the receive buffer, for a transport to read into directly.
+    ///
+    /// Received application data is kept in this buffer until [`Connection::read`] takes
+    /// it; while [`Connection::wants_read`] is false the space may be empty: read first.
     pub fn recv_buffer(&mut self) -> &mut [u8] {
         self.offered = self.deframer.space().len();
         self.deframer.space()
@@ -158,9 +161,14 @@ impl Connection {
 
     /// Whether more received TLS data is needed to make progress: the handshake is not done
     /// and nothing is buffered for the application.
+    ///
+    /// False while decrypted application data waits to be read: it stays in the receive
+    /// buffer (no copy), and no more records are opened until the application takes it, so
+    /// reading from the transport then would only fill the buffer.
     pub fn wants_read(&self) -> bool {
         self.core.error.is_none()
             && !self.core.peer_closed
+            && self.deframer.retained().is_empty()
             && self.readable() < MAX_BUFFERED_PLAINTEXT
     }
 

@@ -539,3 +539,35 @@ fn plaintext_comes_out_in_order_through_small_reads_and_partial_feeds() {
     // The KeyUpdate asked for ours: the server answered it.
     assert!(s.wants_write());
 }
+
+#[test]
+fn wants_read_is_false_while_received_data_waits_and_the_buffer_never_runs_dry() {
+    let pki = Pki::new();
+    let (mut c, mut s) = connect(pki.client(), pki.server());
+    let data = vec![0x42u8; 200_000];
+    c.write(&data).unwrap();
+    let wire = c.pending_tls().to_vec();
+    let n = wire.len();
+    c.consume_tls(n);
+    assert!(s.wants_read());
+    // A transport that reads into recv_buffer whenever wants_read says so never sees an
+    // empty buffer (which it would take for end of stream).
+    let mut offset = 0;
+    let mut received = 0;
+    let mut buf = vec![0u8; 5000];
+    while received < data.len() {
+        if s.wants_read() && offset < wire.len() {
+            let space = s.recv_buffer();
+            assert!(!space.is_empty(), "wants_read but no space");
+            let k = space.len().min(wire.len() - offset).min(3000);
+            space[..k].copy_from_slice(&wire[offset..offset + k]);
+            offset += k;
+            s.recv_done(k).unwrap();
+        } else {
+            let r = s.read(&mut buf).unwrap();
+            assert!(r > 0 || offset < wire.len(), "stuck");
+            received += r;
+        }
+    }
+    assert!(s.wants_read());
+}
