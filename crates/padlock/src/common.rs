@@ -14,6 +14,7 @@ use crate::msgs::enums::HandshakeType;
 use crate::msgs::{HandshakeMessage, KeyUpdate};
 use crate::record::{
     self, ContentType, Record, RecordError, RecordOpener, RecordSealer, MAX_PLAINTEXT_LEN,
+    MAX_RECORD_WIRE_LEN, TLS12_RECORD_VERSION,
 };
 
 /// Outgoing bytes already sent are dropped from the front of the buffer once they are
@@ -25,14 +26,79 @@ const COMPACT_THRESHOLD: usize = 16 * 1024;
 /// Enough for a whole traced handshake; past it the oldest events are dropped.
 pub(crate) const MAX_QUEUED_EVENTS: usize = 64;
 
+/// A drained send buffer up to this size is freed (handshake flights, small writes: cheap to
+/// allocate again, and an idle connection then holds nothing); a bigger one was filled by bulk
+/// writes and is kept, so the next bulk write seals into it without allocating or zeroing.
+const KEEP_SEND_BUFFER_ABOVE: usize = 2 * MAX_RECORD_WIRE_LEN;
+
+/// TLS bytes waiting for the transport. `buf[start..end]` is pending; all of `buf` is
+/// initialised, so records are sealed straight into its free tail (out-of-place AEAD: the
+/// caller's plaintext is read once, by the cipher).
+#[derive(Default)]
+struct SendBuffer {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl SendBuffer {
+    fn pending(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or_default()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+            if self.buf.len() <= KEEP_SEND_BUFFER_ABOVE {
+                self.buf = Vec::new();
+            }
+        } else if self.start >= COMPACT_THRESHOLD && self.start * 2 >= self.end {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        self.buf.copy_within(self.start..self.end, 0);
+        self.end -= self.start;
+        self.start = 0;
+    }
+
+    /// Free space of at least `additional` bytes after the pending ones.
+    fn space(&mut self, additional: usize) -> &mut [u8] {
+        if self.buf.len() - self.end < additional {
+            if self.start > 0 {
+                self.compact();
+            }
+            if self.buf.len() - self.end < additional {
+                let grown = (self.end + additional).max(self.buf.len() * 2);
+                self.buf.resize(grown, 0);
+            }
+        }
+        self.buf.get_mut(self.end..).unwrap_or_default()
+    }
+
+    /// Marks `n` bytes written into [`SendBuffer::space`] as pending.
+    fn advance(&mut self, n: usize) {
+        self.end = (self.end + n).min(self.buf.len());
+    }
+
+    fn extend(&mut self, bytes: &[u8]) {
+        if let Some(dst) = self.space(bytes.len()).get_mut(..bytes.len()) {
+            dst.copy_from_slice(bytes);
+            self.advance(bytes.len());
+        }
+    }
+}
+
 pub(crate) struct Core {
     pub(crate) side: Side,
     sealer: Option<RecordSealer>,
     opener: Option<RecordOpener>,
     /// Bumped at every change of receive keys, to enforce RFC 8446 §5.1's record boundary.
     pub(crate) recv_epoch: u32,
-    outgoing: Vec<u8>,
-    outgoing_sent: usize,
+    outgoing: SendBuffer,
     received: Vec<u8>,
     received_read: usize,
     pub(crate) peer_closed: bool,
@@ -80,8 +146,7 @@ impl Core {
             sealer: None,
             opener: None,
             recv_epoch: 0,
-            outgoing: Vec::new(),
-            outgoing_sent: 0,
+            outgoing: SendBuffer::default(),
             received: Vec::new(),
             received_read: 0,
             peer_closed: false,
@@ -121,20 +186,11 @@ impl Core {
     // ---- outgoing bytes ----
 
     pub(crate) fn pending_tls(&self) -> &[u8] {
-        self.outgoing.get(self.outgoing_sent..).unwrap_or_default()
+        self.outgoing.pending()
     }
 
     pub(crate) fn consume_tls(&mut self, n: usize) {
-        self.outgoing_sent = (self.outgoing_sent + n).min(self.outgoing.len());
-        if self.outgoing_sent == self.outgoing.len() {
-            self.outgoing.clear();
-            self.outgoing_sent = 0;
-        } else if self.outgoing_sent >= COMPACT_THRESHOLD
-            && self.outgoing_sent * 2 >= self.outgoing.len()
-        {
-            self.outgoing.drain(..self.outgoing_sent);
-            self.outgoing_sent = 0;
-        }
+        self.outgoing.consume(n);
     }
 
     /// Writes `payload` as records of type `typ`, protected when send keys are installed.
@@ -145,17 +201,34 @@ impl Core {
         if chunks.peek().is_none() {
             return Ok(());
         }
+        let records = payload.len().div_ceil(MAX_PLAINTEXT_LEN);
         match self.sealer.as_mut() {
             Some(sealer) => {
-                self.outgoing
-                    .reserve(payload.len() + (payload.len() / MAX_PLAINTEXT_LEN + 1) * 22);
+                // One reservation for the whole write, then each record is sealed in place
+                // in the send buffer; records sealed before a failure stay queued.
+                let space = self
+                    .outgoing
+                    .space(payload.len() + records * sealer.overhead());
+                let mut written = 0;
+                let mut result = Ok(());
                 for chunk in chunks {
-                    sealer.seal(typ, chunk, 0, &mut self.outgoing)?;
+                    let out = space.get_mut(written..).unwrap_or_default();
+                    match sealer.seal_into(typ, chunk, 0, out) {
+                        Ok(n) => written += n,
+                        Err(e) => {
+                            result = Err(e);
+                            break;
+                        }
+                    }
                 }
+                self.outgoing.advance(written);
+                result?;
             }
             None => {
                 for chunk in chunks {
-                    record::write_plain_record(typ, chunk, &mut self.outgoing);
+                    self.outgoing
+                        .extend(&record::header(typ, TLS12_RECORD_VERSION, chunk.len()));
+                    self.outgoing.extend(chunk);
                 }
             }
         }
@@ -203,7 +276,7 @@ impl Core {
 
     /// The middlebox-compatibility change_cipher_spec (RFC 8446 §D.4).
     pub(crate) fn send_compat_ccs(&mut self) {
-        self.outgoing.extend_from_slice(&record::CCS_RECORD);
+        self.outgoing.extend(&record::CCS_RECORD);
     }
 
     pub(crate) fn send_alert(&mut self, alert: Alert) {
@@ -414,24 +487,35 @@ impl Core {
         Err(err)
     }
 
-    pub(crate) fn receive_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
-        if self.receiving_early_data {
-            // §4.2.10: more than max_early_data_size is unexpected_message.
-            if data.len() > self.early_data_allowance {
-                return Err(Error::UnexpectedMessage {
-                    expected: "at most max_early_data_size bytes of early data",
-                    got: "more early data".into(),
-                });
-            }
-            self.early_data_allowance -= data.len();
-            self.early_received.extend_from_slice(data);
-            return Ok(());
+    /// Server: keeps 0-RTT data apart (it may be a replay, RFC 8446 §8), within
+    /// max_early_data_size (§4.2.10: more is unexpected_message).
+    pub(crate) fn receive_early_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        if data.len() > self.early_data_allowance {
+            return Err(Error::UnexpectedMessage {
+                expected: "at most max_early_data_size bytes of early data",
+                got: "more early data".into(),
+            });
         }
+        self.early_data_allowance -= data.len();
+        self.early_received.extend_from_slice(data);
+        Ok(())
+    }
+
+    /// RFC 8446 §2: application data only once the peer's Finished is verified (or its
+    /// early data was accepted).
+    pub(crate) fn check_application_data_allowed(&self) -> Result<(), Error> {
         if !self.may_receive_application_data {
             return Err(
                 RecordError::UnexpectedMessage("application data during the handshake").into(),
             );
         }
+        Ok(())
+    }
+
+    /// Queues application data that could not stay in the receive buffer (see
+    /// `Connection::process_records`).
+    pub(crate) fn receive_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.check_application_data_allowed()?;
         if self.received_read == self.received.len() {
             self.received.clear();
             self.received_read = 0;
@@ -473,7 +557,8 @@ impl Core {
         }
         self.received_read += n;
         if self.received_read == self.received.len() {
-            self.received.clear();
+            // Released, not kept: an idle connection holds no plaintext buffer.
+            self.received = Vec::new();
             self.received_read = 0;
         }
         n

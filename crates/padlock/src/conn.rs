@@ -70,6 +70,9 @@ pub struct Connection {
     joiner: HandshakeJoiner,
     pub(crate) core: Core,
     hs: Option<Handshaker>,
+    /// Length of the last [`Connection::recv_buffer`] handed out: a transport that filled
+    /// less of it had nothing more to give, the moment to release idle buffers.
+    offered: usize,
 }
 
 impl Connection {
@@ -79,6 +82,7 @@ impl Connection {
             joiner: HandshakeJoiner::new(),
             core,
             hs: Some(hs),
+            offered: 0,
         }
     }
 
@@ -94,7 +98,9 @@ impl Connection {
     pub fn feed_tls(&mut self, data: &[u8]) -> Result<usize, Error> {
         self.check_usable()?;
         let mut taken = 0;
-        while taken < data.len() {
+        // Decrypted application data waits in the receive buffer until it is read
+        // (zero-copy); meanwhile more bytes would only push it around, so none are taken.
+        while taken < data.len() && self.deframer.retained().is_empty() {
             let rest = data.get(taken..).unwrap_or_default();
             let n = self.deframer.push(rest);
             taken += n;
@@ -103,11 +109,18 @@ impl Connection {
                 break;
             }
         }
+        if taken == data.len() {
+            self.release_idle_buffers();
+        }
         Ok(taken)
     }
 
     /// Free space in the receive buffer, for a transport to read into directly.
+    ///
+    /// Received application data is kept in this buffer until [`Connection::read`] takes
+    /// it; while [`Connection::wants_read`] is false the space may be empty: read first.
     pub fn recv_buffer(&mut self) -> &mut [u8] {
+        self.offered = self.deframer.space().len();
         self.deframer.space()
     }
 
@@ -115,7 +128,11 @@ impl Connection {
     pub fn recv_done(&mut self, n: usize) -> Result<(), Error> {
         self.check_usable()?;
         self.deframer.advance(n);
-        self.process()
+        self.process()?;
+        if n < self.offered {
+            self.release_idle_buffers();
+        }
+        Ok(())
     }
 
     /// The transport reached end of stream. Without a close_notify before it, this is
@@ -152,11 +169,14 @@ impl Connection {
     }
 
     /// Whether the connection can take more TLS data now: it has not failed, the peer has not
-    /// closed, and the application has not left too much plaintext unread (backpressure).
+    /// closed, and no decrypted application data waits to be read. (That data stays in the
+    /// receive buffer, uncopied, and no more records are opened until the application takes
+    /// it, so reading from the transport then would only fill the buffer.)
     pub fn wants_read(&self) -> bool {
         self.core.error.is_none()
             && !self.core.peer_closed
-            && self.core.received_len() < MAX_BUFFERED_PLAINTEXT
+            && self.deframer.retained().is_empty()
+            && self.readable() < MAX_BUFFERED_PLAINTEXT
     }
 
     /// The next event, if any. Only the latest 64 are kept for an application that does
@@ -171,11 +191,23 @@ impl Connection {
     /// the end of the stream (close_notify) from "feed more TLS data first". A connection
     /// that failed returns its error.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
-        let n = self.core.take_received(buf);
+        let n = match self.deframer.retained() {
+            [] => self.core.take_received(buf),
+            retained => {
+                let n = retained.len().min(buf.len());
+                if let (Some(dst), Some(src)) = (buf.get_mut(..n), retained.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                self.deframer.consume_retained(n);
+                n
+            }
+        };
         if n > 0 {
             // Space freed: records held back by backpressure can be processed now.
             if self.deframer_has_data() {
                 self.process()?;
+            } else if self.readable() == 0 {
+                self.release_idle_buffers();
             }
             return Ok(n);
         }
@@ -187,7 +219,7 @@ impl Connection {
 
     /// Bytes of application data ready for [`Connection::read`].
     pub fn readable(&self) -> usize {
-        self.core.received_len()
+        self.deframer.retained().len() + self.core.received_len()
     }
 
     /// Whether the peer has sent close_notify.
@@ -284,6 +316,16 @@ impl Connection {
         self.deframer.has_partial()
     }
 
+    /// Frees receive buffers that hold nothing, so that an idle connection costs little
+    /// memory; the next record allocates them again. The handshake joiner goes only after the
+    /// handshake (during it, the next flight is certain to come).
+    fn release_idle_buffers(&mut self) {
+        self.deframer.release_if_empty();
+        if self.core.handshake_complete {
+            self.joiner.release_if_empty();
+        }
+    }
+
     /// Records an error as the connection's end, sending its alert (RFC 8446 §6.2).
     fn fail_on_error<T>(&mut self, r: Result<T, Error>) -> Result<T, Error> {
         match r {
@@ -317,7 +359,8 @@ impl Connection {
                 // RFC 8446 §6.1: data after close_notify is ignored.
                 return Ok(());
             }
-            if self.core.received_len() >= MAX_BUFFERED_PLAINTEXT {
+            // Backpressure: the reader takes what is buffered before more records are opened.
+            if self.readable() >= MAX_BUFFERED_PLAINTEXT || !self.deframer.retained().is_empty() {
                 return Ok(());
             }
             let Some(record) = self.deframer.next_record()? else {
@@ -332,7 +375,23 @@ impl Connection {
                     self.process_handshake_messages()?;
                 }
                 ContentType::ALERT => self.core.receive_alert(plaintext)?,
-                ContentType::APPLICATION_DATA => self.core.receive_application_data(plaintext)?,
+                ContentType::APPLICATION_DATA if self.core.receiving_early_data => {
+                    self.core.receive_early_data(plaintext)?;
+                }
+                ContentType::APPLICATION_DATA => {
+                    self.core.check_application_data_allowed()?;
+                    if self.core.received_len() > 0 {
+                        // Order: it goes behind plaintext already queued.
+                        self.core.receive_application_data(plaintext)?;
+                    } else {
+                        // Zero-copy: the plaintext stays where it was decrypted until read
+                        // (nothing is retained: see the backpressure check above).
+                        let len = plaintext.len();
+                        if len > 0 && !self.deframer.retain(len) {
+                            return Err(Error::Internal("decrypted data could not be kept"));
+                        }
+                    }
+                }
                 other => return Err(RecordError::UnexpectedContentType(other.0).into()),
             }
         }
@@ -341,9 +400,10 @@ impl Connection {
     fn process_handshake_messages(&mut self) -> Result<(), Error> {
         while let Some((typ, raw)) = self.joiner.next_message()? {
             let typ = HandshakeType(typ);
-            let raw = raw.to_vec();
             let epoch = self.core.recv_epoch;
-            self.handle_handshake(typ, &raw)?;
+            // The message is handed over where the joiner holds it (no copy): the state
+            // machine borrows the handshake state and the core, the joiner is left alone.
+            Self::handle_handshake(&mut self.hs, &mut self.core, typ, raw)?;
             // RFC 8446 §5.1: messages before a key change must end on a record boundary.
             if self.core.recv_epoch != epoch && !self.joiner.is_empty() {
                 return Err(Error::UnexpectedMessage {
@@ -355,25 +415,30 @@ impl Connection {
         Ok(())
     }
 
-    fn handle_handshake(&mut self, typ: HandshakeType, raw: &[u8]) -> Result<(), Error> {
-        let Some(hs) = self.hs.as_mut() else {
+    fn handle_handshake(
+        hs: &mut Option<Handshaker>,
+        core: &mut Core,
+        typ: HandshakeType,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let Some(hs) = hs.as_mut() else {
             return Err(Error::Internal("handshake state missing"));
         };
-        let was_complete = self.core.handshake_complete;
+        let was_complete = core.handshake_complete;
         if was_complete {
             // Post-handshake messages (RFC 8446 §4.6) are the same for both roles except
             // NewSessionTicket, which the client's state machine takes.
             if typ == HandshakeType::KEY_UPDATE {
-                return self.core.receive_key_update(raw);
+                return core.receive_key_update(raw);
             }
         }
-        self.core.trace_received(typ, raw);
+        core.trace_received(typ, raw);
         match hs {
-            Handshaker::Client(c) => c.handle(&mut self.core, typ, raw)?,
-            Handshaker::Server(s) => s.handle(&mut self.core, typ, raw)?,
+            Handshaker::Client(c) => c.handle(core, typ, raw)?,
+            Handshaker::Server(s) => s.handle(core, typ, raw)?,
         }
-        if !was_complete && self.core.handshake_complete {
-            self.core.push_event(Event::HandshakeComplete);
+        if !was_complete && core.handshake_complete {
+            core.push_event(Event::HandshakeComplete);
         }
         Ok(())
     }

@@ -75,6 +75,9 @@ pub struct Deframer {
     limit: usize,
     /// Bytes slid to the front so far (diagnostics; proves the amortisation).
     slid: u64,
+    /// Size of the buffer when it was last released: a new one starts at that size, so a
+    /// stream of full records does not regrow it step by step after each release.
+    released_len: usize,
 }
 
 impl fmt::Debug for Deframer {
@@ -116,6 +119,7 @@ impl Deframer {
             last_payload: None,
             limit: limit.max(MAX_RECORD_WIRE_LEN),
             slid: 0,
+            released_len: 0,
         }
     }
 
@@ -243,6 +247,24 @@ impl Deframer {
         self.end - self.start
     }
 
+    /// Frees the buffer when it holds nothing (no partial record, no retained
+    /// plaintext), so that an idle connection costs no receive memory. The
+    /// next [`space`](Self::space) or [`push`](Self::push) allocates again,
+    /// at the size released. Returns whether it released.
+    pub fn release_if_empty(&mut self) -> bool {
+        if self.has_partial() || !self.retained().is_empty() || self.buf.is_empty() {
+            return false;
+        }
+        self.released_len = self.buf.len();
+        self.buf = Vec::new();
+        self.start = 0;
+        self.end = 0;
+        self.retained_start = 0;
+        self.retained_end = 0;
+        self.last_payload = None;
+        true
+    }
+
     /// The current buffer size (for tests and diagnostics).
     pub fn capacity(&self) -> usize {
         self.buf.len()
@@ -305,6 +327,7 @@ impl Deframer {
             let grown = (self.buf.len() * 2)
                 .max(self.end + want)
                 .max(INITIAL_CAPACITY)
+                .max(self.released_len)
                 .min(self.limit);
             self.buf.resize(grown, 0);
             if self.buf.len() - self.end >= want {

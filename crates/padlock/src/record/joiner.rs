@@ -105,6 +105,16 @@ impl HandshakeJoiner {
         self.start >= self.buf.len()
     }
 
+    /// Frees the buffer if every message was handed out. After the handshake, handshake
+    /// messages are rare (NewSessionTicket, KeyUpdate): an idle connection need not keep a
+    /// buffer for them.
+    pub fn release_if_empty(&mut self) {
+        if self.is_empty() {
+            self.buf = Vec::new();
+            self.start = 0;
+        }
+    }
+
     /// Buffered bytes not yet handed out.
     pub fn buffered_len(&self) -> usize {
         self.buf.len().saturating_sub(self.start)

@@ -288,3 +288,30 @@ fn retain_refuses_when_unsafe() {
     d.consume_retained(100);
     assert!(d.retained().is_empty());
 }
+
+#[test]
+fn releases_only_when_empty_and_comes_back_at_the_released_size() {
+    let mut wire = Vec::new();
+    for _ in 0..3 {
+        wire.extend_from_slice(&header(ContentType::APPLICATION_DATA, 0x0303, 10_000));
+        wire.resize(wire.len() + 10_000, 7);
+    }
+    let mut d = Deframer::new();
+    assert!(!d.release_if_empty(), "nothing allocated yet");
+    let taken = d.push(&wire[..wire.len() - 1]);
+    assert_eq!(taken, wire.len() - 1);
+    let grown = d.capacity();
+    assert!(grown >= taken);
+    while d.next_record().unwrap().is_some() {}
+    assert!(!d.release_if_empty(), "a partial record is buffered");
+    d.push(&wire[wire.len() - 1..]);
+    let rec = d.next_record().unwrap().unwrap();
+    let len = rec.payload.len();
+    assert!(d.retain(len));
+    assert!(!d.release_if_empty(), "retained plaintext is unread");
+    d.consume_retained(len);
+    assert!(d.release_if_empty());
+    assert_eq!(d.capacity(), 0);
+    // The next read gets the size the stream needed, at once.
+    assert_eq!(d.space().len(), grown);
+}

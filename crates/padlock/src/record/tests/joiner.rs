@@ -108,3 +108,18 @@ fn buffer_shrinks_after_a_large_message() {
     assert!(j.next_message().unwrap().is_some());
     assert!(j.is_empty());
 }
+
+#[test]
+fn release_if_empty_frees_only_a_drained_buffer() {
+    let mut j = HandshakeJoiner::new();
+    let m = message(4, 100);
+    j.push(&m[..50]).unwrap();
+    j.release_if_empty();
+    assert!(j.next_message().unwrap().is_none(), "partial message kept");
+    j.push(&m[50..]).unwrap();
+    assert_eq!(j.next_message().unwrap().unwrap().1, &m[..]);
+    j.release_if_empty();
+    assert!(j.is_empty());
+    j.push(&m).unwrap();
+    assert_eq!(j.next_message().unwrap().unwrap().1, &m[..]);
+}

@@ -1,0 +1,413 @@
+//! The floor: what the primitives a handshake or a record cannot avoid cost when called on
+//! aws-lc-rs directly, with no TLS around them. Both stacks sit on these same primitives, so
+//! the floor says how far each is from the limit.
+
+use std::hint::black_box;
+
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey};
+use aws_lc_rs::agreement::{self, EphemeralPrivateKey, UnparsedPublicKey};
+use aws_lc_rs::kem::{DecapsulationKey, EncapsulationKey, ML_KEM_768};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
+use aws_lc_rs::{digest, hkdf, hmac};
+
+use crate::harness::Start;
+use crate::pki::{Identity, KeyType};
+use crate::report::Row;
+use crate::stacks::{Group, Suite};
+use crate::Settings;
+
+/// Runs `op` repeatedly for about `secs` (on the run's clock, like every other figure) and
+/// returns seconds per call.
+fn per_op(secs: f64, mut op: impl FnMut()) -> f64 {
+    op(); // warm caches and lazily initialised state
+    let start = Start::now();
+    let mut n = 0u64;
+    let mut batch = 1u64;
+    while start.secs() < secs {
+        for _ in 0..batch {
+            op();
+        }
+        n += batch;
+        batch = (batch * 2).min(1024);
+    }
+    start.secs() / n as f64
+}
+
+fn x25519_keypair() -> (EphemeralPrivateKey, Vec<u8>) {
+    let rng = SystemRandom::new();
+    let key = EphemeralPrivateKey::generate(&agreement::X25519, &rng).expect("X25519 key");
+    let public = key.compute_public_key().expect("X25519 public key");
+    (key, public.as_ref().to_vec())
+}
+
+/// One side's X25519: generate a key pair and agree with the peer's share.
+fn x25519_side(peer: &[u8]) {
+    let (key, public) = x25519_keypair();
+    black_box(public);
+    agreement::agree_ephemeral(
+        key,
+        UnparsedPublicKey::new(&agreement::X25519, peer),
+        (),
+        |s| {
+            black_box(s);
+            Ok(())
+        },
+    )
+    .expect("X25519 agreement");
+}
+
+/// The client's ML-KEM-768 part: generate the decapsulation key, export the encapsulation
+/// key, decapsulate the server's ciphertext.
+fn mlkem_client(ciphertext: &[u8]) {
+    let dk = DecapsulationKey::generate(&ML_KEM_768).expect("ML-KEM key");
+    let ek = dk.encapsulation_key().expect("encapsulation key");
+    black_box(ek.key_bytes().expect("encapsulation key bytes"));
+    black_box(dk.decapsulate(ciphertext.into()).expect("decapsulation"));
+}
+
+/// The server's ML-KEM-768 part: parse (and check) the client's key, encapsulate.
+fn mlkem_server(ek_bytes: &[u8]) {
+    let ek = EncapsulationKey::new(&ML_KEM_768, ek_bytes).expect("encapsulation key");
+    black_box(ek.encapsulate().expect("encapsulation"));
+}
+
+struct Len(usize);
+
+impl hkdf::KeyType for Len {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+/// RFC 8446 §7.1 HKDF-Expand-Label.
+fn expand_label(prk: &hkdf::Prk, label: &[u8], context: &[u8], out: &mut [u8]) {
+    let len = u16::try_from(out.len()).unwrap_or(0).to_be_bytes();
+    let label_len = [u8::try_from(6 + label.len()).unwrap_or(0)];
+    let context_len = [u8::try_from(context.len()).unwrap_or(0)];
+    let info: [&[u8]; 6] = [&len, &label_len, b"tls13 ", label, &context_len, context];
+    prk.expand(&info, Len(out.len()))
+        .and_then(|okm| okm.fill(out))
+        .expect("HKDF-Expand-Label");
+}
+
+/// One side's key schedule for a full SHA-256 handshake (RFC 8446 §7.1, §7.3, §4.4.4): the
+/// three extracts, the secrets both sides derive, the four traffic key/iv pairs, the two
+/// finished keys and their HMACs, and five transcript-hash snapshots of a 4 KiB transcript.
+fn key_schedule(shared: &[u8], transcript: &[u8]) {
+    let alg = hkdf::HKDF_SHA256;
+    let zeros = [0u8; 32];
+    let empty_hash = digest::digest(&digest::SHA256, b"");
+    let mut th = digest::Context::new(&digest::SHA256);
+    th.update(transcript);
+    let mut hashes = Vec::with_capacity(5);
+    for _ in 0..5 {
+        hashes.push(th.clone().finish());
+    }
+    let hash = |i: usize| hashes.get(i).map(|d| d.as_ref()).unwrap_or_default();
+
+    let early = hkdf::Salt::new(alg, &zeros).extract(&zeros);
+    let mut derived = [0u8; 32];
+    expand_label(&early, b"derived", empty_hash.as_ref(), &mut derived);
+    let hs = hkdf::Salt::new(alg, &derived).extract(shared);
+    let (mut c_hs, mut s_hs) = ([0u8; 32], [0u8; 32]);
+    expand_label(&hs, b"c hs traffic", hash(0), &mut c_hs);
+    expand_label(&hs, b"s hs traffic", hash(0), &mut s_hs);
+    expand_label(&hs, b"derived", empty_hash.as_ref(), &mut derived);
+    let master = hkdf::Salt::new(alg, &derived).extract(&zeros);
+    let (mut c_ap, mut s_ap, mut exp) = ([0u8; 32], [0u8; 32], [0u8; 32]);
+    expand_label(&master, b"c ap traffic", hash(2), &mut c_ap);
+    expand_label(&master, b"s ap traffic", hash(2), &mut s_ap);
+    expand_label(&master, b"exp master", hash(2), &mut exp);
+    for secret in [&c_hs, &s_hs, &c_ap, &s_ap] {
+        let prk = hkdf::Prk::new_less_safe(alg, secret);
+        let (mut key, mut iv) = ([0u8; 16], [0u8; 12]);
+        expand_label(&prk, b"key", b"", &mut key);
+        expand_label(&prk, b"iv", b"", &mut iv);
+        black_box((key, iv));
+    }
+    for (secret, h) in [(&s_hs, hash(1)), (&c_hs, hash(3))] {
+        let prk = hkdf::Prk::new_less_safe(alg, secret);
+        let mut finished_key = [0u8; 32];
+        expand_label(&prk, b"finished", b"", &mut finished_key);
+        let key = hmac::Key::new(hmac::HMAC_SHA256, &finished_key);
+        black_box(hmac::sign(&key, h));
+    }
+    black_box(hash(4));
+}
+
+/// A CertificateVerify-sized message (RFC 8446 §4.4.3: 64 spaces, context, 0, hash).
+const CV_MESSAGE: [u8; 130] = [0x20; 130];
+/// A TBSCertificate-sized message for the chain's signatures.
+const TBS_MESSAGE: [u8; 600] = [0x30; 600];
+
+/// Signing and verification with one identity's leaf key.
+struct Signer {
+    key_type: KeyType,
+    ecdsa: Option<EcdsaKeyPair>,
+    rsa: Option<RsaKeyPair>,
+}
+
+impl Signer {
+    fn new(id: &Identity) -> Self {
+        match id.key_type {
+            KeyType::EcdsaP256 => Self {
+                key_type: id.key_type,
+                ecdsa: Some(
+                    EcdsaKeyPair::from_pkcs8(
+                        &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                        &id.key_pkcs8,
+                    )
+                    .expect("ECDSA key"),
+                ),
+                rsa: None,
+            },
+            KeyType::Rsa2048 => Self {
+                key_type: id.key_type,
+                ecdsa: None,
+                rsa: Some(RsaKeyPair::from_pkcs8(&id.key_pkcs8).expect("RSA key")),
+            },
+        }
+    }
+
+    /// The CertificateVerify signature: ECDSA, or RSA-PSS (RFC 8446 §4.2.3).
+    fn sign(&self, msg: &[u8]) -> Vec<u8> {
+        let rng = SystemRandom::new();
+        if let Some(k) = &self.ecdsa {
+            return k.sign(&rng, msg).expect("ECDSA sign").as_ref().to_vec();
+        }
+        if let Some(k) = &self.rsa {
+            let mut sig = vec![0; k.public_modulus_len()];
+            k.sign(&signature::RSA_PSS_SHA256, &rng, msg, &mut sig)
+                .expect("RSA sign");
+            return sig;
+        }
+        unreachable!("a signer has a key")
+    }
+
+    /// A certificate signature: ECDSA, or RSA PKCS#1 v1.5 as rcgen issues them.
+    fn sign_cert(&self, msg: &[u8]) -> Vec<u8> {
+        match &self.rsa {
+            Some(k) => {
+                let mut sig = vec![0; k.public_modulus_len()];
+                k.sign(
+                    &signature::RSA_PKCS1_SHA256,
+                    &SystemRandom::new(),
+                    msg,
+                    &mut sig,
+                )
+                .expect("RSA sign");
+                sig
+            }
+            None => self.sign(msg),
+        }
+    }
+
+    fn public_key(&self) -> Vec<u8> {
+        match (&self.ecdsa, &self.rsa) {
+            (Some(k), _) => k.public_key().as_ref().to_vec(),
+            (_, Some(k)) => k.public_key().as_ref().to_vec(),
+            _ => unreachable!("a signer has a key"),
+        }
+    }
+
+    fn verify_alg(&self, cert: bool) -> &'static dyn signature::VerificationAlgorithm {
+        match (self.key_type, cert) {
+            (KeyType::EcdsaP256, _) => &signature::ECDSA_P256_SHA256_ASN1,
+            (KeyType::Rsa2048, false) => &signature::RSA_PSS_2048_8192_SHA256,
+            (KeyType::Rsa2048, true) => &signature::RSA_PKCS1_2048_8192_SHA256,
+        }
+    }
+}
+
+/// Seconds per call of each primitive, for one identity.
+struct SignCosts {
+    sign: f64,
+    verify_cv: f64,
+    verify_cert: f64,
+}
+
+fn sign_costs(secs: f64, id: &Identity) -> SignCosts {
+    let s = Signer::new(id);
+    let public = s.public_key();
+    let cv_sig = s.sign(&CV_MESSAGE);
+    let cert_sig = s.sign_cert(&TBS_MESSAGE);
+    let verify = |alg: &'static dyn signature::VerificationAlgorithm, msg: &[u8], sig: &[u8]| {
+        signature::UnparsedPublicKey::new(alg, &public)
+            .verify(msg, sig)
+            .expect("signature verifies");
+    };
+    SignCosts {
+        sign: per_op(secs, || {
+            black_box(s.sign(&CV_MESSAGE));
+        }),
+        verify_cv: per_op(secs, || verify(s.verify_alg(false), &CV_MESSAGE, &cv_sig)),
+        verify_cert: per_op(secs, || verify(s.verify_alg(true), &TBS_MESSAGE, &cert_sig)),
+    }
+}
+
+/// (client, server) seconds per handshake of one group's key exchange.
+fn kx_costs(secs: f64, group: Group) -> (f64, f64) {
+    let (_, peer) = x25519_keypair();
+    let x = per_op(secs, || x25519_side(&peer));
+    match group {
+        Group::X25519 => (x, x),
+        Group::X25519MlKem768 => {
+            let dk = DecapsulationKey::generate(&ML_KEM_768).expect("ML-KEM key");
+            let ek = dk.encapsulation_key().expect("encapsulation key");
+            let ek_bytes = ek.key_bytes().expect("key bytes").as_ref().to_vec();
+            let (ct, _) = ek.encapsulate().expect("encapsulation");
+            let ct = ct.as_ref().to_vec();
+            let client = per_op(secs, || mlkem_client(&ct));
+            let server = per_op(secs, || mlkem_server(&ek_bytes));
+            (x + client, x + server)
+        }
+    }
+}
+
+/// The floor of each handshake configuration, per side.
+pub struct HandshakeFloor {
+    pub key: &'static str,
+    pub group: Group,
+    /// Handshakes per second if only the primitives cost anything.
+    pub client: f64,
+    pub server: f64,
+}
+
+/// Floor rows for the handshake primitives, and the per-configuration floors.
+pub fn handshake(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<HandshakeFloor>) {
+    let secs = settings.floor_secs;
+    let mut rows = Vec::new();
+    let transcript = [0x16u8; 4096];
+    let shared = [7u8; 32];
+    let hkdf = per_op(secs, || key_schedule(&shared, &transcript));
+    let kx: Vec<(Group, (f64, f64))> = Group::ALL.iter().map(|&g| (g, kx_costs(secs, g))).collect();
+    for (g, (c, s)) in &kx {
+        match g {
+            Group::X25519 => rows.push(Row::floor(
+                "kx X25519 keygen+agree (each side)",
+                1.0 / c,
+                "ops/s",
+            )),
+            Group::X25519MlKem768 => {
+                rows.push(Row::floor(
+                    "kx X25519MLKEM768 client (X25519 + ML-KEM keygen+decaps)",
+                    1.0 / c,
+                    "ops/s",
+                ));
+                rows.push(Row::floor(
+                    "kx X25519MLKEM768 server (X25519 + ML-KEM encaps)",
+                    1.0 / s,
+                    "ops/s",
+                ));
+            }
+        }
+    }
+    rows.push(Row::floor(
+        "hkdf TLS 1.3 key schedule, one side (SHA-256)",
+        1.0 / hkdf,
+        "ops/s",
+    ));
+    let mut floors = Vec::new();
+    for id in ids {
+        let costs = sign_costs(secs, id);
+        let label = id.key_type.label();
+        let (cv, cert) = match id.key_type {
+            KeyType::EcdsaP256 => ("ecdsa-p256", "ecdsa-p256"),
+            KeyType::Rsa2048 => ("rsa2048 pss", "rsa2048 pkcs1"),
+        };
+        rows.push(Row::floor(
+            format!("sign {cv} (CertificateVerify)"),
+            1.0 / costs.sign,
+            "ops/s",
+        ));
+        rows.push(Row::floor(
+            format!("verify {cv} (CertificateVerify)"),
+            1.0 / costs.verify_cv,
+            "ops/s",
+        ));
+        rows.push(Row::floor(
+            format!("verify {cert} (certificate signature)"),
+            1.0 / costs.verify_cert,
+            "ops/s",
+        ));
+        for (g, (kc, ks)) in &kx {
+            // The client checks two certificate signatures (leaf, intermediate) and the
+            // CertificateVerify; the server signs once. Both run the whole key schedule.
+            let client = 1.0 / (kc + costs.verify_cv + 2.0 * costs.verify_cert + hkdf);
+            let server = 1.0 / (ks + costs.sign + hkdf);
+            for (side, v) in [("client", client), ("server", server)] {
+                rows.push(Row::floor(
+                    format!("handshake {side} {label} {} (primitives only)", g.label()),
+                    v,
+                    "handshakes/s",
+                ));
+            }
+            floors.push(HandshakeFloor {
+                key: label,
+                group: *g,
+                client,
+                server,
+            });
+        }
+    }
+    (rows, floors)
+}
+
+/// Raw AEAD throughput on 16 KiB records: (seal, open) MiB/s per suite.
+pub fn aead(settings: &Settings) -> (Vec<Row>, Vec<(Suite, f64, f64)>) {
+    const RECORD: usize = 16 * 1024;
+    let mut rows = Vec::new();
+    let mut rates = Vec::new();
+    for suite in Suite::ALL {
+        let alg = suite.aead();
+        let key_bytes = vec![0x42u8; alg.key_len()];
+        let key = LessSafeKey::new(UnboundKey::new(alg, &key_bytes).expect("AEAD key"));
+        let header = [23u8, 3, 3, 0x40, 0x11];
+        let mut buf = vec![0x5au8; RECORD];
+        let mut seq = 0u64;
+        let nonce = |seq: u64| {
+            let [a, b, c, d, e, f, g, h] = seq.to_be_bytes();
+            Nonce::assume_unique_for_key([0, 0, 0, 0, a, b, c, d, e, f, g, h])
+        };
+        let seal = per_op(settings.floor_secs, || {
+            seq += 1;
+            let tag = key
+                .seal_in_place_separate_tag(nonce(seq), Aad::from(header), &mut buf)
+                .expect("seal");
+            let _ = black_box(tag);
+        });
+        let mut ciphertext = vec![0x5au8; RECORD];
+        let tag = key
+            .seal_in_place_separate_tag(nonce(0), Aad::from(header), &mut ciphertext)
+            .expect("seal");
+        let mut plaintext = vec![0u8; RECORD];
+        // Out of place, so the same ciphertext can be opened again and again; aws-lc runs
+        // the same AEAD code as for in-place opening.
+        let open = per_op(settings.floor_secs, || {
+            key.open_separate_gather(
+                nonce(0),
+                Aad::from(header),
+                &ciphertext,
+                tag.as_ref(),
+                &mut plaintext,
+            )
+            .expect("open");
+            black_box(&plaintext);
+        });
+        let mib = RECORD as f64 / f64::from(1 << 20);
+        let (seal_rate, open_rate) = (mib / seal, mib / open);
+        rows.push(Row::floor(
+            format!("aead seal {} 16KiB records", suite.label()),
+            seal_rate,
+            "MiB/s",
+        ));
+        rows.push(Row::floor(
+            format!("aead open {} 16KiB records", suite.label()),
+            open_rate,
+            "MiB/s",
+        ));
+        rates.push((suite, seal_rate, open_rate));
+    }
+    (rows, rates)
+}
