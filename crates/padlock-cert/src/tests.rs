@@ -645,6 +645,9 @@ fn rejection_keeps_chains() {
     let junk = b"not a certificate".to_vec();
     let r = verify_chain_report(&ee, &[&junk, &p.inter.der], &p.store, None, &opts()).unwrap_err();
     assert!(matches!(r.error, CertError::Expired { .. }));
+    // A Rejection reads as its error: the same sentence and fix.
+    assert_eq!(r.to_string(), r.error.to_string());
+    assert_eq!(r.fix(), r.error.fix());
     assert_eq!(r.presented, vec![ee.clone(), junk, p.inter.der.clone()]);
     assert_eq!(
         r.best_chain,
