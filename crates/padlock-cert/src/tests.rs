@@ -299,6 +299,37 @@ fn unknown_ca() {
 }
 
 #[test]
+fn untrusted_root_sent_in_the_chain() {
+    // A private CA's root, sent along with the leaf: its issuer was sent (it is itself), so
+    // the sentence must not say it was missing.
+    let p = pki();
+    let other = root("Other Root");
+    let ee = leaf(&["example.com"], &other);
+    let err = verify_chain(&ee, &[&other.der], &p.store, None, &opts()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CertError::UnknownIssuer {
+                depth: 1,
+                missing_intermediate: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "The certificate at depth 1 (CN=Other Root) is a self-signed root that is not in the trust store."
+    );
+    assert!(
+        err.fix().contains("Add the root CN=Other Root"),
+        "{}",
+        err.fix()
+    );
+    assert_eq!(err.tls_alert(), 48);
+}
+
+#[test]
 fn missing_intermediate() {
     let p = pki();
     let ee = leaf(&["example.com"], &p.inter);

@@ -276,6 +276,24 @@ fn key_update_both_ways() {
 }
 
 #[test]
+fn events_nobody_takes_stay_bounded() {
+    let pki = Pki::new();
+    let (mut c, mut s) = connect(pki.client(), pki.server());
+    // A peer that keeps updating its keys, and an application that never asks for events.
+    for _ in 0..1000 {
+        c.send_key_update(false).unwrap();
+        transfer(&mut c, &mut s).unwrap();
+    }
+    let events: Vec<Event> = std::iter::from_fn(|| s.next_event()).collect();
+    assert_eq!(events.len(), 64, "the oldest events were dropped");
+    assert!(events.iter().all(|e| *e
+        == Event::PeerKeyUpdated {
+            update_requested: false
+        }));
+    exchange(&mut c, &mut s, b"still working");
+}
+
+#[test]
 fn ten_megabytes_in_odd_sized_writes() {
     let pki = Pki::new();
     let (mut c, mut s) = connect(pki.client(), pki.server());

@@ -382,7 +382,7 @@ impl ServerHandshake {
         let secrets = self.secrets.as_ref().ok_or(Error::Internal("no secrets"))?;
         core.receiving_early_data = false;
         core.install_keys(Direction::Receive, &secrets.client_handshake)?;
-        core.events.push_back(crate::conn::Event::EarlyDataReceived);
+        core.push_event(crate::conn::Event::EarlyDataReceived);
         Ok(State::WaitFinished)
     }
 
