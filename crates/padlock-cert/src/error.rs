@@ -300,14 +300,6 @@ impl fmt::Display for CertError {
                 missing_intermediate,
                 ca_issuers_url,
             } => {
-                if !missing_intermediate && subject == issuer {
-                    // The peer sent its own root: the issuer *was* sent, it is just not trusted.
-                    return write!(
-                        f,
-                        "{} ({subject}) is a self-signed root that is not in the trust store.",
-                        capital(&place(*depth))
-                    );
-                }
                 write!(
                     f,
                     "{} ({subject}) was issued by {issuer}, which is neither a trusted root nor among the certificates the peer sent",

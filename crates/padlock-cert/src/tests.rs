@@ -301,28 +301,22 @@ fn unknown_ca() {
 #[test]
 fn untrusted_root_sent_in_the_chain() {
     // A private CA's root, sent along with the leaf: its issuer was sent (it is itself), so
-    // the sentence must not say it was missing.
+    // the sentence must not say it was missing; it names the untrusted root instead (the
+    // path builder reports a self-issued dead end as SelfSignedNotTrusted).
     let p = pki();
     let other = root("Other Root");
     let ee = leaf(&["example.com"], &other);
     let err = verify_chain(&ee, &[&other.der], &p.store, None, &opts()).unwrap_err();
     assert!(
-        matches!(
-            err,
-            CertError::UnknownIssuer {
-                depth: 1,
-                missing_intermediate: false,
-                ..
-            }
-        ),
+        matches!(err, CertError::SelfSignedNotTrusted { depth: 1, .. }),
         "{err:?}"
     );
     assert_eq!(
         err.to_string(),
-        "The certificate at depth 1 (CN=Other Root) is a self-signed root that is not in the trust store."
+        "The chain ends at the self-signed root CN=Other Root, which is not in the trust store."
     );
     assert!(
-        err.fix().contains("Add the root CN=Other Root"),
+        err.fix().starts_with("Add CN=Other Root to the trust store"),
         "{}",
         err.fix()
     );
