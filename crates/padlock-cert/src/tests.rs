@@ -316,7 +316,8 @@ fn untrusted_root_sent_in_the_chain() {
         "The chain ends at the self-signed root CN=Other Root, which is not in the trust store."
     );
     assert!(
-        err.fix().starts_with("Add CN=Other Root to the trust store"),
+        err.fix()
+            .starts_with("Add CN=Other Root to the trust store"),
         "{}",
         err.fix()
     );
