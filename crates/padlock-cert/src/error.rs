@@ -300,14 +300,6 @@ impl fmt::Display for CertError {
                 missing_intermediate,
                 ca_issuers_url,
             } => {
-                if !missing_intermediate && subject == issuer {
-                    // The peer sent its own root: the issuer *was* sent, it is just not trusted.
-                    return write!(
-                        f,
-                        "{} ({subject}) is a self-signed root that is not in the trust store.",
-                        capital(&place(*depth))
-                    );
-                }
                 write!(
                     f,
                     "{} ({subject}) was issued by {issuer}, which is neither a trusted root nor among the certificates the peer sent",
@@ -490,7 +482,7 @@ impl CertError {
             Self::NoCertificates => "Check that the file holds -----BEGIN CERTIFICATE----- blocks.".into(),
             Self::Io { path, .. } => format!("Check that {path} exists and is readable."),
             Self::NativeStore { .. } => "Use RootStore::mozilla() or add the roots from a PEM file instead.".into(),
-            Self::Expired { depth: 0, .. } => "Renew the server's certificate (or check that this machine's clock is right).".into(),
+            Self::Expired { depth: 0, .. } => "Renew the certificate (or check that this machine's clock is right).".into(),
             Self::Expired { .. } => "Install the CA's current intermediate certificate on the server, or update the trust store (or check this machine's clock).".into(),
             Self::NotYetValid { .. } => "Check this machine's clock; if it is right, wait until the certificate becomes valid or re-issue it.".into(),
             Self::SelfSignedNotTrusted { depth: 0, .. } => "Use a certificate from a public CA, or add this certificate to the trust store if you trust it (RootStore::add_pem_file).".into(),

@@ -153,7 +153,12 @@ fn expired_leaf() {
         "The end-entity certificate (CN=example.com) expired on 2030-05-29 00:00:00 UTC, 2 days ago."
     );
     assert_eq!(err.tls_alert(), 45);
-    assert!(err.fix().contains("Renew"));
+    // The same error is raised for client certificates (Usage::ClientAuth), so the fix
+    // must not say "the server's".
+    assert_eq!(
+        err.fix(),
+        "Renew the certificate (or check that this machine's clock is right)."
+    );
 }
 
 #[test]
@@ -296,28 +301,23 @@ fn unknown_ca() {
 #[test]
 fn untrusted_root_sent_in_the_chain() {
     // A private CA's root, sent along with the leaf: its issuer was sent (it is itself), so
-    // the sentence must not say it was missing.
+    // the sentence must not say it was missing; it names the untrusted root instead (the
+    // path builder reports a self-issued dead end as SelfSignedNotTrusted).
     let p = pki();
     let other = root("Other Root");
     let ee = leaf(&["example.com"], &other);
     let err = verify_chain(&ee, &[&other.der], &p.store, None, &opts()).unwrap_err();
     assert!(
-        matches!(
-            err,
-            CertError::UnknownIssuer {
-                depth: 1,
-                missing_intermediate: false,
-                ..
-            }
-        ),
+        matches!(err, CertError::SelfSignedNotTrusted { depth: 1, .. }),
         "{err:?}"
     );
     assert_eq!(
         err.to_string(),
-        "The certificate at depth 1 (CN=Other Root) is a self-signed root that is not in the trust store."
+        "The chain ends at the self-signed root CN=Other Root, which is not in the trust store."
     );
     assert!(
-        err.fix().contains("Add the root CN=Other Root"),
+        err.fix()
+            .starts_with("Add CN=Other Root to the trust store"),
         "{}",
         err.fix()
     );
@@ -676,6 +676,9 @@ fn rejection_keeps_chains() {
     let junk = b"not a certificate".to_vec();
     let r = verify_chain_report(&ee, &[&junk, &p.inter.der], &p.store, None, &opts()).unwrap_err();
     assert!(matches!(r.error, CertError::Expired { .. }));
+    // A Rejection reads as its error: the same sentence and fix.
+    assert_eq!(r.to_string(), r.error.to_string());
+    assert_eq!(r.fix(), r.error.fix());
     assert_eq!(r.presented, vec![ee.clone(), junk, p.inter.der.clone()]);
     assert_eq!(
         r.best_chain,

@@ -116,6 +116,22 @@ pub struct Rejection {
     pub best_chain: Vec<Vec<u8>>,
 }
 
+impl Rejection {
+    /// The suggested fix for [`Rejection::error`].
+    pub fn fix(&self) -> String {
+        self.error.fix()
+    }
+}
+
+/// The one plain sentence of [`Rejection::error`].
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
 /// Validates `end_entity` up to a root of `roots`, using `intermediates` as candidate
 /// issuers in any order, then checks `name` against its subjectAltName and the chain
 /// against `opts.pins`.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use padlock::padlock_cert::{CertError, RootStore};
+use padlock::padlock_cert::{CertError, RootStore, VerifiedChain};
 use padlock::pki_types::ServerName;
 use padlock::{ChainVerifier, ClientConfig, Connection, Error, HandshakeInfo, ServerCertVerifier};
 
@@ -138,14 +138,15 @@ impl ServerCertVerifier for RecordingVerifier {
         intermediates: &[&[u8]],
         server_name: &ServerName<'_>,
         now: SystemTime,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<VerifiedChain>, Error> {
         let result = self
             .inner
             .verify_server_cert(end_entity, intermediates, server_name, now);
+        let chain = result.as_ref().ok().cloned().flatten();
         if let Ok(mut v) = self.verdict.lock() {
-            *v = Some(result);
+            *v = Some(result.map(|_| ()));
         }
-        Ok(())
+        Ok(chain)
     }
 }
 
@@ -158,10 +159,10 @@ pub struct Problem {
 
 impl Problem {
     pub fn of_error(e: &Error) -> Problem {
-        match e {
-            Error::Certificate(c) | Error::BadSignature(c) => Problem::of_cert(c),
-            other => Problem {
-                sentence: sentence(&other.to_string()),
+        match e.certificate_error() {
+            Some(c) => Problem::of_cert(c),
+            None => Problem {
+                sentence: sentence(&e.to_string()),
                 fix: None,
             },
         }

@@ -21,8 +21,11 @@ pub enum Error {
     Record(RecordError),
     /// A cryptographic operation failed or a peer's key share was invalid.
     Crypto(CryptoError),
-    /// The peer's certificate chain or name did not verify.
-    Certificate(padlock_cert::CertError),
+    /// The peer's certificate chain, name or pins did not verify. The
+    /// [`padlock_cert::Rejection`] holds the reason (`error`, with its sentence and
+    /// [`Error::fix`]), the chain as the peer `presented` it, and the `best_chain` padlock
+    /// built, so that they can be shown or logged.
+    Certificate(Box<padlock_cert::Rejection>),
     /// The peer's CertificateVerify signature did not verify (RFC 8446 §4.4.3).
     BadSignature(padlock_cert::CertError),
     /// A handshake message arrived that the state machine does not accept here.
@@ -99,7 +102,7 @@ impl Error {
             Error::Record(e) => AlertDescription(e.alert_code()),
             Error::Crypto(crate::crypto::CryptoError::InvalidPeerShare) => A::ILLEGAL_PARAMETER,
             Error::Crypto(_) => A::INTERNAL_ERROR,
-            Error::Certificate(e) => AlertDescription(e.tls_alert()),
+            Error::Certificate(r) => AlertDescription(r.error.tls_alert()),
             Error::BadSignature(_) => A::DECRYPT_ERROR,
             Error::UnexpectedMessage { .. } => A::UNEXPECTED_MESSAGE,
             Error::ProtocolVersion { .. } => A::PROTOCOL_VERSION,
@@ -124,6 +127,31 @@ impl Error {
     }
 }
 
+impl Error {
+    /// A suggested fix, for the errors where padlock can tell what would help (certificate
+    /// problems, from [`padlock_cert::CertError::fix`]).
+    pub fn fix(&self) -> Option<String> {
+        self.certificate_error().map(padlock_cert::CertError::fix)
+    }
+
+    /// The certificate error behind [`Error::Certificate`] or [`Error::BadSignature`].
+    pub fn certificate_error(&self) -> Option<&padlock_cert::CertError> {
+        match self {
+            Error::Certificate(r) => Some(&r.error),
+            Error::BadSignature(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// For [`Error::Certificate`]: the rejection with the presented and best-built chains.
+    pub fn rejection(&self) -> Option<&padlock_cert::Rejection> {
+        match self {
+            Error::Certificate(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
 fn join(items: &[String]) -> String {
     if items.is_empty() {
         "nothing".to_string()
@@ -138,7 +166,7 @@ impl fmt::Display for Error {
             Error::Decode(e) => write!(f, "malformed message from the peer: {e}"),
             Error::Record(e) => write!(f, "record layer: {e}"),
             Error::Crypto(e) => write!(f, "cryptography: {e}"),
-            Error::Certificate(e) => write!(f, "{e}"),
+            Error::Certificate(r) => write!(f, "{}", r.error),
             Error::BadSignature(e) => write!(
                 f,
                 "the peer's CertificateVerify signature is invalid, so it does not hold the certificate's private key: {e}"

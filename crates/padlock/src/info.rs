@@ -27,6 +27,15 @@ pub struct HandshakeInfo {
     pub server_name: Option<String>,
     /// The peer's certificate chain as sent, leaf first (DER).
     pub peer_certificates: Vec<Vec<u8>>,
+    /// The path the verifier validated, end entity first, up to the trust anchor's
+    /// certificate when the store has it (webpki-roots anchors are a name and key only, so
+    /// the path then ends at the top intermediate). Empty when the peer sent no
+    /// certificate, on resumption, or when a custom verifier reported no path.
+    pub verified_chain: Vec<Vec<u8>>,
+    /// The trust anchor the chain led to, as people read its name.
+    pub trust_anchor: Option<String>,
+    /// DV, OV, IV or EV, from the end entity's CA/Browser Forum certificatePolicies.
+    pub validation_level: Option<padlock_cert::ValidationLevel>,
     /// The signature scheme of the peer's CertificateVerify.
     pub peer_signature_scheme: Option<u16>,
     /// Whether the session was resumed from a pre-shared key.
@@ -37,6 +46,17 @@ pub struct HandshakeInfo {
     pub early_data_accepted: bool,
     /// Whether the client authenticated with a certificate (mTLS).
     pub client_authenticated: bool,
+}
+
+impl HandshakeInfo {
+    /// Keeps what the verifier established about the peer's chain.
+    pub(crate) fn record_verified(&mut self, verified: Option<padlock_cert::VerifiedChain>) {
+        if let Some(v) = verified {
+            self.verified_chain = v.certs;
+            self.trust_anchor = Some(v.anchor_subject);
+            self.validation_level = Some(v.level);
+        }
+    }
 }
 
 /// One handshake message crossing the wire, for `padlock demo` and `--trace`.

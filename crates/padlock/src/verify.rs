@@ -4,11 +4,38 @@
 //! The handshake asks two questions (RFC 8446 §4.4.2, §4.4.3): does the chain lead to a
 //! trusted root and name the peer we wanted; and did the peer sign the transcript with the
 //! certificate's key.
+//!
+//! Whom a client trusts is the [`RootStore`] given to [`ChainVerifier`] (or to
+//! [`crate::ClientConfig::new`], which wraps it in one):
+//! - [`RootStore::mozilla()`]: the default, the Mozilla root program (webpki-roots), the
+//!   usual choice for public servers;
+//! - [`RootStore::native()`]: the operating system's store, which also holds roots an
+//!   administrator installed (a company CA);
+//! - [`RootStore::add_pem_file`] on [`RootStore::empty()`]: exactly a private CA;
+//! - combinations with [`RootStore::extend`], e.g. Mozilla plus a private CA:
+//!
+//! ```no_run
+//! # fn f() -> Result<(), padlock::padlock_cert::CertError> {
+//! use padlock::padlock_cert::RootStore;
+//! let mut roots = RootStore::mozilla();
+//! let mut private = RootStore::empty();
+//! private.add_pem_file("/etc/company/root-ca.pem")?;
+//! roots.extend(&private);
+//! let config = padlock::ClientConfig::new(roots);
+//! # Ok(()) }
+//! ```
+//!
+//! Pinning narrows that trust to chains holding a given key:
+//! `ClientConfig::with_verifier(Arc::new(ChainVerifier::new(roots).with_pins(pins)))`.
+//!
+//! A failed validation is [`Error::Certificate`], which keeps the chain the peer presented
+//! and the best path padlock built ([`padlock_cert::Rejection`]); a successful one fills
+//! [`crate::HandshakeInfo::verified_chain`] and [`crate::HandshakeInfo::validation_level`].
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use padlock_cert::{PeerName, RootStore, UnixTime, Usage, VerifyOptions};
+use padlock_cert::{PeerName, RootStore, SpkiPin, UnixTime, Usage, VerifiedChain, VerifyOptions};
 use rustls_pki_types::ServerName;
 
 use crate::error::Error;
@@ -30,14 +57,16 @@ pub const SUPPORTED_SCHEMES: &[SignatureScheme] = &[
 
 /// Judges a server's certificate chain on behalf of a client.
 pub trait ServerCertVerifier: Send + Sync {
-    /// Checks the chain (leaf first, as sent) up to a trusted root, and that it names `server_name`.
+    /// Checks the chain (leaf first, as sent) up to a trusted root, and that it names
+    /// `server_name`. Returns the validated path when the verifier built one, for
+    /// [`crate::HandshakeInfo`]; `None` from verifiers that accept without building a path.
     fn verify_server_cert(
         &self,
         end_entity: &[u8],
         intermediates: &[&[u8]],
         server_name: &ServerName<'_>,
         now: SystemTime,
-    ) -> Result<(), Error>;
+    ) -> Result<Option<VerifiedChain>, Error>;
 
     /// Checks a CertificateVerify signature made with the end-entity certificate's key.
     fn verify_signature(
@@ -62,13 +91,14 @@ pub trait ClientCertVerifier: Send + Sync {
     /// Whether a client without a certificate is refused (`certificate_required`).
     fn client_auth_mandatory(&self) -> bool;
 
-    /// Checks the client's chain up to a trusted root for the clientAuth usage.
+    /// Checks the client's chain up to a trusted root for the clientAuth usage. Returns the
+    /// validated path when the verifier built one, as [`ServerCertVerifier::verify_server_cert`].
     fn verify_client_cert(
         &self,
         end_entity: &[u8],
         intermediates: &[&[u8]],
         now: SystemTime,
-    ) -> Result<(), Error>;
+    ) -> Result<Option<VerifiedChain>, Error>;
 
     /// Checks a CertificateVerify signature made with the client certificate's key.
     fn verify_signature(
@@ -88,25 +118,52 @@ pub trait ClientCertVerifier: Send + Sync {
     }
 }
 
-/// The default verifier: path validation by `padlock-cert` up to a set of trusted roots.
+/// The default verifier: path validation by `padlock-cert` up to a set of trusted roots,
+/// optionally with SPKI pins.
 #[derive(Clone)]
 pub struct ChainVerifier {
     roots: Arc<RootStore>,
+    pins: Vec<SpkiPin>,
 }
 
 impl ChainVerifier {
     /// Trusts exactly the roots in `roots`.
     pub fn new(roots: Arc<RootStore>) -> Self {
-        Self { roots }
+        Self {
+            roots,
+            pins: Vec::new(),
+        }
     }
 
-    fn options(now: SystemTime, usage: Usage) -> VerifyOptions {
+    /// Also requires one key of the validated chain (end entity, intermediate or root) to
+    /// match one of `pins` (`sha256/BASE64`, as HPKP wrote them, RFC 7469 §2.4). Pinning
+    /// narrows trust and never widens it: the chain must still lead to a trusted root. A
+    /// mismatch is [`padlock_cert::CertError::PinMismatch`], listing the pins the chain has.
+    pub fn with_pins(mut self, pins: Vec<SpkiPin>) -> Self {
+        self.pins = pins;
+        self
+    }
+
+    /// The trusted roots.
+    pub fn roots(&self) -> &RootStore {
+        &self.roots
+    }
+
+    /// The configured pins (empty: no pinning).
+    pub fn pins(&self) -> &[SpkiPin] {
+        &self.pins
+    }
+
+    /// Options for one validation. Built per handshake: the validity period is judged at
+    /// `now`, not at the time the verifier was made.
+    fn options(now: SystemTime, usage: Usage, pins: &[SpkiPin]) -> VerifyOptions {
         let since_epoch = now
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
         VerifyOptions {
             time: UnixTime::since_unix_epoch(since_epoch),
             usage,
+            pins: pins.to_vec(),
             ..VerifyOptions::default()
         }
     }
@@ -114,7 +171,12 @@ impl ChainVerifier {
 
 impl std::fmt::Debug for ChainVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ChainVerifier({} roots)", self.roots.len())
+        write!(
+            f,
+            "ChainVerifier({} roots, {} pins)",
+            self.roots.len(),
+            self.pins.len()
+        )
     }
 }
 
@@ -132,16 +194,16 @@ impl ServerCertVerifier for ChainVerifier {
         intermediates: &[&[u8]],
         server_name: &ServerName<'_>,
         now: SystemTime,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<VerifiedChain>, Error> {
         let name = peer_name(server_name);
-        padlock_cert::verify_chain(
+        padlock_cert::verify_chain_report(
             end_entity,
             intermediates,
             &self.roots,
             Some(&name),
-            &Self::options(now, Usage::ServerAuth),
+            &Self::options(now, Usage::ServerAuth, &self.pins),
         )
-        .map(|_| ())
+        .map(Some)
         .map_err(Error::Certificate)
     }
 }
@@ -181,15 +243,17 @@ impl ClientCertVerifier for ClientChainVerifier {
         end_entity: &[u8],
         intermediates: &[&[u8]],
         now: SystemTime,
-    ) -> Result<(), Error> {
-        padlock_cert::verify_chain(
+    ) -> Result<Option<VerifiedChain>, Error> {
+        // RFC 5280 §4.2.1.12: a client certificate must allow id-kp-clientAuth; there is no
+        // name to check (the server did not ask for one).
+        padlock_cert::verify_chain_report(
             end_entity,
             intermediates,
             &self.roots,
             None,
-            &ChainVerifier::options(now, Usage::ClientAuth),
+            &ChainVerifier::options(now, Usage::ClientAuth, &[]),
         )
-        .map(|_| ())
+        .map(Some)
         .map_err(Error::Certificate)
     }
 }

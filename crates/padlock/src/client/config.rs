@@ -48,6 +48,8 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// A client that trusts the roots in `roots`, with padlock's default suites and groups.
+    /// The default trust store is [`RootStore::mozilla()`]; [`crate::verify`] lists the
+    /// others (the OS store, PEM files, combinations) and pinning.
     pub fn new(roots: RootStore) -> Self {
         Self::with_verifier(Arc::new(ChainVerifier::new(Arc::new(roots))))
     }

@@ -451,12 +451,13 @@ impl ClientHandshake {
             }));
         };
         let intermediates: Vec<&[u8]> = rest.iter().map(|c| c.as_slice()).collect();
-        self.config.verifier.verify_server_cert(
+        let verified = self.config.verifier.verify_server_cert(
             leaf,
             &intermediates,
             &self.server_name,
             SystemTime::now(),
         )?;
+        core.info.record_verified(verified);
         core.info.peer_certificates = chain.clone();
         self.server_certs = chain;
         self.transcript.add(raw)?;

@@ -521,7 +521,8 @@ impl ServerHandshake {
             return Ok(State::WaitFinished);
         };
         let intermediates: Vec<&[u8]> = rest.iter().map(|c| c.as_slice()).collect();
-        verifier.verify_client_cert(leaf, &intermediates, SystemTime::now())?;
+        let verified = verifier.verify_client_cert(leaf, &intermediates, SystemTime::now())?;
+        core.info.record_verified(verified);
         core.info.peer_certificates = chain.clone();
         self.client_certs = chain;
         Ok(State::WaitCertificateVerify)
