@@ -5,7 +5,7 @@
 use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::oid_registry::{OID_EC_P256, OID_NIST_EC_P384, OID_NIST_EC_P521};
 use x509_parser::prelude::{AlgorithmIdentifier, FromDer, SubjectPublicKeyInfo};
-use x509_parser::public_key::PublicKey;
+use x509_parser::public_key::RSAPublicKey;
 
 use crate::cert::Cert;
 use crate::error::CertError;
@@ -65,8 +65,10 @@ pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFa
     let alg = spki.algorithm.algorithm.to_id_string();
     match alg.as_str() {
         RSA_ENCRYPTION | RSASSA_PSS => {
-            let bits = match spki.parsed() {
-                Ok(PublicKey::RSA(rsa)) => rsa.key_size(),
+            // Both OIDs carry an RSAPublicKey (RFC 4055 §1.2), but x509-parser decodes it
+            // only under rsaEncryption, so decode the key bits ourselves.
+            let bits = match RSAPublicKey::from_der(&spki.subject_public_key.data) {
+                Ok(([], rsa)) => rsa.key_size(),
                 _ => return Err(SigFailure::Unsupported("a malformed RSA key".into())),
             };
             if bits < 2048 {

@@ -497,3 +497,42 @@ fn malformed_input() {
     assert_eq!(err.tls_alert(), 42);
     assert!(verify_tls13_signature(b"", 0x0403, b"", b"").is_err());
 }
+
+/// DER tag-length-value with a definite length (X.690 §8.1.3).
+fn der(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = body.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// An id-RSASSA-PSS key (RFC 4055 §1.2, what `openssl genpkey -algorithm RSA-PSS` makes) is
+/// an RSA key like any other: x509-parser leaves it undecoded, and it used to be refused as
+/// "a malformed RSA key".
+#[test]
+fn rsassa_pss_keys_are_rsa_keys() {
+    use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo};
+    let key = KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let mut bits = vec![0u8];
+    bits.extend_from_slice(key.public_key_raw());
+    let spki = |algorithm: &[u8]| der(0x30, &[der(0x30, algorithm), der(0x03, &bits)].concat());
+    // id-RSASSA-PSS without parameters (any hash), and rsaEncryption with NULL parameters.
+    let pss = spki(&[0x06, 9, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 10]);
+    let rsa = spki(&[
+        0x06, 9, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 1, 0x05, 0,
+    ]);
+    let kind = |der: &[u8]| crate::sig::key_kind(&SubjectPublicKeyInfo::from_der(der).unwrap().1);
+    assert_eq!(kind(&pss), Ok(crate::sig::KeyKind::RsaPss(2048)));
+    assert_eq!(kind(&rsa), Ok(crate::sig::KeyKind::Rsa(2048)));
+}
