@@ -5,7 +5,7 @@
 //!    against an in-process padlock server: resumed, early data accepted and delivered; the
 //!    same ticket's early data a second time is refused (RFC 8446 §8).
 //! 2. The padlock client against `openssl s_server -early_data` and `gnutls-serv --earlydata`:
-//!    resumed with 0-RTT (§2.3, §4.2.10, §4.2.11).
+//!    resumed with 0-RTT (§2.3, §4.2.10, §4.2.11); early data a server rejects is resent.
 //! 4. Client certificates (§4.3.2, §4.4.2): padlock client -> `openssl s_server -Verify`;
 //!    `curl --cert` and `openssl s_client -cert` -> padlock server, every key type; no
 //!    certificate (certificate_required) or one from another CA refused on both ends; a
@@ -569,6 +569,38 @@ fn padlock_client_resumes_with_early_data_against_openssl_s_server() {
     assert!(out.contains("Early data received:"), "{out}");
     assert!(out.contains(&early), "{out}");
     assert!(out.contains("Reused session-id"), "{out}");
+    tls.close().unwrap();
+}
+
+/// A ticket from one `openssl s_server` offered to another (same name, other ticket key):
+/// the second cannot open it, so a full handshake without our early data; padlock, told to,
+/// sends the data again as ordinary data right after the handshake (RFC 8446 §4.2.10).
+#[test]
+fn padlock_client_resends_early_data_that_openssl_rejected() {
+    let max = MAX_EARLY_DATA.to_string();
+    let args = ["-tls1_3", "-early_data", "-max_early_data", &max];
+    let (mut first, port) = openssl_s_server(pki(), KIND, &args);
+    let mut config = padlock_client();
+    config.enable_early_data = true;
+    config.resend_rejected_early_data = true;
+    let config = Arc::new(config);
+    let mut tls = connect(&config, port, b"");
+    exchange_with_s_server(&mut tls, &mut first);
+    tls.close().unwrap();
+    drop(first);
+
+    let (mut second, port) = openssl_s_server(pki(), KIND, &args);
+    let early = token("rejected-early-data");
+    let mut tls = connect(&config, port, early.as_bytes());
+    let info = tls.connection().info().clone();
+    assert!(
+        !info.resumed && info.early_data_offered && !info.early_data_accepted,
+        "{info:?}"
+    );
+    assert!(events(&mut tls).contains(&Event::EarlyDataRejected { resent: true }));
+    exchange_with_s_server(&mut tls, &mut second);
+    let out = second.wait_for_output(&early, DEFAULT_TIMEOUT);
+    assert!(!out.contains("Early data received"), "{out}");
     tls.close().unwrap();
 }
 
