@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every padlock check: installs the real TLS peers the interop tests drive (tests never
-# skip a missing peer), then cargo fmt --check, clippy -D warnings and cargo test --workspace.
+# skip a missing peer), then cargo fmt --check, clippy -D warnings, cargo test --workspace,
+# and each cargo-fuzz target for a bounded time (PADLOCK_FUZZ_SECONDS each, default 20).
 # README's second command; .ci/run calls it (as root, CI=true, no stdin, fresh clone).
 #
 # Every step runs even if an earlier one failed, so one run shows everything that is wrong.
-# The last line printed is always "N passed, M failed": the tests cargo counted, plus one
-# failure for each step that failed outside the tests (install, fmt, clippy, a build error).
+# The last line printed is always "N passed, M failed": the tests cargo counted plus each fuzz
+# target that ran clean, and one failure for each step that failed outside the tests
+# (install, fmt, clippy, a build error, a fuzz target that found a crash).
 # The exit status is 0 only when M is 0.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,10 +17,12 @@ failed_steps=()
 step() { echo "== $*"; }
 
 # --- peers -----------------------------------------------------------------------------------
-# Debian packages providing each command the interop tests run.
-declare -A package_of=([openssl]=openssl [gnutls-cli]=gnutls-bin [gnutls-serv]=gnutls-bin [curl]=curl)
+# Debian packages providing each command the interop tests run (chromium and certutil: the
+# `padlock ca install` test loads padlock serve's page in headless Chromium).
+declare -A package_of=([openssl]=openssl [gnutls-cli]=gnutls-bin [gnutls-serv]=gnutls-bin [curl]=curl
+  [chromium]=chromium [certutil]=libnss3-tools)
 missing=()
-for tool in openssl gnutls-cli gnutls-serv curl; do
+for tool in openssl gnutls-cli gnutls-serv curl chromium certutil; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -38,6 +42,7 @@ fi
 echo "   $(openssl version 2>&1 | head -n 1)"
 echo "   $(gnutls-cli --version 2>&1 | head -n 1)"
 echo "   $(curl --version 2>&1 | head -n 1)"
+echo "   $(chromium --version 2>&1 | head -n 1)"
 
 # --- toolchain components --------------------------------------------------------------------
 for component in rustfmt clippy; do
@@ -51,6 +56,9 @@ done
 # --- checks ----------------------------------------------------------------------------------
 step "cargo fmt --check"
 cargo fmt --all -- --check || failed_steps+=("cargo fmt --check")
+# fuzz/ is its own workspace (nightly only); rustfmt checks its sources without building it.
+rustfmt --check --edition 2021 fuzz/src/*.rs fuzz/fuzz_targets/*.rs fuzz/examples/*.rs ||
+  failed_steps+=("rustfmt --check fuzz/")
 
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings || failed_steps+=("cargo clippy")
@@ -60,6 +68,47 @@ log=$(mktemp -t padlock-test.XXXXXX)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --no-fail-fast 2>&1 </dev/null | tee "$log"
 test_status=${PIPESTATUS[0]}
+
+# --- fuzzing ---------------------------------------------------------------------------------
+# cargo-fuzz needs a nightly toolchain (sanitizers). Without one the step is skipped, loudly;
+# every other missing piece (cargo-fuzz itself, a build error, a crash) is a failure.
+fuzz_seconds=${PADLOCK_FUZZ_SECONDS:-20}
+fuzz_passed=0
+if ! cargo +nightly --version >/dev/null 2>&1; then
+  echo "!! SKIPPED: fuzz (no nightly toolchain)"
+else
+  if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    step "installing cargo-fuzz"
+    cargo install cargo-fuzz --locked </dev/null || failed_steps+=("install cargo-fuzz")
+  fi
+  if command -v cargo-fuzz >/dev/null 2>&1; then
+    step "cargo fuzz build"
+    if (cd fuzz && cargo +nightly fuzz build) </dev/null; then
+      for target in $(cd fuzz && cargo +nightly fuzz list); do
+        step "cargo fuzz run $target (${fuzz_seconds} s)"
+        # Seeds from real handshakes live in fuzz/seeds (committed); the corpus grows in
+        # fuzz/corpus (ignored by git) and is kept between runs.
+        corpus=fuzz/corpus/$target
+        mkdir -p "$corpus"
+        if [ -d "fuzz/seeds/$target" ]; then
+          cp -n "fuzz/seeds/$target"/* "$corpus"/ 2>/dev/null || true
+        fi
+        # -timeout: an input that takes 10 s is a hang, reported like a crash.
+        # Progress lines (NEW, REDUCE, pulse) are dropped; crashes and the final stats stay.
+        (cd fuzz && cargo +nightly fuzz run "$target" -- \
+          -max_total_time="$fuzz_seconds" -timeout=10 -print_final_stats=1) </dev/null 2>&1 |
+          grep -vE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)'
+        if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+          fuzz_passed=$((fuzz_passed + 1))
+        else
+          failed_steps+=("cargo fuzz run $target (the crashing input is in fuzz/artifacts/$target)")
+        fi
+      done
+    else
+      failed_steps+=("cargo fuzz build")
+    fi
+  fi
+fi
 
 # --- summary ---------------------------------------------------------------------------------
 # Sum every "test result: ok. 12 passed; 0 failed; ..." line (unit, integration and doc tests).
@@ -79,6 +128,7 @@ fi
 if [ ${#failed_steps[@]} -gt 0 ]; then
   for s in "${failed_steps[@]}"; do echo "!! step failed: $s"; done
 fi
+passed=$((passed + fuzz_passed))
 failed=$((failed + ${#failed_steps[@]}))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

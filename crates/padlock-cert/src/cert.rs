@@ -4,7 +4,7 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::oid_registry::{OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_X509_COMMON_NAME};
 use x509_parser::prelude::{FromDer, ParsedExtension};
-use x509_parser::x509::X509Name;
+use x509_parser::x509::{AttributeTypeAndValue, RelativeDistinguishedName, X509Name};
 
 use crate::error::CertError;
 
@@ -109,42 +109,71 @@ pub(crate) fn common_name(name: &X509Name<'_>) -> Option<String> {
 pub(crate) fn name_key(name: &X509Name<'_>) -> Vec<u8> {
     let mut key = Vec::with_capacity(name.as_raw().len());
     for rdn in name.iter() {
-        key.push(b'{');
-        let mut attrs: Vec<Vec<u8>> = rdn
-            .iter()
-            .map(|atv| {
-                let mut a = atv.attr_type().as_bytes().to_vec();
-                a.push(b'=');
-                match atv.as_str() {
-                    Ok(s) => {
-                        a.push(b's');
-                        let folded = s.to_ascii_lowercase();
-                        let mut first = true;
-                        for word in folded.split_ascii_whitespace() {
-                            if !first {
-                                a.push(b' ');
-                            }
-                            first = false;
-                            a.extend_from_slice(word.as_bytes());
-                        }
-                    }
-                    Err(_) => {
-                        a.push(b'b');
-                        a.extend_from_slice(atv.attr_value().data.as_ref());
-                    }
-                }
-                a
-            })
-            .collect();
-        // RFC 5280 §7.1: an RDN is a set, so its attributes compare unordered.
-        attrs.sort();
-        for a in attrs {
-            key.extend_from_slice(&(a.len() as u32).to_be_bytes());
-            key.extend_from_slice(&a);
-        }
-        key.push(b'}');
+        push_rdn_key(&mut key, rdn);
     }
     key
+}
+
+/// The comparison key of one RDN; see [`name_key`].
+pub(crate) fn rdn_key(rdn: &RelativeDistinguishedName<'_>) -> Vec<u8> {
+    let mut key = Vec::new();
+    push_rdn_key(&mut key, rdn);
+    key
+}
+
+/// Appends one attribute's key: type, then the case-folded, whitespace-collapsed text
+/// (or the raw value when it is not a string).
+fn push_attr_key(out: &mut Vec<u8>, atv: &AttributeTypeAndValue<'_>) {
+    let start = out.len();
+    out.extend_from_slice(&[0, 0, 0, 0]);
+    out.extend_from_slice(atv.attr_type().as_bytes());
+    out.push(b'=');
+    match atv.as_str() {
+        Ok(s) => {
+            out.push(b's');
+            for (i, word) in s.split_ascii_whitespace().enumerate() {
+                if i > 0 {
+                    out.push(b' ');
+                }
+                out.extend(word.bytes().map(|b| b.to_ascii_lowercase()));
+            }
+        }
+        Err(_) => {
+            out.push(b'b');
+            out.extend_from_slice(atv.attr_value().data);
+        }
+    }
+    // A length prefix keeps attribute boundaries unambiguous.
+    let len = u32::try_from(out.len() - start - 4).unwrap_or(u32::MAX);
+    if let Some(prefix) = out.get_mut(start..start + 4) {
+        prefix.copy_from_slice(&len.to_be_bytes());
+    }
+}
+
+fn push_rdn_key(out: &mut Vec<u8>, rdn: &RelativeDistinguishedName<'_>) {
+    out.push(b'{');
+    let mut attrs = rdn.iter();
+    match (attrs.next(), attrs.next()) {
+        (None, _) => {}
+        (Some(only), None) => push_attr_key(out, only),
+        _ => {
+            // RFC 5280 §7.1: a multi-valued RDN is a set, so its attributes compare
+            // unordered.
+            let mut keys: Vec<Vec<u8>> = rdn
+                .iter()
+                .map(|atv| {
+                    let mut k = Vec::new();
+                    push_attr_key(&mut k, atv);
+                    k
+                })
+                .collect();
+            keys.sort();
+            for k in keys {
+                out.extend_from_slice(&k);
+            }
+        }
+    }
+    out.push(b'}');
 }
 
 /// Parses a DER Name (with its SEQUENCE header) and returns its comparison key.

@@ -37,7 +37,7 @@ impl Constraint {
             Self::NameConstraints => "name constraints",
             Self::UnknownCriticalExtension => "critical extension handling",
             Self::Policy => "certificate policies",
-            Self::CaAsEndEntity => "end-entity rules (it is a CA certificate)",
+            Self::CaAsEndEntity => "end-entity rules",
             Self::Encoding => "certificate structure rules",
         }
     }
@@ -92,10 +92,18 @@ pub enum CertError {
         /// The validation time, seconds since the Unix epoch.
         now: i64,
     },
-    /// The end-entity certificate signs itself and is not in the trust store.
+    /// The chain ends in a self-signed certificate (the end entity itself, or a root the
+    /// peer sent) that is not in the trust store.
     SelfSignedNotTrusted {
         /// Its subject.
         subject: String,
+        /// Position in the chain (0: the end entity signs itself).
+        depth: usize,
+    },
+    /// A supplied CRL cannot be used (RFC 5280 §5).
+    BadCrl {
+        /// Why.
+        reason: String,
     },
     /// No trusted root or presented intermediate issued this certificate.
     UnknownIssuer {
@@ -243,7 +251,7 @@ impl fmt::Display for CertError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Malformed { what, depth } => match depth {
-                Some(d) => write!(f, "{} is malformed: {what}.", place(*d)),
+                Some(d) => write!(f, "{} is malformed: {what}.", capital(&place(*d))),
                 None => write!(f, "The certificate data is malformed: {what}."),
             },
             Self::NoCertificates => write!(f, "The PEM input contains no certificate."),
@@ -276,10 +284,15 @@ impl fmt::Display for CertError {
                 format_time(*not_before),
                 format_span(not_before - now)
             ),
-            Self::SelfSignedNotTrusted { subject } => write!(
+            Self::SelfSignedNotTrusted { subject, depth: 0 } => write!(
                 f,
                 "The certificate for {subject} is self-signed and is not in the trust store."
             ),
+            Self::SelfSignedNotTrusted { subject, .. } => write!(
+                f,
+                "The chain ends at the self-signed root {subject}, which is not in the trust store."
+            ),
+            Self::BadCrl { reason } => write!(f, "A supplied CRL cannot be used: {reason}."),
             Self::UnknownIssuer {
                 subject,
                 issuer,
@@ -287,6 +300,14 @@ impl fmt::Display for CertError {
                 missing_intermediate,
                 ca_issuers_url,
             } => {
+                if !missing_intermediate && subject == issuer {
+                    // The peer sent its own root: the issuer *was* sent, it is just not trusted.
+                    return write!(
+                        f,
+                        "{} ({subject}) is a self-signed root that is not in the trust store.",
+                        capital(&place(*depth))
+                    );
+                }
                 write!(
                     f,
                     "{} ({subject}) was issued by {issuer}, which is neither a trusted root nor among the certificates the peer sent",
@@ -441,6 +462,27 @@ pub(crate) fn scheme_name(scheme: u16) -> String {
 impl std::error::Error for CertError {}
 
 impl CertError {
+    /// The same error about a certificate at another position in the chain (anchor
+    /// verdicts are worked out once, at depth 0, and placed when a path uses them).
+    pub(crate) fn at_depth(mut self, d: usize) -> Self {
+        match &mut self {
+            Self::Expired { depth, .. }
+            | Self::NotYetValid { depth, .. }
+            | Self::UnknownIssuer { depth, .. }
+            | Self::WeakAlgorithm { depth, .. }
+            | Self::UnsupportedAlgorithm { depth, .. }
+            | Self::BadSignature { depth, .. }
+            | Self::ConstraintViolated { depth, .. }
+            | Self::Revoked { depth, .. }
+            | Self::SelfSignedNotTrusted { depth, .. } => *depth = d,
+            Self::Malformed { depth, .. } => *depth = Some(d),
+            _ => {}
+        }
+        self
+    }
+}
+
+impl CertError {
     /// A suggested fix, in one or two plain sentences.
     pub fn fix(&self) -> String {
         match self {
@@ -451,7 +493,9 @@ impl CertError {
             Self::Expired { depth: 0, .. } => "Renew the server's certificate (or check that this machine's clock is right).".into(),
             Self::Expired { .. } => "Install the CA's current intermediate certificate on the server, or update the trust store (or check this machine's clock).".into(),
             Self::NotYetValid { .. } => "Check this machine's clock; if it is right, wait until the certificate becomes valid or re-issue it.".into(),
-            Self::SelfSignedNotTrusted { .. } => "Use a certificate from a public CA, or add this certificate to the trust store if you trust it (RootStore::add_pem_file).".into(),
+            Self::SelfSignedNotTrusted { depth: 0, .. } => "Use a certificate from a public CA, or add this certificate to the trust store if you trust it (RootStore::add_pem_file).".into(),
+            Self::SelfSignedNotTrusted { subject, .. } => format!("Add {subject} to the trust store if you trust it (RootStore::add_pem_file), or use a certificate from a public CA."),
+            Self::BadCrl { .. } => "Supply the issuing CA's current CRL, as published by the CA.".into(),
             Self::UnknownIssuer { missing_intermediate: true, ca_issuers_url: Some(url), .. } => format!("Configure the server to send its full chain; the missing intermediate is at {url}."),
             Self::UnknownIssuer { missing_intermediate: true, .. } => "Configure the server to send its full chain (leaf followed by intermediates), or add the issuing CA to the trust store.".into(),
             Self::UnknownIssuer { issuer, .. } => format!("Add the root {issuer} to the trust store if you trust it, or use a certificate from a public CA."),
@@ -461,6 +505,7 @@ impl CertError {
             Self::BadSignature { .. } => "The chain has been altered or mixes up certificates; configure the server with the issuer that actually signed its certificate.".into(),
             Self::ConstraintViolated { constraint: Constraint::ExtendedKeyUsage, .. } => "Re-issue the certificate with the serverAuth (or clientAuth) extended key usage.".into(),
             Self::ConstraintViolated { constraint: Constraint::NameConstraints, .. } => "The issuing CA may not certify this name; get the certificate from a CA allowed to issue for it.".into(),
+            Self::ConstraintViolated { constraint: Constraint::CaAsEndEntity, .. } => "Issue the server its own end-entity certificate (basicConstraints CA:FALSE); with `openssl req -x509` add `-addext basicConstraints=critical,CA:FALSE`.".into(),
             Self::ConstraintViolated { .. } => "Re-issue the certificate (or chain) so that it follows RFC 5280; the CA's tooling produced an invalid certificate.".into(),
             Self::PathTooLong { .. } => "Send a shorter chain, or raise VerifyOptions::max_intermediates.".into(),
             Self::BudgetExhausted { .. } => "Send only the certificates of one chain; the peer sent many candidates that do not lead to a trusted root.".into(),
@@ -504,7 +549,8 @@ impl CertError {
             | Self::PathTooLong { .. }
             | Self::BudgetExhausted { .. }
             | Self::PinMismatch { .. }
-            | Self::BadPin { .. } => CERTIFICATE_UNKNOWN,
+            | Self::BadPin { .. }
+            | Self::BadCrl { .. } => CERTIFICATE_UNKNOWN,
         }
     }
 }

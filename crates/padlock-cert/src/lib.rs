@@ -13,9 +13,16 @@
 //! # Ok(()) }
 //! ```
 
+mod build;
 mod cert;
+mod crl;
 mod error;
+pub mod limbo;
 mod name;
+mod nc;
+mod pin;
+mod policy;
+mod profile;
 mod san;
 mod sig;
 mod store;
@@ -26,8 +33,12 @@ mod tests;
 
 pub use error::{CertError, Constraint};
 pub use name::PeerName;
+pub use pin::SpkiPin;
+pub use policy::ValidationLevel;
 pub use rustls_pki_types::UnixTime;
 pub use san::dns_names;
 pub use sig::verify_tls13_signature;
-pub use store::RootStore;
-pub use verify::{verify_chain, Usage, VerifiedChain, VerifyOptions};
+pub use store::{AnchorPolicy, RootStore};
+pub use verify::{
+    verify_chain, verify_chain_report, Rejection, Usage, VerifiedChain, VerifyOptions,
+};

@@ -20,13 +20,30 @@ pub enum PeerName {
 
 impl PeerName {
     /// Parses an IP literal, or else a DNS name (validated as LDH labels; a trailing dot
-    /// is dropped and the name is lower-cased, RFC 9525 §6.3).
+    /// is dropped and the name is lower-cased, RFC 9525 §6.3). Unicode labels become
+    /// IDNA A-labels (`xn--…`, RFC 5891 §4.4), since certificates carry only those;
+    /// input is lower-cased but not otherwise normalized.
     pub fn parse(s: &str) -> Result<Self, CertError> {
+        // Longer than any DNS name can be even as Unicode; bounds the IDNA work.
+        if s.len() > 1024 {
+            return Err(CertError::Malformed {
+                what: format!("a {}-byte peer name is too long to be a DNS name", s.len()),
+                depth: None,
+            });
+        }
         let trimmed = s.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = IpAddr::from_str(trimmed) {
             return Ok(Self::Ip(ip));
         }
-        let name = s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase();
+        let name = s.strip_suffix('.').unwrap_or(s);
+        let name = if name.is_ascii() {
+            name.to_ascii_lowercase()
+        } else {
+            to_a_labels(name).ok_or_else(|| CertError::Malformed {
+                what: format!("{s:?} cannot be converted to an IDNA A-label name"),
+                depth: None,
+            })?
+        };
         if !is_dns_name(&name, false) {
             return Err(CertError::Malformed {
                 what: format!("{s:?} is neither an IP address nor a valid DNS name"),
@@ -51,6 +68,91 @@ impl fmt::Display for PeerName {
             Self::Ip(ip) => write!(f, "{ip}"),
         }
     }
+}
+
+/// Converts each non-ASCII label to its A-label: "xn--" and the Punycode of the
+/// lower-cased label (RFC 5891 §4.4, RFC 3492).
+fn to_a_labels(name: &str) -> Option<String> {
+    let labels: Option<Vec<String>> = name
+        .split('.')
+        .map(|label| {
+            let lower = label.to_lowercase();
+            if lower.is_ascii() {
+                Some(lower)
+            } else {
+                punycode(&lower).map(|p| format!("xn--{p}"))
+            }
+        })
+        .collect();
+    labels.map(|l| l.join("."))
+}
+
+/// RFC 3492 §6.3 encoding, with the parameters of §5.
+fn punycode(input: &str) -> Option<String> {
+    const BASE: u32 = 36;
+    const TMIN: u32 = 1;
+    const TMAX: u32 = 26;
+    fn digit(d: u32) -> Option<char> {
+        match d {
+            0..=25 => char::from_u32('a' as u32 + d),
+            26..=35 => char::from_u32('0' as u32 + d - 26),
+            _ => None,
+        }
+    }
+    fn adapt(delta: u32, points: u32, first: bool) -> u32 {
+        let mut delta = if first { delta / 700 } else { delta / 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > ((BASE - TMIN) * TMAX) / 2 {
+            delta /= BASE - TMIN;
+            k += BASE;
+        }
+        k + (BASE - TMIN + 1) * delta / (delta + 38)
+    }
+    let chars: Vec<u32> = input.chars().map(u32::from).collect();
+    let mut out: String = input.chars().filter(char::is_ascii).collect();
+    let basic = u32::try_from(out.len()).ok()?;
+    if basic > 0 {
+        out.push('-');
+    }
+    let (mut n, mut delta, mut bias, mut handled) = (128u32, 0u32, 72u32, basic);
+    let total = u32::try_from(chars.len()).ok()?;
+    while handled < total {
+        let m = chars.iter().copied().filter(|&c| c >= n).min()?;
+        delta = delta.checked_add((m - n).checked_mul(handled + 1)?)?;
+        n = m;
+        for &c in &chars {
+            if c < n {
+                delta = delta.checked_add(1)?;
+            }
+            if c == n {
+                let mut q = delta;
+                let mut k = BASE;
+                loop {
+                    let t = if k <= bias {
+                        TMIN
+                    } else if k >= bias + TMAX {
+                        TMAX
+                    } else {
+                        k - bias
+                    };
+                    if q < t {
+                        break;
+                    }
+                    out.push(digit(t + (q - t) % (BASE - t))?);
+                    q = (q - t) / (BASE - t);
+                    k += BASE;
+                }
+                out.push(digit(q)?);
+                bias = adapt(delta, handled + 1, handled == basic);
+                delta = 0;
+                handled += 1;
+            }
+        }
+        delta = delta.checked_add(1)?;
+        n = n.checked_add(1)?;
+    }
+    Some(out)
 }
 
 /// RFC 1034 §3.5 preferred syntax (letters, digits, hyphens; labels 1–63 octets, the whole
@@ -109,36 +211,30 @@ pub(crate) fn dns_matches(pattern: &str, reference: &str) -> bool {
 /// Checks the certificate's subjectAltName against the reference identity (RFC 9525 §6:
 /// SAN only, never the common name).
 pub(crate) fn check_name(cert: &Cert<'_>, name: &PeerName) -> Result<(), CertError> {
-    let mut covered = Vec::new();
-    let mut matched = false;
-    for ext in cert.x509.extensions() {
-        let ParsedExtension::SubjectAlternativeName(san) = ext.parsed_extension() else {
-            continue;
-        };
-        for gn in &san.general_names {
-            match gn {
-                GeneralName::DNSName(d) => {
-                    covered.push((*d).to_string());
-                    if let PeerName::Dns(r) = name {
-                        matched |= dns_matches(d, r);
-                    }
-                }
-                GeneralName::IPAddress(bytes) => {
-                    let ip = ip_from_bytes(bytes);
-                    if let Some(ip) = ip {
-                        covered.push(ip.to_string());
-                    }
-                    if let PeerName::Ip(r) = name {
-                        matched |= ip.as_ref() == Some(r);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
+    let sans = || {
+        cert.x509
+            .extensions()
+            .iter()
+            .flat_map(|ext| match ext.parsed_extension() {
+                ParsedExtension::SubjectAlternativeName(san) => san.general_names.as_slice(),
+                _ => &[],
+            })
+    };
+    let matched = sans().any(|gn| match (gn, name) {
+        (GeneralName::DNSName(d), PeerName::Dns(r)) => dns_matches(d, r),
+        (GeneralName::IPAddress(b), PeerName::Ip(r)) => ip_from_bytes(b).as_ref() == Some(r),
+        _ => false,
+    });
     if matched {
         return Ok(());
     }
+    let covered = sans()
+        .filter_map(|gn| match gn {
+            GeneralName::DNSName(d) => Some((*d).to_string()),
+            GeneralName::IPAddress(b) => ip_from_bytes(b).map(|ip| ip.to_string()),
+            _ => None,
+        })
+        .collect();
     Err(CertError::NameMismatch {
         expected: name.to_string(),
         covered,
@@ -185,5 +281,20 @@ mod tests {
             PeerName::Dns("www.example.com".into())
         );
         assert!(PeerName::parse("bad name").is_err());
+    }
+
+    #[test]
+    fn idna_a_labels() {
+        assert_eq!(punycode("bücher").as_deref(), Some("bcher-kva"));
+        assert_eq!(punycode("münchen").as_deref(), Some("mnchen-3ya"));
+        // RFC 3492 §7.1 (L): Japanese.
+        assert_eq!(
+            punycode("3年b組金八先生").as_deref(),
+            Some("3b-ww4c5e180e575a65lsy2b")
+        );
+        assert_eq!(
+            PeerName::parse("Bücher.Example").unwrap(),
+            PeerName::Dns("xn--bcher-kva.example".into())
+        );
     }
 }

@@ -5,7 +5,7 @@
 use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::oid_registry::{OID_EC_P256, OID_NIST_EC_P384, OID_NIST_EC_P521};
 use x509_parser::prelude::{AlgorithmIdentifier, FromDer, SubjectPublicKeyInfo};
-use x509_parser::public_key::RSAPublicKey;
+use x509_parser::public_key::{PublicKey, RSAPublicKey};
 
 use crate::cert::Cert;
 use crate::error::CertError;
@@ -45,6 +45,10 @@ pub(crate) enum SigFailure {
     Unsupported(String),
     /// The math says no.
     Bad,
+    /// The signer's key is too weak (RSA under 2048 bits).
+    WeakKey(String),
+    /// The signer's key is of a type or curve padlock does not support.
+    UnsupportedKey(String),
 }
 
 const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
@@ -57,25 +61,77 @@ const SHA256: &str = "2.16.840.1.101.3.4.2.1";
 const SHA384: &str = "2.16.840.1.101.3.4.2.2";
 const SHA512: &str = "2.16.840.1.101.3.4.2.3";
 
+/// Dotted text of the OIDs met on every verification, by their DER contents, so the
+/// hot path does not format OIDs (the rest fall back to `to_id_string`).
+const KNOWN_OIDS: &[(&[u8], &str)] = &[
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02],
+        "1.2.840.10045.4.3.2",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03],
+        "1.2.840.10045.4.3.3",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04],
+        "1.2.840.10045.4.3.4",
+    ),
+    (&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01], EC_PUBLIC_KEY),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
+        RSA_ENCRYPTION,
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a],
+        RSASSA_PSS,
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
+        "1.2.840.113549.1.1.11",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c],
+        "1.2.840.113549.1.1.12",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d],
+        "1.2.840.113549.1.1.13",
+    ),
+    (&[0x2b, 0x65, 0x70], ED25519),
+];
+
+pub(crate) fn oid_text(
+    oid: &x509_parser::der_parser::oid::Oid<'_>,
+) -> std::borrow::Cow<'static, str> {
+    let bytes = oid.as_bytes();
+    match KNOWN_OIDS.iter().find(|(b, _)| *b == bytes) {
+        Some((_, text)) => std::borrow::Cow::Borrowed(text),
+        None => std::borrow::Cow::Owned(oid.to_id_string()),
+    }
+}
+
 /// RSA moduli above this are refused, bounding the cost of one verification.
 const MAX_RSA_BITS: usize = 8192;
 
 /// Classifies a SubjectPublicKeyInfo, rejecting keys that are weak or unsupported.
 pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFailure> {
-    let alg = spki.algorithm.algorithm.to_id_string();
-    match alg.as_str() {
+    let alg = oid_text(&spki.algorithm.algorithm);
+    match alg.as_ref() {
         RSA_ENCRYPTION | RSASSA_PSS => {
-            // Both OIDs carry an RSAPublicKey (RFC 4055 §1.2), but x509-parser decodes it
-            // only under rsaEncryption, so decode the key bits ourselves.
-            let bits = match RSAPublicKey::from_der(&spki.subject_public_key.data) {
-                Ok(([], rsa)) => rsa.key_size(),
-                _ => return Err(SigFailure::Unsupported("a malformed RSA key".into())),
+            // x509-parser reads rsaEncryption keys itself; an id-RSASSA-PSS key holds
+            // the same RSAPublicKey (RFC 4055 §1.2).
+            let bits = match spki.parsed() {
+                Ok(PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
+                _ => match RSAPublicKey::from_der(&spki.subject_public_key.data) {
+                    Ok((_, rsa)) => modulus_bits(rsa.modulus),
+                    Err(_) => return Err(SigFailure::UnsupportedKey("a malformed RSA key".into())),
+                },
             };
             if bits < 2048 {
-                return Err(SigFailure::Weak(format!("a {bits}-bit RSA key")));
+                return Err(SigFailure::WeakKey(format!("a {bits}-bit RSA key")));
             }
             if bits > MAX_RSA_BITS {
-                return Err(SigFailure::Unsupported(format!("a {bits}-bit RSA key")));
+                return Err(SigFailure::UnsupportedKey(format!("a {bits}-bit RSA key")));
             }
             Ok(if alg == RSA_ENCRYPTION {
                 KeyKind::Rsa(bits)
@@ -84,26 +140,40 @@ pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFa
             })
         }
         EC_PUBLIC_KEY => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok());
+            let params = spki.algorithm.parameters.as_ref();
+            // RFC 5480 §2.1.1: only namedCurve; explicit parameters are not allowed.
+            if params.is_some_and(|p| p.as_oid().is_err()) {
+                return Err(SigFailure::UnsupportedKey(
+                    "an EC key with explicit curve parameters".into(),
+                ));
+            }
+            let curve = params.and_then(|p| p.as_oid().ok());
             match curve {
                 Some(c) if c == OID_EC_P256 => Ok(KeyKind::EcP256),
                 Some(c) if c == OID_NIST_EC_P384 => Ok(KeyKind::EcP384),
                 Some(c) if c == OID_NIST_EC_P521 => Ok(KeyKind::EcP521),
-                Some(c) => Err(SigFailure::Unsupported(format!("the elliptic curve {c}"))),
-                None => Err(SigFailure::Unsupported(
+                Some(c) => Err(SigFailure::UnsupportedKey(format!(
+                    "the elliptic curve {c}"
+                ))),
+                None => Err(SigFailure::UnsupportedKey(
                     "an EC key without a named curve".into(),
                 )),
             }
         }
         ED25519 => Ok(KeyKind::Ed25519),
-        other => Err(SigFailure::Unsupported(format!(
+        other => Err(SigFailure::UnsupportedKey(format!(
             "the key algorithm {}",
             oid_name(other)
         ))),
+    }
+}
+
+/// The exact bit length of a big-endian modulus (leading zero octets and bits skipped).
+pub(crate) fn modulus_bits(modulus: &[u8]) -> usize {
+    let skip = modulus.iter().take_while(|b| **b == 0).count();
+    match modulus.get(skip..).and_then(|m| m.split_first()) {
+        Some((first, rest)) => rest.len() * 8 + (8 - first.leading_zeros() as usize),
+        None => 0,
     }
 }
 
@@ -212,7 +282,7 @@ fn cert_algorithm(
     sig_alg: &AlgorithmIdentifier<'_>,
     key: KeyKind,
 ) -> Result<&'static dyn VerificationAlgorithm, SigFailure> {
-    let oid = sig_alg.algorithm.to_id_string();
+    let oid = oid_text(&sig_alg.algorithm);
     let params = sig_alg.parameters.as_ref();
     let null_or_absent = params.is_none_or(|p| p.tag().0 == 5 && p.data.is_empty());
     let absent = params.is_none();
@@ -225,7 +295,7 @@ fn cert_algorithm(
     };
     let malformed =
         || SigFailure::Unsupported(format!("{} with invalid parameters", sig_name(&oid)));
-    Ok(match oid.as_str() {
+    Ok(match oid.as_ref() {
         "1.2.840.113549.1.1.4" | "1.2.840.113549.1.1.2" => {
             return Err(SigFailure::Weak("MD5".into()))
         }
@@ -239,7 +309,7 @@ fn cert_algorithm(
             if !null_or_absent {
                 return Err(malformed());
             }
-            match oid.as_str() {
+            match oid.as_ref() {
                 "1.2.840.113549.1.1.11" => &signature::RSA_PKCS1_2048_8192_SHA256,
                 "1.2.840.113549.1.1.12" => &signature::RSA_PKCS1_2048_8192_SHA384,
                 _ => &signature::RSA_PKCS1_2048_8192_SHA512,
@@ -260,7 +330,7 @@ fn cert_algorithm(
             if !absent {
                 return Err(malformed());
             }
-            match (key, oid.as_str()) {
+            match (key, oid.as_ref()) {
                 (KeyKind::EcP256, "1.2.840.10045.4.3.2") => &signature::ECDSA_P256_SHA256_ASN1,
                 (KeyKind::EcP256, "1.2.840.10045.4.3.3") => &signature::ECDSA_P256_SHA384_ASN1,
                 (KeyKind::EcP256, _) => &signature::ECDSA_P256_SHA512_ASN1,
@@ -328,7 +398,6 @@ pub(crate) fn verify_cert_signature(
 }
 
 /// Verifies a signed structure other than a certificate (a CRL) with the same rules.
-#[allow(dead_code)] // CRL checking builds on it
 pub(crate) fn verify_signed_data(
     issuer_spki: &SubjectPublicKeyInfo<'_>,
     sig_alg: &AlgorithmIdentifier<'_>,
@@ -359,16 +428,18 @@ pub fn verify_tls13_signature(
     let cert = Cert::parse(end_entity, Some(0))?;
     let spki = cert.x509.public_key();
     let key = key_kind(spki).map_err(|f| match f {
-        SigFailure::Weak(what) => CertError::WeakAlgorithm {
+        SigFailure::Weak(what) | SigFailure::WeakKey(what) => CertError::WeakAlgorithm {
             subject: cert.subject(),
             depth: 0,
             what,
         },
-        SigFailure::Unsupported(what) => CertError::UnsupportedAlgorithm {
-            subject: cert.subject(),
-            depth: 0,
-            what,
-        },
+        SigFailure::Unsupported(what) | SigFailure::UnsupportedKey(what) => {
+            CertError::UnsupportedAlgorithm {
+                subject: cert.subject(),
+                depth: 0,
+                what,
+            }
+        }
         SigFailure::Bad => CertError::BadCertificateVerify { scheme },
     })?;
     // RFC 8446 §4.2.3: RSASSA-PKCS1-v1_5 and SHA-1 schemes are not for CertificateVerify.

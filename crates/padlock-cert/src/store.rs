@@ -8,6 +8,9 @@ use rustls_pki_types::CertificateDer;
 
 use crate::cert::{name_key_der, wrap_sequence, Cert};
 use crate::error::CertError;
+use crate::profile::{check_profile, Role};
+use crate::verify::Usage;
+use x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS;
 
 /// Upper bound on a PEM trust store file (the Mozilla bundle is about 200 KiB).
 const MAX_PEM_FILE: u64 = 16 * 1024 * 1024;
@@ -22,10 +25,40 @@ pub(crate) struct Anchor {
     /// DER SubjectPublicKeyInfo, with its SEQUENCE header.
     pub spki_der: Vec<u8>,
     /// DER NameConstraints, with its SEQUENCE header, when the anchor is constrained.
-    #[allow(dead_code)] // name-constraint processing reads it
     pub name_constraints: Option<Vec<u8>>,
     /// The self-signed certificate, when the anchor came from one.
     pub cert: Option<Vec<u8>>,
+    /// What path validation needs from that certificate, worked out once when it is
+    /// added rather than on every validation.
+    pub facts: Option<AnchorFacts>,
+}
+
+/// The facts of an anchor certificate that validation consults.
+#[derive(Clone, Debug)]
+pub(crate) struct AnchorFacts {
+    pub not_before: i64,
+    pub not_after: i64,
+    pub path_len: Option<u32>,
+    /// keyUsage absent or asserting cRLSign.
+    pub crl_sign: bool,
+    /// The CA profile verdict (depth 0) when validating a server, and a client.
+    pub server: Result<(), CertError>,
+    pub client: Result<(), CertError>,
+}
+
+/// How strictly a root certificate added to a [`RootStore`] is held to the CA/Browser
+/// Forum root profile.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AnchorPolicy {
+    /// Every rule (the default for roots the caller adds).
+    #[default]
+    Strict,
+    /// Roots as a root program ships them (what [`RootStore::native`] uses): long-lived
+    /// public roots that predate the profile's bookkeeping rules (authorityKeyIdentifier
+    /// contents, subjectKeyIdentifier presence, basicConstraints criticality) are
+    /// accepted; validity, CA status, key usage, keys and critical extensions still count.
+    /// Use it when loading an OS bundle such as `/etc/ssl/certs/ca-certificates.crt`.
+    RootProgram,
 }
 
 /// A set of trusted roots.
@@ -33,6 +66,7 @@ pub(crate) struct Anchor {
 pub struct RootStore {
     anchors: Vec<Anchor>,
     by_subject: HashMap<Vec<u8>, Vec<usize>>,
+    policy: AnchorPolicy,
 }
 
 impl RootStore {
@@ -60,6 +94,7 @@ impl RootStore {
                         .as_ref()
                         .map(|nc| wrap_sequence(nc.as_ref())),
                     cert: None,
+                    facts: None,
                 },
             );
         }
@@ -71,6 +106,7 @@ impl RootStore {
     pub fn native() -> Result<Self, CertError> {
         let loaded = rustls_native_certs::load_native_certs();
         let mut store = Self::empty();
+        store.set_anchor_policy(AnchorPolicy::RootProgram);
         for der in &loaded.certs {
             let _ = store.add_der(der.as_ref());
         }
@@ -85,15 +121,46 @@ impl RootStore {
         Ok(store)
     }
 
+    /// Sets how strictly certificates added from now on are checked (see [`AnchorPolicy`]).
+    pub fn set_anchor_policy(&mut self, policy: AnchorPolicy) {
+        self.policy = policy;
+    }
+
     /// Trusts one DER certificate.
     pub fn add_der(&mut self, der: &[u8]) -> Result<(), CertError> {
         let cert = Cert::parse(der, None)?;
+        let role = match self.policy {
+            AnchorPolicy::Strict => Role::Anchor,
+            AnchorPolicy::RootProgram => Role::ProgramAnchor,
+        };
+        let validity = cert.x509.validity();
+        let facts = AnchorFacts {
+            not_before: validity.not_before.timestamp(),
+            not_after: validity.not_after.timestamp(),
+            path_len: match cert.x509.basic_constraints() {
+                Ok(Some(bc)) => bc.value.path_len_constraint,
+                _ => None,
+            },
+            crl_sign: match cert.x509.key_usage() {
+                Ok(Some(ku)) => ku.value.crl_sign(),
+                _ => true,
+            },
+            server: check_profile(&cert, 0, role, Usage::ServerAuth),
+            client: check_profile(&cert, 0, role, Usage::ClientAuth),
+        };
+        let name_constraints = cert
+            .x509
+            .extensions()
+            .iter()
+            .find(|e| e.oid == OID_X509_EXT_NAME_CONSTRAINTS)
+            .map(|e| e.value.to_vec());
         let anchor = Anchor {
             subject_der: cert.x509.subject().as_raw().to_vec(),
             subject: cert.subject(),
             spki_der: cert.x509.public_key().raw.to_vec(),
-            name_constraints: None,
+            name_constraints,
             cert: Some(der.to_vec()),
+            facts: Some(facts),
         };
         self.insert(cert.subject_key, anchor);
         Ok(())
@@ -176,6 +243,11 @@ impl RootStore {
             .into_iter()
             .flatten()
             .filter_map(|&i| self.anchors.get(i))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn anchors_for_test(&self) -> impl Iterator<Item = &Anchor> {
+        self.anchors.iter()
     }
 
     /// True when this exact certificate is a trust anchor.

@@ -1,5 +1,6 @@
 //! `padlock connect HOST:PORT`: handshake, report, and optionally `GET` a path.
 
+use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use padlock::padlock_cert::RootStore;
 use padlock::pki_types::ServerName;
+use padlock::record::RecordError;
 use padlock::{crypto, ClientConfig, Connection, KeyLogFile, Stream};
 
 use crate::certs::{self, Summary};
@@ -17,7 +19,7 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The server, as HOST:PORT ([v6addr]:PORT for IPv6 literals).
+    /// The server, as HOST:PORT (`[v6addr]:PORT` for IPv6 literals).
     target: String,
     /// The name to send in SNI and to check the certificate against (default: HOST).
     #[arg(long)]
@@ -55,7 +57,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let started = Instant::now();
     let addr = resolve(&host, port)?;
     let tcp = TcpStream::connect_timeout(&addr, TIMEOUT)
-        .map_err(|e| format!("connecting to {addr}: {e}"))?;
+        .map_err(|e| tcp_failure(&args.target, addr, &e))?;
     let tcp_time = started.elapsed();
     tcp.set_read_timeout(Some(TIMEOUT)).ok();
     tcp.set_write_timeout(Some(TIMEOUT)).ok();
@@ -65,7 +67,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let mut tls = Stream::new(conn, tcp);
     let hs_start = Instant::now();
     tls.handshake()
-        .map_err(|e| format!("TLS handshake with {} failed: {}", args.target, e))?;
+        .map_err(|e| format!("TLS handshake with {} failed: {}", args.target, why(&e)))?;
     let hs_time = hs_start.elapsed();
 
     let response = match &args.http_get {
@@ -155,7 +157,7 @@ fn build_config(args: &Args) -> Result<ClientConfig, String> {
             .map(|s| {
                 crypto::suite_by_name(s).ok_or_else(|| {
                     format!(
-                        "unknown cipher suite {s:?}; padlock speaks {}",
+                        "unknown cipher suite {s:?}; valid names: {}",
                         names(crypto::ALL_CIPHER_SUITES.iter().map(|s| s.name))
                     )
                 })
@@ -169,8 +171,12 @@ fn build_config(args: &Args) -> Result<ClientConfig, String> {
             .map(|g| {
                 crypto::group_by_name(g).ok_or_else(|| {
                     format!(
-                        "unknown group {g:?}; padlock speaks {}",
-                        names(crypto::ALL_GROUPS.iter().map(|g| g.name))
+                        "unknown group {g:?}; valid names: {}",
+                        names(crypto::ALL_GROUPS.iter().map(|g| match g.name {
+                            "secp256r1" => "secp256r1 (P-256)",
+                            "secp384r1" => "secp384r1 (P-384)",
+                            other => other,
+                        }))
                     )
                 })
             })
@@ -186,6 +192,65 @@ fn build_config(args: &Args) -> Result<ClientConfig, String> {
         config.key_log = Some(Arc::new(log));
     }
     Ok(config)
+}
+
+/// Why the TCP connection failed, in words (the caller's one line of stderr).
+fn tcp_failure(target: &str, addr: SocketAddr, e: &io::Error) -> String {
+    let place = if target == addr.to_string() {
+        target.to_string()
+    } else {
+        format!("{target} ({addr})")
+    };
+    let why = match e.kind() {
+        io::ErrorKind::ConnectionRefused => {
+            "connection refused: nothing is listening on that port".to_string()
+        }
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => format!(
+            "no answer within {} s: the host is down or a firewall drops the packets",
+            TIMEOUT.as_secs()
+        ),
+        _ => e.to_string(),
+    };
+    format!("TCP connection to {place} failed: {why}")
+}
+
+/// Why the handshake failed: the TLS error padlock reported (with the fix for certificate
+/// problems), or what the transport did.
+fn why(e: &io::Error) -> String {
+    match e.get_ref().and_then(|e| e.downcast_ref::<padlock::Error>()) {
+        // CertError sentences end with a full stop and come with a suggested fix.
+        Some(padlock::Error::Certificate(cert)) => format!("{cert} Fix: {}", cert.fix()),
+        Some(tls @ padlock::Error::BadSignature(cert)) => format!("{tls} Fix: {}", cert.fix()),
+        // Mid-handshake, a connection without close_notify was not "data cut short": the
+        // server gave up on us, typically because it does not speak TLS 1.3.
+        Some(padlock::Error::Truncated) => "the server closed the connection during the \
+            handshake (it may not support TLS 1.3, or not speak TLS on this port)"
+            .to_string(),
+        // A record type that is a printable character: the server answered in plain text.
+        Some(padlock::Error::Record(RecordError::UnexpectedContentType(t)))
+            if t.is_ascii_graphic() =>
+        {
+            let guess = match t {
+                b'H' => " (it looks like HTTP: is this the HTTPS port?)",
+                _ => "",
+            };
+            format!(
+                "the server does not speak TLS on this port: it answered in plain text starting with {:?}{guess}",
+                char::from(*t)
+            )
+        }
+        Some(tls) => tls.to_string(),
+        None => match e.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => format!(
+                "the server sent nothing for {} s (it may not speak TLS on this port)",
+                TIMEOUT.as_secs()
+            ),
+            io::ErrorKind::ConnectionReset => {
+                "the server reset the connection (it may not speak TLS on this port)".into()
+            }
+            _ => e.to_string(),
+        },
+    }
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {

@@ -7,12 +7,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use padlock::msgs::enums::HandshakeType;
-use padlock::msgs::{ClientHello, ServerHello};
+use padlock::msgs::enums::{HandshakeType, NamedGroup};
+use padlock::msgs::{
+    Certificate, CertificateVerify, ClientHello, EncryptedExtensions, ServerHello,
+};
 use padlock::padlock_cert::RootStore;
 use padlock::pki_types::ServerName;
 use padlock::{
-    CertifiedKey, ClientConfig, Connection, Event, ServerConfig, Side, Stream, TraceStep,
+    crypto, CertifiedKey, ClientConfig, Connection, Event, ServerConfig, Side, Stream, TraceStep,
 };
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
@@ -21,132 +23,143 @@ use crate::certs::Summary;
 #[derive(clap::Args)]
 pub struct Args {}
 
+/// Width of the diagram: an arrow and its label fill this many columns.
 const WIDTH: usize = 60;
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn run(_args: Args) -> Result<ExitCode, String> {
-    let t0 = Instant::now();
     println!("padlock demo: one TLS 1.3 handshake on loopback, explained step by step\n");
 
     // 1. A throwaway certificate authority and a certificate for localhost.
+    let setup = Instant::now();
     let (roots, server_key, ca_name) =
         throwaway_pki().map_err(|e| format!("making the CA: {e}"))?;
     println!(
-        "[{:>7}] made a throwaway CA {ca_name:?} (ECDSA P-256) and issued a certificate",
-        ms(t0)
+        "made a throwaway CA {ca_name:?} and a certificate for localhost in {}",
+        ms(setup.elapsed())
     );
-    println!("          for localhost and 127.0.0.1; only this demo's client trusts it.");
+    println!("(ECDSA P-256; only this demo's client trusts that CA)");
 
     // 2. The server, on a free loopback port, in its own thread.
-    let server_config =
-        Arc::new(ServerConfig::with_single_cert(server_key).map_err(|e| e.to_string())?);
+    let mut server_config =
+        ServerConfig::with_single_cert(server_key).map_err(|e| e.to_string())?;
+    server_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let server_config = Arc::new(server_config);
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("[{:>7}] server listening on {addr}", ms(t0));
-    let server = std::thread::spawn(move || -> Result<(), String> {
-        let (tcp, _) = listener.accept().map_err(|e| e.to_string())?;
-        tcp.set_read_timeout(Some(Duration::from_secs(10))).ok();
-        tcp.set_nodelay(true).ok();
-        let conn = Connection::server(server_config).map_err(|e| e.to_string())?;
-        let mut tls = Stream::new(conn, tcp);
-        let mut request = [0u8; 1024];
-        let n = tls.read(&mut request).map_err(|e| e.to_string())?;
-        let body = "hello from the padlock demo server\n";
-        let response = format!(
-            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = n;
-        tls.write_all(response.as_bytes())
-            .map_err(|e| e.to_string())?;
-        tls.close().map_err(|e| e.to_string())?;
-        Ok(())
-    });
+    println!("server listening on {addr}");
+    let server = std::thread::spawn(move || serve_one(&listener, server_config));
 
     // 3. The client: connect, then drive the handshake by hand to show each message.
+    let tcp_start = Instant::now();
+    let mut tcp = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+    tcp.set_read_timeout(Some(TIMEOUT)).ok();
+    // Without this, Nagle's algorithm holds the request behind the client's Finished until
+    // the server's delayed ACK, and the demo shows a 40 ms stall that is not TLS's doing.
+    tcp.set_nodelay(true).ok();
+    println!("client connected over TCP in {}\n", ms(tcp_start.elapsed()));
+
     let mut config = ClientConfig::new(roots);
     config.trace = true;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let name = ServerName::try_from("localhost").map_err(|e| e.to_string())?;
+    // Creating the client builds its ClientHello: the handshake starts here.
+    let start = Instant::now();
     let mut conn = Connection::client(Arc::new(config), name).map_err(|e| e.to_string())?;
-    let tcp_start = Instant::now();
-    let mut tcp = TcpStream::connect(addr).map_err(|e| e.to_string())?;
-    tcp.set_read_timeout(Some(Duration::from_secs(10))).ok();
     println!(
-        "[{:>7}] client connected over TCP in {:.2} ms\n",
-        ms(t0),
-        tcp_start.elapsed().as_secs_f64() * 1000.0
+        "{:<30}{:>30}   time since the handshake began",
+        "client", "server"
     );
-    println!("{:<28}{:>32}", "client", "server");
 
-    let hs_start = Instant::now();
-    let mut flights = 0;
+    let mut senders = Vec::new();
     let mut buf = vec![0u8; 32 * 1024];
-    while conn.is_handshaking() {
-        show_events(&mut conn, t0);
-        if conn.wants_write() {
-            flights += 1;
-            tcp.write_all(conn.pending_tls())
-                .map_err(|e| e.to_string())?;
-            let n = conn.pending_tls().len();
-            conn.consume_tls(n);
+    loop {
+        show_events(&mut conn, start, &mut senders);
+        tcp.write_all(conn.pending_tls())
+            .map_err(|e| e.to_string())?;
+        let n = conn.pending_tls().len();
+        conn.consume_tls(n);
+        if !conn.is_handshaking() {
+            break;
         }
         let n = tcp.read(&mut buf).map_err(|e| e.to_string())?;
         if n == 0 {
             return Err("the server closed the connection during the handshake".into());
         }
-        conn.feed_tls(buf.get(..n).unwrap_or_default())
-            .map_err(|e| format!("handshake failed: {e}"))?;
+        if let Err(e) = conn.feed_tls(buf.get(..n).unwrap_or_default()) {
+            // Send our alert so the server learns why, then report.
+            tcp.write_all(conn.pending_tls()).ok();
+            return Err(format!("handshake failed: {e}"));
+        }
     }
-    show_events(&mut conn, t0);
-    tcp.write_all(conn.pending_tls())
-        .map_err(|e| e.to_string())?;
-    let n = conn.pending_tls().len();
-    conn.consume_tls(n);
-    let hs_time = hs_start.elapsed();
+    let hs_time = start.elapsed();
 
     let info = conn.info().clone();
+    let (flights, round_trips) = count_flights(&senders);
     println!();
     println!(
-        "handshake complete in {:.2} ms and {} round trip{}: TLS 1.3, {}, {}{}",
-        hs_time.as_secs_f64() * 1000.0,
-        flights.max(1) - 1 + 1,
-        if flights > 1 { "s" } else { "" },
-        info.cipher_suite.unwrap_or("?"),
-        info.group_name.unwrap_or("?"),
+        "handshake complete in {}: {flights} flights, {round_trips} round trip{}{}",
+        ms(hs_time),
+        if round_trips == 1 { "" } else { "s" },
         if info.hello_retry {
-            " (after HelloRetryRequest)"
+            " (the HelloRetryRequest cost one)"
         } else {
             ""
         },
+    );
+    println!(
+        "  TLS 1.3, {}, key exchange {}, ALPN {}",
+        info.cipher_suite.unwrap_or("?"),
+        info.group_name.unwrap_or("?"),
+        info.alpn
+            .as_deref()
+            .map(String::from_utf8_lossy)
+            .unwrap_or("(none)".into()),
     );
     for (i, der) in info.peer_certificates.iter().enumerate() {
         let s = Summary::of(der);
         println!("  certificate {i}: {} (issued by {})", s.subject, s.issuer);
     }
+    println!();
 
-    // 4. Application data under the application traffic keys.
+    // 4. Application data under the application traffic keys, then close_notify both ways.
     let mut tls = Stream::new(conn, tcp);
     let request = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     tls.write_all(request.as_bytes())
         .map_err(|e| e.to_string())?;
-    println!(
-        "\n[{:>7}] client -> server  application data: GET / ({} bytes, encrypted)",
-        ms(t0),
-        request.len()
+    arrow(
+        Side::Client,
+        &format!("application data ({} bytes)", request.len()),
+        start.elapsed(),
     );
+    println!("    GET / HTTP/1.1, encrypted under the client's application traffic key");
     let mut response = Vec::new();
-    tls.read_to_end(&mut response).map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&response);
-    println!(
-        "[{:>7}] server -> client  application data: {} ({} bytes), then close_notify",
-        ms(t0),
-        text.lines().next().unwrap_or(""),
-        response.len()
-    );
-    if let Some(body) = text.split("\r\n\r\n").nth(1) {
-        println!("          body: {}", body.trim());
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = tls.read(&mut chunk).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        if response.is_empty() {
+            arrow(
+                Side::Server,
+                &format!("application data ({n} bytes)"),
+                start.elapsed(),
+            );
+            let text = String::from_utf8_lossy(chunk.get(..n).unwrap_or_default()).into_owned();
+            println!("    {}", text.lines().next().unwrap_or(""));
+            if let Some(body) = text.split("\r\n\r\n").nth(1) {
+                println!("    body: {}", body.trim());
+            }
+        }
+        response.extend_from_slice(chunk.get(..n).unwrap_or_default());
     }
-    tls.close().ok();
+    // read() returned 0: the server's close_notify arrived.
+    arrow(Side::Server, "close_notify", start.elapsed());
+    println!("    the server has nothing more to send");
+    tls.close().map_err(|e| e.to_string())?;
+    arrow(Side::Client, "close_notify", start.elapsed());
+    println!("    nor has the client");
     server
         .join()
         .map_err(|_| "the server thread panicked".to_string())??;
@@ -154,68 +167,151 @@ pub fn run(_args: Args) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn ms(t0: Instant) -> String {
-    format!("{:.1}ms", t0.elapsed().as_secs_f64() * 1000.0)
+/// The demo's server: answers one request, then closes with close_notify and waits for the
+/// client's.
+fn serve_one(listener: &TcpListener, config: Arc<ServerConfig>) -> Result<(), String> {
+    let (tcp, _) = listener.accept().map_err(|e| e.to_string())?;
+    tcp.set_read_timeout(Some(TIMEOUT)).ok();
+    tcp.set_nodelay(true).ok();
+    let conn = Connection::server(config).map_err(|e| e.to_string())?;
+    let mut tls = Stream::new(conn, tcp);
+    let mut request = [0u8; 1024];
+    tls.read(&mut request).map_err(|e| e.to_string())?;
+    let body = "hello from the padlock demo server\n";
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tls.write_all(response.as_bytes())
+        .map_err(|e| e.to_string())?;
+    tls.close().map_err(|e| e.to_string())?;
+    let mut rest = Vec::new();
+    tls.read_to_end(&mut rest).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
-fn show_events(conn: &mut Connection, t0: Instant) {
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Flights (runs of messages from one side) and round trips (the times the client had to wait
+/// for the server: one per server flight).
+fn count_flights(senders: &[Side]) -> (usize, usize) {
+    let mut flights = 0;
+    let mut round_trips = 0;
+    let mut last = None;
+    for &side in senders {
+        if last != Some(side) {
+            flights += 1;
+            if side == Side::Server {
+                round_trips += 1;
+            }
+            last = Some(side);
+        }
+    }
+    (flights, round_trips)
+}
+
+fn show_events(conn: &mut Connection, start: Instant, senders: &mut Vec<Side>) {
     while let Some(event) = conn.next_event() {
         if let Event::Trace(step) = event {
-            draw(&step, t0);
+            senders.push(step.from);
+            arrow(
+                step.from,
+                &format!("{} ({} bytes)", message_name(&step), step.len),
+                step.at.saturating_duration_since(start),
+            );
+            for line in details(&step) {
+                println!("    {line}");
+            }
         }
     }
 }
 
-/// One message as an arrow between the two lifelines, with what matters in it.
-fn draw(step: &TraceStep, t0: Instant) {
-    let label = format!("{:?} ({} bytes)", step.typ, step.len);
-    let at = format!("{:.1}ms", step.at.duration_since(t0).as_secs_f64() * 1000.0);
-    let arrow_len = WIDTH.saturating_sub(label.len() + 4);
-    match step.from {
-        Side::Client => println!("{label} {}> [{at}]", "-".repeat(arrow_len)),
-        Side::Server => println!("<{} {label} [{at}]", "-".repeat(arrow_len)),
-    }
-    for line in details(step) {
-        println!("    {line}");
+/// One message as an arrow between the two lifelines, with the time since the handshake began.
+fn arrow(from: Side, label: &str, at: Duration) {
+    let at = ms(at);
+    let dashes = "-".repeat(WIDTH.saturating_sub(label.len() + 2));
+    match from {
+        Side::Client => println!("{label} {dashes}>   +{at}"),
+        Side::Server => println!("<{dashes} {label}   +{at}"),
     }
 }
 
+/// The message's name as RFC 8446 §4 writes it (a HelloRetryRequest is a ServerHello with a
+/// special random, §4.1.3).
+fn message_name(step: &TraceStep) -> String {
+    let name = match step.typ {
+        HandshakeType::CLIENT_HELLO => "ClientHello",
+        HandshakeType::SERVER_HELLO => match ServerHello::decode(body(step)) {
+            Ok(sh) if sh.is_hello_retry_request() => "HelloRetryRequest",
+            _ => "ServerHello",
+        },
+        HandshakeType::ENCRYPTED_EXTENSIONS => "EncryptedExtensions",
+        HandshakeType::CERTIFICATE_REQUEST => "CertificateRequest",
+        HandshakeType::CERTIFICATE => "Certificate",
+        HandshakeType::CERTIFICATE_VERIFY => "CertificateVerify",
+        HandshakeType::FINISHED => "Finished",
+        HandshakeType::NEW_SESSION_TICKET => "NewSessionTicket",
+        HandshakeType::KEY_UPDATE => "KeyUpdate",
+        HandshakeType::END_OF_EARLY_DATA => "EndOfEarlyData",
+        other => return format!("{other:?}"),
+    };
+    name.to_string()
+}
+
+fn body(step: &TraceStep) -> &[u8] {
+    step.bytes
+        .get(padlock::msgs::HANDSHAKE_HEADER_LEN..)
+        .unwrap_or_default()
+}
+
+/// The IANA name padlock uses for a group (`X25519`, not the registry's `x25519`).
+fn group_name(group: NamedGroup) -> String {
+    crypto::group_by_id(group.0)
+        .map(|g| g.name.to_string())
+        .unwrap_or_else(|| format!("{group:?}"))
+}
+
+fn list<T>(items: &[T], name: impl Fn(&T) -> String) -> String {
+    items.iter().map(name).collect::<Vec<_>>().join(", ")
+}
+
+/// What matters in each message, in a sentence or two.
 fn details(step: &TraceStep) -> Vec<String> {
-    let body = step.bytes.get(4..).unwrap_or_default();
+    let body = body(step);
     match step.typ {
         HandshakeType::CLIENT_HELLO => match ClientHello::decode(body) {
             Ok(ch) => {
                 let e = &ch.extensions;
                 let mut out = vec![format!(
                     "offers suites {}",
-                    ch.cipher_suites
-                        .iter()
-                        .map(|s| format!("{s:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    list(&ch.cipher_suites, |s| format!("{s:?}"))
                 )];
                 if let Some(groups) = &e.supported_groups {
                     out.push(format!(
                         "offers groups {}",
-                        groups
-                            .iter()
-                            .map(|g| format!("{g:?}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        list(groups, |g| group_name(*g))
                     ));
                 }
                 if let Some(shares) = &e.key_shares {
                     out.push(format!(
-                        "sends key shares {} (the server picks one: no extra round trip)",
-                        shares
-                            .iter()
-                            .map(|s| format!("{:?} ({} bytes)", s.group, s.key_exchange.len()))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        "sends key shares {} (if the server takes one, no extra round trip)",
+                        list(shares, |s| format!(
+                            "{} ({} bytes)",
+                            group_name(s.group),
+                            s.key_exchange.len()
+                        ))
                     ));
                 }
                 if let Some(name) = &e.server_name {
                     out.push(format!("asks for server name {name} (SNI)"));
+                }
+                if let Some(alpn) = &e.alpn {
+                    out.push(format!(
+                        "offers application protocols {} (ALPN)",
+                        list(alpn, |p| String::from_utf8_lossy(p).into_owned())
+                    ));
                 }
                 out
             }
@@ -223,27 +319,69 @@ fn details(step: &TraceStep) -> Vec<String> {
         },
         HandshakeType::SERVER_HELLO => match ServerHello::decode(body) {
             Ok(sh) if sh.is_hello_retry_request() => vec![format!(
-                "HelloRetryRequest: the server wants a share for {:?}",
-                sh.extensions.selected_group
+                "the server wants a key share for {}: the client must send a new ClientHello",
+                sh.extensions
+                    .selected_group
+                    .map(group_name)
+                    .unwrap_or_else(|| "another group".into())
             )],
-            Ok(sh) => vec![
-                format!(
-                    "chooses {:?} and {:?}",
-                    sh.cipher_suite,
-                    sh.extensions.key_share.as_ref().map(|k| k.group)
-                ),
-                "both sides now derive handshake keys: everything after this is encrypted".into(),
-            ],
+            Ok(sh) => {
+                let share = match &sh.extensions.key_share {
+                    Some(k) => format!(
+                        "key exchange {} (its share: {} bytes)",
+                        group_name(k.group),
+                        k.key_exchange.len()
+                    ),
+                    None => "no key exchange".into(),
+                };
+                vec![
+                    format!("chooses {:?} and {share}", sh.cipher_suite),
+                    "both sides now derive handshake keys: everything after this is encrypted"
+                        .into(),
+                ]
+            }
             Err(_) => Vec::new(),
         },
         HandshakeType::ENCRYPTED_EXTENSIONS => {
-            vec!["the rest of the server's answers (ALPN, ...), now encrypted".into()]
+            let alpn = EncryptedExtensions::decode(body)
+                .ok()
+                .and_then(|ee| ee.alpn)
+                .map(|p| format!("ALPN {}", String::from_utf8_lossy(&p)))
+                .unwrap_or_else(|| "no ALPN".into());
+            vec![format!(
+                "the rest of the server's answers, now encrypted: {alpn}"
+            )]
         }
-        HandshakeType::CERTIFICATE => {
-            vec!["the server's certificate chain; the client checks it up to its trusted CA and the name".into()]
-        }
+        HandshakeType::CERTIFICATE => match Certificate::decode(body) {
+            Ok(c) if step.from == Side::Server => {
+                let leaf = c
+                    .entries
+                    .first()
+                    .map(|e| Summary::of(&e.cert_der).subject)
+                    .unwrap_or_default();
+                vec![
+                    format!(
+                        "the server's chain: {} certificate{}, leaf {leaf}",
+                        c.entries.len(),
+                        if c.entries.len() == 1 { "" } else { "s" }
+                    ),
+                    "the client checks it up to a CA it trusts, and that it covers localhost"
+                        .into(),
+                ]
+            }
+            Ok(c) => vec![format!(
+                "the client's certificate chain ({} certificates)",
+                c.entries.len()
+            )],
+            Err(_) => Vec::new(),
+        },
         HandshakeType::CERTIFICATE_VERIFY => {
-            vec!["a signature over the whole handshake: proof the server holds the certificate's key".into()]
+            let scheme = CertificateVerify::decode(body)
+                .map(|cv| format!("{:?}", cv.scheme))
+                .unwrap_or_default();
+            vec![format!(
+                "{scheme} signature over the handshake so far: the server holds the certificate's key"
+            )]
         }
         HandshakeType::FINISHED => match step.from {
             Side::Server => vec!["an HMAC over the handshake: nothing was tampered with".into()],
@@ -276,8 +414,26 @@ fn throwaway_pki() -> Result<(RootStore, CertifiedKey, String), Box<dyn std::err
     leaf_params
         .distinguished_name
         .push(DnType::CommonName, "localhost");
+    // RFC 5280 §4.2.1.1: CAs put an authorityKeyIdentifier in what they issue.
+    leaf_params.use_authority_key_identifier_extension = true;
     let leaf = leaf_params.signed_by(&leaf_key, &issuer)?;
     let chain = format!("{}{}", leaf.pem(), ca.pem());
     let key = CertifiedKey::from_pem(chain.as_bytes(), leaf_key.serialize_pem().as_bytes())?;
     Ok((roots, key, ca_name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{count_flights, Side::*};
+
+    #[test]
+    fn flights_and_round_trips() {
+        // CH | SH EE Cert CV Fin | Fin
+        let full = [Client, Server, Server, Server, Server, Server, Client];
+        assert_eq!(count_flights(&full), (3, 1));
+        // CH | HRR | CH | SH EE Cert CV Fin | Fin
+        let retry = [Client, Server, Client, Server, Server, Client];
+        assert_eq!(count_flights(&retry), (5, 2));
+        assert_eq!(count_flights(&[]), (0, 0));
+    }
 }

@@ -2,11 +2,22 @@
 //! `padlock`: connect to a TLS server and explain the handshake, serve HTTPS, or watch a
 //! whole handshake on loopback (`padlock demo`).
 
+mod ca;
+mod ca_trust;
+mod certinfo;
 mod certs;
+mod check;
 mod connect;
 mod demo;
 mod http;
+mod inspect;
+mod lint;
+mod observe;
+mod parallel;
+mod probe;
+mod probe_hello;
 mod serve;
+mod style;
 
 use std::process::ExitCode;
 
@@ -31,6 +42,14 @@ enum Command {
     Serve(serve::Args),
     /// A throwaway CA, a server and a client on loopback, each handshake step explained.
     Demo(demo::Args),
+    /// Which TLS versions, suites and groups a server accepts, and what to change.
+    Probe(probe::Args),
+    /// Decode certificates, chains, keys and CSRs (files or a server's) and lint them.
+    Inspect(inspect::Args),
+    /// Certificate expiry for many servers: a table, and a non-zero exit when one is due.
+    Check(check::Args),
+    /// A local CA for development: certificates for localhost that browsers trust.
+    Ca(ca::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,11 +58,16 @@ fn main() -> ExitCode {
         Command::Connect(args) => connect::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Probe(args) => probe::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Ca(args) => ca::run(args),
     };
     match result {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("padlock: {message}");
+            // One line, whatever the message holds: scripts and people read the first line.
+            eprintln!("padlock: {}", message.replace(['\r', '\n'], " "));
             ExitCode::FAILURE
         }
     }

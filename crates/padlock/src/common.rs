@@ -20,6 +20,11 @@ use crate::record::{
 /// at least this many and at least half of it, so consuming is amortised O(1).
 const COMPACT_THRESHOLD: usize = 16 * 1024;
 
+/// Events kept for an application that does not take them (most async servers never call
+/// `next_event`): a peer sending KeyUpdates or tickets forever must not grow this queue.
+/// Enough for a whole traced handshake; past it the oldest events are dropped.
+pub(crate) const MAX_QUEUED_EVENTS: usize = 64;
+
 pub(crate) struct Core {
     pub(crate) side: Side,
     sealer: Option<RecordSealer>,
@@ -104,6 +109,15 @@ impl Core {
         }
     }
 
+    /// Queues an event for [`crate::Connection::next_event`], dropping the oldest when
+    /// [`MAX_QUEUED_EVENTS`] wait (bounded memory).
+    pub(crate) fn push_event(&mut self, event: Event) {
+        if self.events.len() >= MAX_QUEUED_EVENTS {
+            self.events.pop_front();
+        }
+        self.events.push_back(event);
+    }
+
     // ---- outgoing bytes ----
 
     pub(crate) fn pending_tls(&self) -> &[u8] {
@@ -167,8 +181,7 @@ impl Core {
     /// Records a message we send in the trace (when tracing is on).
     pub(crate) fn trace_sent(&mut self, typ: HandshakeType, bytes: &[u8]) {
         if self.trace {
-            self.events
-                .push_back(Event::Trace(TraceStep::new(self.side, true, typ, bytes)));
+            self.push_event(Event::Trace(TraceStep::new(self.side, true, typ, bytes)));
         }
     }
 
@@ -184,8 +197,7 @@ impl Core {
                 Side::Client => Side::Server,
                 Side::Server => Side::Client,
             };
-            self.events
-                .push_back(Event::Trace(TraceStep::new(peer, false, typ, raw)));
+            self.push_event(Event::Trace(TraceStep::new(peer, false, typ, raw)));
         }
     }
 
@@ -299,7 +311,7 @@ impl Core {
         if ku.update_requested && !self.sent_close_notify {
             self.send_key_update(false)?;
         }
-        self.events.push_back(Event::PeerKeyUpdated {
+        self.push_event(Event::PeerKeyUpdated {
             update_requested: ku.update_requested,
         });
         Ok(())
@@ -390,7 +402,7 @@ impl Core {
         // RFC 8446 §6.1: close_notify ends the peer's data; user_canceled is followed by it.
         if alert.description == AlertDescription::CLOSE_NOTIFY {
             self.peer_closed = true;
-            self.events.push_back(Event::PeerClosed);
+            self.push_event(Event::PeerClosed);
             return Ok(());
         }
         if alert.description == AlertDescription::USER_CANCELED {

@@ -159,7 +159,8 @@ impl Connection {
             && self.core.received_len() < MAX_BUFFERED_PLAINTEXT
     }
 
-    /// The next event, if any.
+    /// The next event, if any. Only the latest 64 are kept for an application that does
+    /// not take them.
     pub fn next_event(&mut self) -> Option<Event> {
         self.core.events.pop_front()
     }
@@ -372,7 +373,7 @@ impl Connection {
             Handshaker::Server(s) => s.handle(&mut self.core, typ, raw)?,
         }
         if !was_complete && self.core.handshake_complete {
-            self.core.events.push_back(Event::HandshakeComplete);
+            self.core.push_event(Event::HandshakeComplete);
         }
         Ok(())
     }

@@ -60,3 +60,8 @@ pub use verify::{ChainVerifier, ClientCertVerifier, ClientChainVerifier, ServerC
 pub use padlock_cert;
 /// The ecosystem's shared PKI types (`ServerName`, `CertificateDer`, ...).
 pub use rustls_pki_types as pki_types;
+
+/// The README's Rust examples, compiled by `cargo test` so that they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

@@ -41,9 +41,11 @@ impl Pki {
 
     fn leaf(&self, names: &[&str], alg: &'static SignatureAlgorithm) -> CertifiedKey {
         let key = KeyPair::generate_for(alg).unwrap();
-        let params =
+        let mut params =
             CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
                 .unwrap();
+        // RFC 5280 §4.2.1.1: CAs put an authorityKeyIdentifier in what they issue.
+        params.use_authority_key_identifier_extension = true;
         let cert = params.signed_by(&key, &self.ca_issuer).unwrap();
         CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap()
     }
@@ -271,6 +273,24 @@ fn key_update_both_ways() {
     s.send_key_update(false).unwrap();
     exchange(&mut s, &mut c, b"again");
     exchange(&mut c, &mut s, b"and back");
+}
+
+#[test]
+fn events_nobody_takes_stay_bounded() {
+    let pki = Pki::new();
+    let (mut c, mut s) = connect(pki.client(), pki.server());
+    // A peer that keeps updating its keys, and an application that never asks for events.
+    for _ in 0..1000 {
+        c.send_key_update(false).unwrap();
+        transfer(&mut c, &mut s).unwrap();
+    }
+    let events: Vec<Event> = std::iter::from_fn(|| s.next_event()).collect();
+    assert_eq!(events.len(), 64, "the oldest events were dropped");
+    assert!(events.iter().all(|e| *e
+        == Event::PeerKeyUpdated {
+            update_requested: false
+        }));
+    exchange(&mut c, &mut s, b"still working");
 }
 
 #[test]

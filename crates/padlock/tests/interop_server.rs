@@ -1028,6 +1028,7 @@ impl OtherName {
         leaf_params
             .distinguished_name
             .push(DnType::CommonName, OTHER_NAME);
+        leaf_params.use_authority_key_identifier_extension = true;
         let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
         let dir = std::env::temp_dir().join(format!(
             "padlock-interop-sni-{}-{}",

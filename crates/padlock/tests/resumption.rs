@@ -8,7 +8,7 @@ use padlock::crypto;
 use padlock::padlock_cert::RootStore;
 use padlock::pki_types::ServerName;
 use padlock::resumption::{
-    MemorySessionStore, ServerSession, SessionCache, TicketIssuer, Ticketer,
+    MemorySessionStore, ServerSession, SessionCache, SessionStore, TicketIssuer, Ticketer,
 };
 use padlock::{
     CertifiedKey, ClientChainVerifier, ClientConfig, Connection, Error, Event, ServerConfig,
@@ -39,10 +39,10 @@ impl Pki {
 
     fn leaf(&self, name: &str) -> CertifiedKey {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let cert = CertificateParams::new(vec![name.to_string()])
-            .unwrap()
-            .signed_by(&key, &self.issuer)
-            .unwrap();
+        let mut params = CertificateParams::new(vec![name.to_string()]).unwrap();
+        // RFC 5280 §4.2.1.1: CAs put an authorityKeyIdentifier in what they issue.
+        params.use_authority_key_identifier_extension = true;
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
         CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap()
     }
 
@@ -303,18 +303,33 @@ fn stateful_session_cache_resumes_once_per_ticket() {
     let mut c = Connection::client(client.clone(), localhost()).unwrap();
     let mut s = Connection::server(server.clone()).unwrap();
     handshake(&mut c, &mut s).unwrap();
-    for expect_resumed in [true, true, true] {
-        // Each resumed connection gets no new ticket (we issue after full handshakes only),
-        // so alternate: full handshakes refill the store.
+    // Each resumed connection brings a fresh ticket, and each ticket works once.
+    for _ in 0..3 {
         let mut c = Connection::client(client.clone(), localhost()).unwrap();
         let mut s = Connection::server(server.clone()).unwrap();
         handshake(&mut c, &mut s).unwrap();
-        assert_eq!(c.info().resumed, expect_resumed);
-        let mut c = Connection::client(client.clone(), localhost()).unwrap();
-        let mut s = Connection::server(server.clone()).unwrap();
-        handshake(&mut c, &mut s).unwrap();
-        assert!(!c.info().resumed, "the single ticket was used up");
+        assert!(c.info().resumed);
+        assert!(events(&mut c).contains(&Event::TicketReceived));
     }
+    // A ticket replayed to the stateful cache is refused: full handshake.
+    let store = Arc::new(MemorySessionStore::new(4, 4));
+    let mut one = pki.client();
+    one.session_store = Some(store.clone());
+    let one = Arc::new(one);
+    let mut c = Connection::client(one.clone(), localhost()).unwrap();
+    let mut s = Connection::server(server.clone()).unwrap();
+    handshake(&mut c, &mut s).unwrap();
+    let ticket = store.take("localhost").unwrap();
+    store.put(ticket.clone());
+    let mut c = Connection::client(one.clone(), localhost()).unwrap();
+    let mut s = Connection::server(server.clone()).unwrap();
+    handshake(&mut c, &mut s).unwrap();
+    assert!(c.info().resumed);
+    store.put(ticket);
+    let mut c = Connection::client(one, localhost()).unwrap();
+    let mut s = Connection::server(server).unwrap();
+    handshake(&mut c, &mut s).unwrap();
+    assert!(!c.info().resumed, "a stateful ticket works once");
 }
 
 #[test]

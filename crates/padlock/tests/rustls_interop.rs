@@ -112,7 +112,9 @@ impl Pki {
     fn leaf_for(&self, names: &[&str], alg: &'static SignatureAlgorithm) -> Leaf {
         let key = KeyPair::generate_for(alg).unwrap();
         let names = names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
-        let params = CertificateParams::new(names).unwrap();
+        let mut params = CertificateParams::new(names).unwrap();
+        // RFC 5280 §4.2.1.1: CAs put an authorityKeyIdentifier in what they issue.
+        params.use_authority_key_identifier_extension = true;
         let cert = params.signed_by(&key, &self.issuer).unwrap();
         Leaf {
             chain: vec![cert.der().clone()],

@@ -651,7 +651,7 @@ impl ClientHandshake {
             max_early_data: nst.max_early_data_size.unwrap_or(0),
             alpn: core.info.alpn.clone(),
         });
-        core.events.push_back(crate::conn::Event::TicketReceived);
+        core.push_event(crate::conn::Event::TicketReceived);
         Ok(State::Connected)
     }
 }

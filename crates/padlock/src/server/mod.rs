@@ -382,11 +382,11 @@ impl ServerHandshake {
         let secrets = self.secrets.as_ref().ok_or(Error::Internal("no secrets"))?;
         core.receiving_early_data = false;
         core.install_keys(Direction::Receive, &secrets.client_handshake)?;
-        core.events.push_back(crate::conn::Event::EarlyDataReceived);
+        core.push_event(crate::conn::Event::EarlyDataReceived);
         Ok(State::WaitFinished)
     }
 
-    /// §4.6.1: tickets for resuming later, after a full handshake.
+    /// §4.6.1: tickets for resuming later.
     fn send_tickets(&mut self, core: &mut Core) -> Result<(), Error> {
         let (Some(issuer), Some(suite), Some(secrets)) = (
             self.config.ticket_issuer.clone(),
@@ -579,9 +579,8 @@ impl ServerHandshake {
         core.handshake_complete = true;
         core.may_send_application_data = true;
         core.may_receive_application_data = true;
-        if !core.info.resumed {
-            self.send_tickets(core)?;
-        }
+        // New tickets after resumed handshakes too: clients use each ticket once (§C.4).
+        self.send_tickets(core)?;
         Ok(State::Connected)
     }
 }

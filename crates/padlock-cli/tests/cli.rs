@@ -1,0 +1,328 @@
+//! The `padlock` binary's own behaviour: `padlock demo` end to end, and how `padlock connect`
+//! fails (a closed port, certificates the client cannot trust, unknown names), each in one
+//! line on stderr. The servers here are padlock servers in this process; the tests against
+//! real peers are in serve.rs.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use padlock::{CertifiedKey, Connection, ServerConfig, Stream};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, PKCS_ECDSA_P256_SHA256,
+};
+
+fn padlock(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_padlock"))
+        .args(args)
+        .output()
+        .expect("run padlock")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The stderr of a failed run, checked to be exactly one line starting with "padlock: ".
+fn one_error_line(out: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "expected failure; stderr: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected one line on stderr, got {stderr:?}"
+    );
+    assert!(lines[0].starts_with("padlock: "), "{stderr:?}");
+    lines[0].to_string()
+}
+
+/// Positions of each needle in `haystack`, searched in order; panics with the text if one
+/// is missing or out of order.
+fn assert_in_order(haystack: &str, needles: &[&str]) {
+    let mut from = 0;
+    for needle in needles {
+        match haystack.get(from..).and_then(|rest| rest.find(needle)) {
+            Some(at) => from += at + needle.len(),
+            None => panic!("{needle:?} missing or out of order in:\n{haystack}"),
+        }
+    }
+}
+
+#[test]
+fn demo_shows_every_handshake_message_in_order() {
+    let out = padlock(&["demo"]);
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_in_order(
+        &text,
+        &[
+            "ClientHello (",
+            "offers suites TLS_AES_128_GCM_SHA256",
+            "ServerHello (",
+            "chooses TLS_",
+            "EncryptedExtensions (",
+            "Certificate (",
+            "CertificateVerify (",
+            "Finished (",
+            "Finished (",
+            "handshake complete",
+            "3 flights, 1 round trip",
+            "application data",
+            "close_notify",
+            "close_notify",
+        ],
+    );
+    // Names, not Debug output of Options.
+    assert!(!text.contains("Some("), "{text}");
+    // Every message line carries a time since the handshake began.
+    for line in text
+        .lines()
+        .filter(|l| l.contains("bytes)") && l.contains("--"))
+    {
+        assert!(line.trim_end().ends_with(" ms"), "no time on {line:?}");
+    }
+}
+
+#[test]
+fn connect_to_a_closed_port_says_so_in_one_line() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let target = format!("127.0.0.1:{port}");
+    let out = padlock(&["connect", &target]);
+    let line = one_error_line(&out);
+    assert_eq!(
+        line,
+        format!(
+            "padlock: TCP connection to {target} failed: connection refused: nothing is listening on that port"
+        )
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// A plain TCP server on a free port that reads the ClientHello record, answers `reply` and
+/// closes.
+fn plain_server(reply: &'static [u8]) -> (u16, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        // Read the whole ClientHello record: closing with unread data would send a reset
+        // instead of the orderly close the test wants.
+        let mut header = [0u8; 5];
+        tcp.read_exact(&mut header).unwrap();
+        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+        tcp.read_exact(&mut vec![0u8; len]).unwrap();
+        tcp.write_all(reply).unwrap();
+    });
+    (port, server)
+}
+
+#[test]
+fn connect_to_a_server_that_hangs_up_says_so_in_one_line() {
+    let (port, server) = plain_server(b"");
+    let out = padlock(&["connect", &format!("127.0.0.1:{port}")]);
+    server.join().unwrap();
+    assert_eq!(
+        one_error_line(&out),
+        format!(
+            "padlock: TLS handshake with 127.0.0.1:{port} failed: the server closed the connection \
+             during the handshake (it may not support TLS 1.3, or not speak TLS on this port)"
+        )
+    );
+}
+
+#[test]
+fn connect_to_a_plain_http_port_says_it_is_not_tls() {
+    let (port, server) = plain_server(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    let out = padlock(&["connect", &format!("127.0.0.1:{port}")]);
+    server.join().unwrap();
+    let line = one_error_line(&out);
+    assert!(
+        line.ends_with(
+            "the server does not speak TLS on this port: it answered in plain text starting \
+             with 'H' (it looks like HTTP: is this the HTTPS port?)"
+        ),
+        "{line}"
+    );
+}
+
+#[test]
+fn unknown_group_lists_the_valid_names() {
+    let out = padlock(&["connect", "127.0.0.1:1", "--group", "X448"]);
+    let line = one_error_line(&out);
+    assert!(line.contains("unknown group \"X448\""), "{line}");
+    for name in [
+        "X25519MLKEM768",
+        "X25519",
+        "secp256r1",
+        "P-256",
+        "secp384r1",
+        "P-384",
+    ] {
+        assert!(line.contains(name), "{name} missing from {line}");
+    }
+}
+
+#[test]
+fn unknown_suite_lists_the_valid_names() {
+    let out = padlock(&[
+        "connect",
+        "127.0.0.1:1",
+        "--suite",
+        "TLS_AES_128_CCM_SHA256",
+    ]);
+    let line = one_error_line(&out);
+    assert!(
+        line.contains("unknown cipher suite \"TLS_AES_128_CCM_SHA256\""),
+        "{line}"
+    );
+    for name in [
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_AES_256_GCM_SHA384",
+        "TLS_CHACHA20_POLY1305_SHA256",
+    ] {
+        assert!(line.contains(name), "{name} missing from {line}");
+    }
+}
+
+/// A certificate authority made for one test.
+struct Ca {
+    params: CertificateParams,
+    key: KeyPair,
+    pem: String,
+}
+
+impl Ca {
+    fn new(name: &str) -> Ca {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        let pem = params.self_signed(&key).unwrap().pem();
+        Ca { params, key, pem }
+    }
+
+    /// A leaf for `names`, as (chain PEM, key PEM).
+    fn issue(self, names: &[&str], edit: impl FnOnce(&mut CertificateParams)) -> (String, String) {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, names.first().copied().unwrap_or("leaf"));
+        edit(&mut params);
+        let issuer = Issuer::new(self.params, self.key);
+        let leaf = params.signed_by(&key, &issuer).unwrap();
+        (format!("{}{}", leaf.pem(), self.pem), key.serialize_pem())
+    }
+}
+
+/// A padlock server on a free loopback port that takes one connection and runs its
+/// handshake (which the client is expected to abort).
+fn serve_once(chain_pem: &str, key_pem: &str) -> (u16, JoinHandle<()>) {
+    let key = CertifiedKey::from_pem(chain_pem.as_bytes(), key_pem.as_bytes()).unwrap();
+    let config = Arc::new(ServerConfig::with_single_cert(key).unwrap());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut tls = Stream::new(Connection::server(config).unwrap(), tcp);
+        let _ = tls.handshake();
+    });
+    (port, server)
+}
+
+/// `padlock connect` to a server presenting `chain_pem`, expected to fail: its one line.
+fn connect_failure(chain_pem: &str, key_pem: &str, args: &[&str]) -> String {
+    let (port, server) = serve_once(chain_pem, key_pem);
+    let target = format!("127.0.0.1:{port}");
+    let mut all = vec!["connect", &target, "--servername", "localhost"];
+    all.extend_from_slice(args);
+    let out = padlock(&all);
+    server.join().unwrap();
+    let line = one_error_line(&out);
+    let prefix = format!("padlock: TLS handshake with {target} failed: ");
+    assert!(line.starts_with(&prefix), "{line}");
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    line
+}
+
+#[test]
+fn connect_to_an_untrusted_server_names_the_problem_and_the_fix() {
+    // Issued by a CA that is not among the Mozilla roots `connect` trusts by default; the
+    // server sends that root along with its certificate.
+    let (chain, key) = Ca::new("padlock test CA").issue(&["localhost"], |_| {});
+    let line = connect_failure(&chain, &key, &[]);
+    assert!(
+        line.contains(
+            "The certificate at depth 1 (CN=padlock test CA) is a self-signed root that is not in the trust store."
+        ),
+        "{line}"
+    );
+    assert!(
+        line.contains(" Fix: Add the root CN=padlock test CA"),
+        "{line}"
+    );
+}
+
+#[test]
+fn connect_with_the_wrong_name_says_which_names_the_certificate_covers() {
+    let ca = Ca::new("padlock test CA");
+    let dir = tempdir();
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, &ca.pem).unwrap();
+    let (chain, key) = ca.issue(&["other.test"], |_| {});
+    let line = connect_failure(&chain, &key, &["--ca", ca_file.to_str().unwrap()]);
+    assert!(
+        line.contains("The certificate is not valid for localhost; it covers only other.test."),
+        "{line}"
+    );
+    assert!(
+        line.contains(" Fix: Connect using a name the certificate covers"),
+        "{line}"
+    );
+}
+
+#[test]
+fn connect_to_a_server_with_an_expired_certificate_says_when_it_expired() {
+    let ca = Ca::new("padlock test CA");
+    let dir = tempdir();
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, &ca.pem).unwrap();
+    let (chain, key) = ca.issue(&["localhost"], |p| {
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    });
+    let line = connect_failure(&chain, &key, &["--ca", ca_file.to_str().unwrap()]);
+    assert!(line.contains("expired on 2021-01-01"), "{line}");
+    assert!(
+        line.contains(" Fix: Renew the server's certificate"),
+        "{line}"
+    );
+}
+
+/// A fresh directory under the target's temp dir (no tempfile dependency).
+fn tempdir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "padlock-cli-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
