@@ -98,6 +98,8 @@ pub struct Request {
     pub path: String,
     pub version: String,
     pub keep_alive: bool,
+    /// Bytes the head took, blank line included.
+    pub head_len: usize,
 }
 
 /// Reads one request head (bounded by [`MAX_HEAD`]). `Ok(None)`: the client closed first.
@@ -110,7 +112,7 @@ pub fn read_request<S: Read>(
         if let Some(pos) = find(pending, b"\r\n\r\n") {
             let head = String::from_utf8_lossy(pending.get(..pos).unwrap_or_default()).into_owned();
             pending.drain(..pos + 4);
-            return parse_request(&head).map(Some);
+            return parse_request(&head, pos + 4).map(Some);
         }
         if pending.len() > MAX_HEAD {
             return Err("request head too large".into());
@@ -123,7 +125,7 @@ pub fn read_request<S: Read>(
     }
 }
 
-fn parse_request(head: &str) -> Result<Request, String> {
+fn parse_request(head: &str, head_len: usize) -> Result<Request, String> {
     let mut lines = head.lines();
     let first = lines.next().ok_or("empty request")?;
     let mut parts = first.split_whitespace();
@@ -148,5 +150,6 @@ fn parse_request(head: &str) -> Result<Request, String> {
         path,
         version,
         keep_alive,
+        head_len,
     })
 }
