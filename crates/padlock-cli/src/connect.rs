@@ -1,18 +1,24 @@
-//! `padlock connect HOST:PORT`: handshake, report, and optionally `GET` a path.
+//! `padlock connect HOST:PORT`: handshake, report, and optionally `GET` a path. With
+//! `--resume` (two connections) or `--session-file` (tickets kept across runs) the reported
+//! connection resumes a session, optionally sending 0-RTT early data (RFC 8446 §2.2, §2.3);
+//! `--cert`/`--key` answer a server's CertificateRequest (mTLS, §4.3.2).
 
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use padlock::msgs::enums::HandshakeType;
 use padlock::padlock_cert::RootStore;
 use padlock::pki_types::ServerName;
 use padlock::record::RecordError;
-use padlock::{crypto, ClientConfig, Connection, KeyLogFile, Stream};
+use padlock::resumption::FileSessionStore;
+use padlock::{crypto, CertifiedKey, ClientConfig, Connection, Event, KeyLogFile, Stream};
 
-use crate::certs::{self, Summary};
+use crate::certs;
+use crate::connect_report::{print_json, print_text, Shown, Visit};
 use crate::http;
 
 const TIMEOUT: Duration = Duration::from_secs(15);
@@ -45,6 +51,39 @@ pub struct Args {
     /// Append the traffic secrets to FILE in the NSS key log format (for Wireshark).
     #[arg(long, value_name = "FILE")]
     keylog: Option<PathBuf>,
+    /// Connect twice and report the second connection, resumed with a session ticket from
+    /// the first (no certificate exchange).
+    #[arg(long)]
+    resume: bool,
+    /// Keep session tickets in FILE (created readable by you only: it holds secrets), so that
+    /// a later run resumes.
+    #[arg(long, value_name = "FILE")]
+    session_file: Option<PathBuf>,
+    /// Send TEXT as 0-RTT early data when a session ticket allows it (otherwise, or when the
+    /// server refuses it, right after the handshake). Without TEXT, the --http-get request
+    /// itself goes as early data. Early data can be replayed: send only what is safe to repeat.
+    #[arg(long, value_name = "TEXT", num_args = 0..=1, default_missing_value = "")]
+    early_data: Option<String>,
+    /// Client certificate chain (PEM, leaf first) for servers that ask for one (mTLS).
+    #[arg(long, value_name = "CHAIN.pem", requires = "key")]
+    cert: Option<PathBuf>,
+    /// Private key (PEM) of --cert.
+    #[arg(long, value_name = "KEY.pem", requires = "cert")]
+    key: Option<PathBuf>,
+}
+
+/// How long a connection is kept open after its work for the server's session tickets
+/// (sent right after the handshake, RFC 8446 §4.6.1) or its verdict on our certificate.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// What the reported connection sends, and how.
+struct Payload {
+    /// Offered as 0-RTT data when a ticket allows it; else sent after the handshake.
+    early: Option<Vec<u8>>,
+    /// Whether `early` is the --http-get request itself (then it is not sent again).
+    early_is_request: bool,
+    /// The --http-get request.
+    request: Option<Vec<u8>>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
@@ -52,10 +91,86 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let name = args.servername.clone().unwrap_or_else(|| host.clone());
     let server_name = ServerName::try_from(name.clone())
         .map_err(|_| format!("{name:?} is not a valid DNS name or IP address"))?;
-    let config = Arc::new(build_config(&args)?);
-
-    let started = Instant::now();
+    let config = build_config(&args)?;
+    let payload = payload(&args, &name)?;
     let addr = resolve(&host, port)?;
+    let keep_tickets = args.session_file.is_some();
+
+    // --resume: a first, full handshake whose tickets the reported connection resumes with.
+    let first = if args.resume {
+        let mut plain = config.clone();
+        plain.enable_early_data = false;
+        let plain_payload = Payload {
+            early: None,
+            early_is_request: false,
+            request: payload.request.clone(),
+        };
+        let v = visit(
+            &args,
+            addr,
+            Arc::new(plain),
+            &server_name,
+            &plain_payload,
+            true,
+        )?;
+        Some(v)
+    } else {
+        None
+    };
+    let last = visit(
+        &args,
+        addr,
+        Arc::new(config),
+        &server_name,
+        &payload,
+        keep_tickets,
+    )?;
+    let shown = Shown {
+        target: &args.target,
+        name: &name,
+        early_data: args.early_data.is_some(),
+        client_cert: args.cert.is_some(),
+    };
+    if args.json {
+        print_json(&shown, first.as_ref(), &last);
+    } else {
+        print_text(&shown, first.as_ref(), &last);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `--early-data` and `--http-get` ask to send.
+fn payload(args: &Args, host: &str) -> Result<Payload, String> {
+    let request = args
+        .http_get
+        .as_ref()
+        .map(|path| http::get_request(host, path).into_bytes());
+    let (early, early_is_request) = match (&args.early_data, &request) {
+        (None, _) => (None, false),
+        (Some(text), _) if !text.is_empty() => (Some(text.clone().into_bytes()), false),
+        (Some(_), Some(req)) => (Some(req.clone()), true),
+        (Some(_), None) => {
+            return Err("--early-data needs TEXT, or --http-get PATH to send as early data".into())
+        }
+    };
+    Ok(Payload {
+        early,
+        early_is_request,
+        request,
+    })
+}
+
+/// Connects, handshakes (offering `payload.early` as 0-RTT data), sends the rest, and
+/// closes; with `keep_tickets`, only after the server's session tickets have arrived.
+fn visit(
+    args: &Args,
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+    server_name: &ServerName<'static>,
+    payload: &Payload,
+    keep_tickets: bool,
+) -> Result<Visit, String> {
+    let started = Instant::now();
     let tcp = TcpStream::connect_timeout(&addr, TIMEOUT)
         .map_err(|e| tcp_failure(&args.target, addr, &e))?;
     let tcp_time = started.elapsed();
@@ -63,80 +178,115 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     tcp.set_write_timeout(Some(TIMEOUT)).ok();
     tcp.set_nodelay(true).ok();
 
-    let conn = Connection::client(config, server_name).map_err(|e| e.to_string())?;
+    let mut conn = Connection::client(config, server_name.clone()).map_err(|e| e.to_string())?;
+    let early = payload.early.as_deref().unwrap_or_default();
+    let early_sent = if early.is_empty() {
+        0
+    } else {
+        conn.write_early_data(early).map_err(|e| e.to_string())?
+    };
     let mut tls = Stream::new(conn, tcp);
     let hs_start = Instant::now();
     tls.handshake()
         .map_err(|e| format!("TLS handshake with {} failed: {}", args.target, why(&e)))?;
     let hs_time = hs_start.elapsed();
+    let mut events: Vec<Event> = Vec::new();
+    events.extend(std::iter::from_fn(|| tls.connection_mut().next_event()));
+    // Only a server that asked for our certificate can refuse it, and it says so after our
+    // Finished: wait for its verdict then (RFC 8446 §4.4.2.4).
+    let cert_requested = events.iter().any(|e| {
+        matches!(e, Event::Trace(step)
+            if !step.sent_by_us && step.typ == HandshakeType::CERTIFICATE_REQUEST)
+    });
 
-    let response = match &args.http_get {
-        Some(path) => Some(http::get(&mut tls, &name, path)?),
-        None => {
-            tls.close().ok();
-            None
-        }
+    let refused = |tls: &Stream<TcpStream>, what: String| match tls.connection().error() {
+        Some(e @ padlock::Error::PeerAlert(_)) => refusal(e, args.cert.is_some()),
+        _ => what,
     };
-
-    let info = tls.connection().info().clone();
-    let chain: Vec<Summary> = info
-        .peer_certificates
-        .iter()
-        .map(|c| Summary::of(c))
-        .collect();
-    let alpn = info
-        .alpn
-        .as_ref()
-        .map(|p| String::from_utf8_lossy(p).into_owned());
-    if args.json {
-        let out = serde_json::json!({
-            "target": args.target,
-            "server_name": name,
-            "version": "TLSv1.3",
-            "cipher_suite": info.cipher_suite,
-            "group": info.group_name,
-            "hello_retry": info.hello_retry,
-            "alpn": alpn,
-            "peer_certificates": chain.iter().map(Summary::to_json).collect::<Vec<_>>(),
-            "http_status": response.as_ref().map(|r| r.status),
-            "tcp_connect_ms": tcp_time.as_secs_f64() * 1000.0,
-            "handshake_ms": hs_time.as_secs_f64() * 1000.0,
-        });
-        println!("{out}");
-    } else {
-        println!("connected to {} ({addr}) as {name}", args.target);
-        println!("  version       TLS 1.3");
-        println!("  cipher suite  {}", info.cipher_suite.unwrap_or("?"));
-        println!("  group         {}", info.group_name.unwrap_or("?"));
-        println!(
-            "  hello retry   {}",
-            if info.hello_retry {
-                "yes (one extra round trip)"
-            } else {
-                "no"
-            }
-        );
-        println!("  ALPN          {}", alpn.as_deref().unwrap_or("(none)"));
-        println!(
-            "  timing        TCP connect {:.1} ms, handshake {:.1} ms",
-            tcp_time.as_secs_f64() * 1000.0,
-            hs_time.as_secs_f64() * 1000.0
-        );
-        println!("  certificates  (verified)");
-        for (i, c) in chain.iter().enumerate() {
-            println!("    {i}: {}", c.subject);
-            println!("       issued by {}, valid until {}", c.issuer, c.not_after);
+    // Early data that did not fit in 0-RTT goes now, as ordinary data (what the server
+    // refused, padlock itself has queued again: `resend_rejected_early_data`).
+    let unsent = early.get(early_sent..).unwrap_or_default();
+    let mut response = None;
+    if payload.early_is_request {
+        if let Some(req) = &payload.request {
+            let r = http::send_and_read(&mut tls, req, early_sent);
+            response = Some(r.map_err(|e| refused(&tls, e))?);
         }
-        if let Some(r) = &response {
-            println!();
-            print!("{}", r.head);
-            println!("{}", String::from_utf8_lossy(&r.body));
-            if r.truncated {
-                eprintln!("padlock: note: the server closed the connection without close_notify");
-            }
+    } else {
+        if !unsent.is_empty() {
+            tls.write_all(unsent)
+                .map_err(|e| refused(&tls, format!("sending the early data: {e}")))?;
+        }
+        if let Some(req) = &payload.request {
+            let r = http::send_and_read(&mut tls, req, 0);
+            response = Some(r.map_err(|e| refused(&tls, e))?);
         }
     }
-    Ok(ExitCode::SUCCESS)
+    if keep_tickets || cert_requested {
+        linger(&mut tls, &mut events);
+        if let Some(e @ padlock::Error::PeerAlert(_)) = tls.connection().error() {
+            return Err(refusal(e, args.cert.is_some()));
+        }
+    } else {
+        tls.close().ok();
+    }
+
+    let mut visit = Visit {
+        addr,
+        tcp_time,
+        hs_time,
+        info: tls.connection().info().clone(),
+        response,
+        early_sent,
+        early_resent: false,
+        tickets: 0,
+    };
+    events.extend(std::iter::from_fn(|| tls.connection_mut().next_event()));
+    for event in events {
+        match event {
+            Event::TicketReceived => visit.tickets += 1,
+            Event::EarlyDataRejected { resent } => visit.early_resent = resent,
+            _ => {}
+        }
+    }
+    Ok(visit)
+}
+
+/// Sends close_notify and reads until the server closes, a session ticket arrives, or
+/// [`LINGER`] passes: tickets follow the handshake (RFC 8446 §4.6.1), and a server that
+/// refuses our certificate says so only after our Finished (§4.4.2.4).
+/// The events seen on the way are added to `events`.
+fn linger(tls: &mut Stream<TcpStream>, events: &mut Vec<Event>) {
+    let deadline = Instant::now() + LINGER;
+    tls.get_mut().set_read_timeout(Some(LINGER)).ok();
+    tls.close().ok();
+    let mut buf = [0u8; 4096];
+    let mut total = 0usize;
+    // A server that keeps sending (a banner, a page) is not waited for past 64 KiB.
+    while Instant::now() < deadline && total < 64 * 1024 {
+        events.extend(std::iter::from_fn(|| tls.connection_mut().next_event()));
+        if events.contains(&Event::TicketReceived) {
+            break;
+        }
+        match tls.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n,
+        }
+    }
+}
+
+/// The server ended the connection after our handshake with an alert: why, in words.
+fn refusal(e: &padlock::Error, sent_cert: bool) -> String {
+    use padlock::alert::AlertDescription as A;
+    match e {
+        padlock::Error::PeerAlert(A::CERTIFICATE_REQUIRED) => {
+            "the server requires a client certificate (give one with --cert and --key)".into()
+        }
+        padlock::Error::PeerAlert(a) if sent_cert => {
+            format!("the server refused our client certificate: it sent the alert {a}")
+        }
+        other => format!("the server ended the connection: {other}"),
+    }
 }
 
 fn build_config(args: &Args) -> Result<ClientConfig, String> {
@@ -190,6 +340,18 @@ fn build_config(args: &Args) -> Result<ClientConfig, String> {
         config.key_log = Some(Arc::new(log));
     } else if let Some(Ok(log)) = KeyLogFile::from_env() {
         config.key_log = Some(Arc::new(log));
+    }
+    if let Some(path) = &args.session_file {
+        config.session_store = Some(Arc::new(FileSessionStore::open(path)));
+    }
+    // For the CertificateRequest, if any (see `visit`).
+    config.trace = true;
+    config.enable_early_data = args.early_data.is_some();
+    config.resend_rejected_early_data = true;
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        let ck = CertifiedKey::from_pem_files(cert, key)
+            .map_err(|e| format!("loading the client certificate: {e}"))?;
+        config.client_auth = Some(Arc::new(ck));
     }
     Ok(config)
 }

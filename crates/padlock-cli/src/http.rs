@@ -17,19 +17,32 @@ pub struct Response {
     pub truncated: bool,
 }
 
-/// Sends `GET path` and reads the response.
-pub fn get<S: Read + Write>(stream: &mut S, host: &str, path: &str) -> Result<Response, String> {
-    let request = format!(
+/// The `GET path` request `connect --http-get` sends.
+pub fn get_request(host: &str, path: &str) -> String {
+    format!(
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: padlock/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
         env!("CARGO_PKG_VERSION")
-    );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| format!("sending the request: {e}"))?;
-    stream
-        .flush()
-        .map_err(|e| format!("sending the request: {e}"))?;
+    )
+}
 
+/// Sends `request` (or what is left of it: `request[sent..]`) and reads the response.
+pub fn send_and_read<S: Read + Write>(
+    stream: &mut S,
+    request: &[u8],
+    sent: usize,
+) -> Result<Response, String> {
+    let rest = request.get(sent..).unwrap_or_default();
+    if !rest.is_empty() {
+        stream
+            .write_all(rest)
+            .and_then(|()| stream.flush())
+            .map_err(|e| format!("sending the request: {e}"))?;
+    }
+    read_response(stream)
+}
+
+/// Reads one response (until its Content-Length is complete or the server closes).
+fn read_response<S: Read>(stream: &mut S) -> Result<Response, String> {
     let mut data = Vec::new();
     let mut buf = [0u8; 16 * 1024];
     let mut truncated = false;
@@ -98,6 +111,8 @@ pub struct Request {
     pub path: String,
     pub version: String,
     pub keep_alive: bool,
+    /// Bytes the head took, blank line included.
+    pub head_len: usize,
 }
 
 /// Reads one request head (bounded by [`MAX_HEAD`]). `Ok(None)`: the client closed first.
@@ -110,7 +125,7 @@ pub fn read_request<S: Read>(
         if let Some(pos) = find(pending, b"\r\n\r\n") {
             let head = String::from_utf8_lossy(pending.get(..pos).unwrap_or_default()).into_owned();
             pending.drain(..pos + 4);
-            return parse_request(&head).map(Some);
+            return parse_request(&head, pos + 4).map(Some);
         }
         if pending.len() > MAX_HEAD {
             return Err("request head too large".into());
@@ -123,7 +138,7 @@ pub fn read_request<S: Read>(
     }
 }
 
-fn parse_request(head: &str) -> Result<Request, String> {
+fn parse_request(head: &str, head_len: usize) -> Result<Request, String> {
     let mut lines = head.lines();
     let first = lines.next().ok_or("empty request")?;
     let mut parts = first.split_whitespace();
@@ -148,5 +163,6 @@ fn parse_request(head: &str) -> Result<Request, String> {
         path,
         version,
         keep_alive,
+        head_len,
     })
 }

@@ -8,6 +8,7 @@ mod certinfo;
 mod certs;
 mod check;
 mod connect;
+mod connect_report;
 mod demo;
 mod http;
 mod inspect;

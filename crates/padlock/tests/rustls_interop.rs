@@ -2,9 +2,10 @@
 //! in-memory transport, with padlock as client and as server: every suite x group, the
 //! hybrid X25519MLKEM768, HelloRetryRequest from each side, each server key type, ALPN
 //! (agreement and mismatch), KeyUpdate, the exporter, large transfers, close_notify,
-//! NewSessionTicket; and what a deployed rustls also does: tiny records, data in the
-//! Finished flight, TLS 1.2-only peers, failed negotiation and trust, a CertificateRequest,
-//! a resumption ticket with 0-RTT data from another server, backpressure, SNI.
+//! NewSessionTicket, resumption with 0-RTT data on each other's tickets; and what a deployed
+//! rustls also does: tiny records, data in the Finished flight, TLS 1.2-only peers, failed
+//! negotiation and trust, a CertificateRequest, a resumption ticket with 0-RTT data from
+//! another server, backpressure, SNI.
 //!
 //! rustls is an independent implementation of RFC 8446, so agreement here means both
 //! stacks read the RFC the same way, not merely that padlock agrees with itself.
@@ -966,6 +967,114 @@ fn padlock_server_sends_two_session_tickets() {
     assert_eq!(counter.0.load(Ordering::SeqCst), 2);
 }
 
+// ---- 11. resumption and 0-RTT with each other's tickets ----
+
+/// An idempotent request, what 0-RTT is for (RFC 8446 §8, RFC 8470).
+const EARLY_REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+/// rustls resumes with padlock's stateless tickets (RFC 8446 §4.6.1, §4.2.11) and sends
+/// 0-RTT data (§2.3, §4.2.10), which padlock accepts and hands over apart from ordinary
+/// data; the connection then carries data and KeyUpdates as usual.
+#[test]
+fn rustls_client_resumes_with_early_data_to_padlock() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&rcgen::PKCS_ECDSA_P256_SHA256);
+    let mut server = leaf.padlock_server();
+    server.max_early_data_size = 16384;
+    let server = Arc::new(server);
+    let mut client = pki.rustls_client(provider(None, None));
+    client.enable_early_data = true;
+    let client = Arc::new(client);
+
+    let c = rustls::ClientConnection::new(client.clone(), localhost()).unwrap();
+    let mut pair = Pair::new(Connection::server(server.clone()).unwrap(), c.into()).connected();
+    pair.ping_pong();
+    assert!(!pair.padlock.info().resumed);
+
+    // padlock sent two tickets: each gives one resumption with 0-RTT.
+    for _ in 0..2 {
+        let mut c = rustls::ClientConnection::new(client.clone(), localhost()).unwrap();
+        c.early_data()
+            .expect("padlock's ticket allows 0-RTT")
+            .write_all(EARLY_REQUEST)
+            .unwrap();
+        let mut pair = Pair::new(Connection::server(server.clone()).unwrap(), c.into()).connected();
+        let info = pair.padlock.info();
+        assert!(info.resumed && info.early_data_accepted, "{info:?}");
+        assert!(info.peer_certificates.is_empty());
+        assert_eq!(pair.padlock.take_early_data(), EARLY_REQUEST);
+        assert!(
+            pair.padlock_got.is_empty(),
+            "early data is not ordinary data"
+        );
+        assert!(pair.padlock_events().contains(&Event::EarlyDataReceived));
+        let rustls::Connection::Client(c) = &pair.rustls else {
+            unreachable!()
+        };
+        assert!(c.is_early_data_accepted());
+        assert!(
+            c.peer_certificates().is_some(),
+            "rustls keeps the session's chain"
+        );
+        pair.ping_pong();
+        pair.padlock.send_key_update(true).unwrap();
+        pair.ping_pong();
+    }
+}
+
+/// padlock resumes with rustls's tickets and sends 0-RTT data, which rustls accepts.
+#[test]
+fn padlock_client_resumes_with_early_data_to_rustls() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&rcgen::PKCS_ECDSA_P256_SHA256);
+    let mut server = leaf.rustls_server(provider(None, None));
+    server.max_early_data_size = 16384;
+    server.send_tls13_tickets = 2;
+    let server = Arc::new(server);
+    let mut client = pki.padlock_client();
+    client.enable_early_data = true;
+    let client = Arc::new(client);
+
+    let s = rustls::ServerConnection::new(server.clone()).unwrap();
+    let padlock = Connection::client(client.clone(), localhost()).unwrap();
+    let mut pair = Pair::new(padlock, s.into()).connected();
+    pair.ping_pong();
+    let tickets = pair
+        .padlock_events()
+        .into_iter()
+        .filter(|e| *e == Event::TicketReceived)
+        .count();
+    assert_eq!(tickets, 2);
+
+    for _ in 0..2 {
+        let mut padlock = Connection::client(client.clone(), localhost()).unwrap();
+        assert_eq!(
+            padlock.write_early_data(EARLY_REQUEST).unwrap(),
+            EARLY_REQUEST.len()
+        );
+        let s = rustls::ServerConnection::new(server.clone()).unwrap();
+        let mut pair = Pair::new(padlock, s.into()).connected();
+        let info = pair.padlock.info().clone();
+        assert!(info.resumed && info.early_data_accepted, "{info:?}");
+        let rustls::Connection::Server(s) = &mut pair.rustls else {
+            unreachable!()
+        };
+        let mut early = Vec::new();
+        s.early_data()
+            .expect("rustls accepted the early data")
+            .read_to_end(&mut early)
+            .unwrap();
+        assert_eq!(early, EARLY_REQUEST);
+        assert!(
+            pair.rustls_got.is_empty(),
+            "early data is not ordinary data"
+        );
+        pair.ping_pong();
+        pair.padlock.send_key_update(true).unwrap();
+        pair.ping_pong();
+    }
+}
+
 // ---- record boundaries ----
 
 /// rustls's smallest records (32 bytes of plaintext) split every handshake message over
@@ -1258,8 +1367,8 @@ fn rustls_to_rustls(c: &mut rustls::ClientConnection, s: &mut rustls::ServerConn
 
 /// A rustls client that resumes by default: after a rustls server (same name) gave it a
 /// ticket, its ClientHello to padlock carries pre_shared_key and, with early data enabled,
-/// early_data and 0-RTT records. padlock does not resume yet: it must ignore the PSK
-/// (RFC 8446 §4.2.11: a full handshake), and skip the 0-RTT records it cannot decrypt
+/// early_data and 0-RTT records. padlock cannot open another server's ticket: it must ignore
+/// the PSK (RFC 8446 §4.2.11: a full handshake), and skip the 0-RTT records it cannot decrypt
 /// (§4.2.10), also when it first asks for another key share; rustls then learns the early
 /// data was rejected.
 #[test]
