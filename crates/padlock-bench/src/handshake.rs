@@ -207,9 +207,13 @@ pub fn profile<C: Endpoint, S: Endpoint>(
     new_client: impl Fn() -> C,
     new_server: impl Fn() -> S,
 ) -> Sides {
+    let (new_client, new_server) = (
+        || ClientSide::new(&new_client),
+        || ServerSide::new(&new_server),
+    );
     let mut wire = Wire::new();
-    rounds(16, false, &new_client, &new_server, &mut wire);
-    rounds(n, false, &new_client, &new_server, &mut wire)
+    rounds(16, false, new_client, new_server, &mut wire);
+    rounds(n, false, new_client, new_server, &mut wire)
 }
 
 /// `rounds` resumed handshakes of one stack, after a full one that leaves the first ticket
@@ -219,8 +223,74 @@ pub fn profile_resume<C: Endpoint, S: Endpoint>(
     new_client: impl Fn() -> C,
     new_server: impl Fn() -> S,
 ) -> Sides {
+    let (new_client, new_server) = (
+        || ClientSide::new(&new_client),
+        || ServerSide::new(&new_server),
+    );
     let mut wire = Wire::new();
-    rounds(1, false, &new_client, &new_server, &mut wire);
-    rounds(16, true, &new_client, &new_server, &mut wire);
-    rounds(n, true, &new_client, &new_server, &mut wire)
+    rounds(1, false, new_client, new_server, &mut wire);
+    rounds(16, true, new_client, new_server, &mut wire);
+    rounds(n, true, new_client, new_server, &mut wire)
 }
+
+/// Profile-only wrappers that put every call of one side (construction and drop included)
+/// under functions named for that side, so that a profiler (`callgrind_annotate
+/// --inclusive=yes`) splits a stack's cost into client and server.
+macro_rules! side_wrapper {
+    ($name:ident) => {
+        struct $name<E>(Option<E>);
+
+        impl<E: Endpoint> $name<E> {
+            #[inline(never)]
+            fn new(f: impl Fn() -> E) -> Self {
+                Self(Some(f()))
+            }
+
+            fn inner(&self) -> &E {
+                self.0.as_ref().expect("not dropped")
+            }
+
+            fn inner_mut(&mut self) -> &mut E {
+                self.0.as_mut().expect("not dropped")
+            }
+        }
+
+        impl<E> Drop for $name<E> {
+            #[inline(never)]
+            fn drop(&mut self) {
+                drop(self.0.take());
+            }
+        }
+
+        impl<E: Endpoint> Endpoint for $name<E> {
+            #[inline(never)]
+            fn take_tls(&mut self, data: &[u8]) -> usize {
+                self.inner_mut().take_tls(data)
+            }
+            #[inline(never)]
+            fn give_tls(&mut self, wire: &mut Vec<u8>) {
+                self.inner_mut().give_tls(wire)
+            }
+            #[inline(never)]
+            fn write_plain(&mut self, data: &[u8]) {
+                self.inner_mut().write_plain(data)
+            }
+            #[inline(never)]
+            fn read_plain(&mut self, buf: &mut [u8]) -> usize {
+                self.inner_mut().read_plain(buf)
+            }
+            fn is_handshaking(&self) -> bool {
+                self.inner().is_handshaking()
+            }
+            fn had_shape(&self, resumed: bool) -> bool {
+                self.inner().had_shape(resumed)
+            }
+            fn negotiated(&self) -> (String, String) {
+                self.inner().negotiated()
+            }
+        }
+    };
+}
+
+side_wrapper!(ClientSide);
+side_wrapper!(ServerSide);
