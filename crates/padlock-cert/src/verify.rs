@@ -166,7 +166,8 @@ pub fn verify_chain_report(
         })
     };
     let leaf = Cert::parse(end_entity, Some(0)).map_err(|e| reject(e, Vec::new()))?;
-    let mut certs = vec![leaf];
+    let mut certs = Vec::with_capacity(1 + intermediates.len().min(MAX_PRESENTED));
+    certs.push(leaf);
     // A malformed extra certificate is skipped, not fatal: peers send junk that the
     // valid path never needs.
     certs.extend(
@@ -176,17 +177,19 @@ pub fn verify_chain_report(
             .filter_map(|der| Cert::parse(der, None).ok()),
     );
     let mut builder = Builder::new(roots, certs, opts);
-    let mut path = vec![0usize];
+    let mut path = Vec::with_capacity(opts.max_depth.min(MAX_PRESENTED) + 2);
+    path.push(0usize);
     let found = builder.search(&mut path);
     let Some(anchor) = found else {
         let best_chain = builder.best_chain();
         return Err(reject(builder.into_error(), best_chain));
     };
-    let mut chain: Vec<Vec<u8>> = path
-        .iter()
-        .filter_map(|&i| builder.certs.get(i))
-        .map(|c| c.der.to_vec())
-        .collect();
+    let mut chain: Vec<Vec<u8>> = Vec::with_capacity(path.len() + 1);
+    chain.extend(
+        path.iter()
+            .filter_map(|&i| builder.certs.get(i))
+            .map(|c| c.der.to_vec()),
+    );
     if let Some(der) = &anchor.cert {
         if chain.last() != Some(der) {
             chain.push(der.clone());
