@@ -426,16 +426,57 @@ pub fn verify_tls13_signature(
     signature: &[u8],
 ) -> Result<(), CertError> {
     let cert = Cert::parse(end_entity, Some(0))?;
-    let spki = cert.x509.public_key();
+    verify_tls13_with_key(cert.x509.public_key(), scheme, message, signature, || {
+        cert.subject()
+    })
+}
+
+/// The end entity's SubjectPublicKeyInfo, read by walking the DER of a certificate that
+/// already passed validation (RFC 5280 §4.1: it is the seventh field of tbsCertificate,
+/// after the optional version), without parsing the rest again.
+pub(crate) fn validated_spki(cert_der: &[u8]) -> Option<SubjectPublicKeyInfo<'_>> {
+    let (0x30, cert, _) = tlv(cert_der)? else {
+        return None;
+    };
+    let (0x30, mut tbs, _) = tlv(cert)? else {
+        return None;
+    };
+    // [0] version (optional), then serialNumber, signature, issuer, validity, subject.
+    let mut skip = 5;
+    if tbs.first() == Some(&0xa0) {
+        skip += 1;
+    }
+    for _ in 0..skip {
+        tbs = tlv(tbs)?.2;
+    }
+    let (0x30, _, rest) = tlv(tbs)? else {
+        return None;
+    };
+    let spki_der = tbs.get(..tbs.len() - rest.len())?;
+    match SubjectPublicKeyInfo::from_der(spki_der) {
+        Ok(([], spki)) => Some(spki),
+        _ => None,
+    }
+}
+
+/// CertificateVerify with the end entity's key `spki`; `subject` names the certificate
+/// in errors about its key.
+pub(crate) fn verify_tls13_with_key(
+    spki: &SubjectPublicKeyInfo<'_>,
+    scheme: u16,
+    message: &[u8],
+    signature: &[u8],
+    subject: impl Fn() -> String,
+) -> Result<(), CertError> {
     let key = key_kind(spki).map_err(|f| match f {
         SigFailure::Weak(what) | SigFailure::WeakKey(what) => CertError::WeakAlgorithm {
-            subject: cert.subject(),
+            subject: subject(),
             depth: 0,
             what,
         },
         SigFailure::Unsupported(what) | SigFailure::UnsupportedKey(what) => {
             CertError::UnsupportedAlgorithm {
-                subject: cert.subject(),
+                subject: subject(),
                 depth: 0,
                 what,
             }

@@ -9,6 +9,7 @@ use crate::error::CertError;
 use crate::name::{check_name, PeerName};
 use crate::pin::SpkiPin;
 use crate::policy::{self, ValidationLevel};
+use crate::sig;
 use crate::store::RootStore;
 
 /// What the end-entity certificate is being validated for (RFC 5280 §4.2.1.12).
@@ -97,6 +98,28 @@ impl VerifiedChain {
             pins.push(anchor);
         }
         pins
+    }
+
+    /// Checks a TLS 1.3 CertificateVerify signature (RFC 8446 §4.4.3) with the key of this
+    /// chain's end entity, with the rules of [`crate::verify_tls13_signature`]. The end
+    /// entity passed validation when this chain was built, so only its
+    /// SubjectPublicKeyInfo is read again, not the whole certificate.
+    pub fn verify_tls13_signature(
+        &self,
+        scheme: u16,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CertError> {
+        let leaf = self.certs.first().ok_or(CertError::NoCertificates)?;
+        match sig::validated_spki(leaf) {
+            Some(spki) => sig::verify_tls13_with_key(&spki, scheme, message, signature, || {
+                Cert::parse(leaf, Some(0))
+                    .map(|c| c.subject())
+                    .unwrap_or_default()
+            }),
+            // Not the DER of a certificate: the full parse says what is wrong.
+            None => sig::verify_tls13_signature(leaf, scheme, message, signature),
+        }
     }
 }
 
