@@ -73,8 +73,8 @@ pub(crate) struct ClientHandshake {
     transcript: Transcript,
     suite: Option<&'static CipherSuite>,
     secrets: Option<Secrets>,
-    /// The server's certificate chain, leaf first.
-    server_certs: Vec<Vec<u8>>,
+    /// What the verifier validated, until CertificateVerify is checked with it.
+    verified: Option<padlock_cert::VerifiedChain>,
     certificate_request: Option<CertificateRequest>,
     sent_ccs: bool,
     /// The PSK the server accepted, if this is a resumption.
@@ -103,7 +103,7 @@ impl ClientHandshake {
             transcript: Transcript::new(),
             suite: None,
             secrets: None,
-            server_certs: Vec::new(),
+            verified: None,
             certificate_request: None,
             sent_ccs: false,
             resumed: false,
@@ -457,9 +457,8 @@ impl ClientHandshake {
             &self.server_name,
             SystemTime::now(),
         )?;
-        core.info.record_verified(verified);
-        core.info.peer_certificates = chain.clone();
-        self.server_certs = chain;
+        self.verified = verified;
+        core.info.peer_certificates = chain;
         self.transcript.add(raw)?;
         Ok(State::WaitCertificateVerify)
     }
@@ -481,17 +480,24 @@ impl ClientHandshake {
                 "CertificateVerify uses a signature scheme we did not offer",
             ));
         }
-        let leaf = self
-            .server_certs
+        let leaf = core
+            .info
+            .peer_certificates
             .first()
             .ok_or(Error::Internal("no server certificate"))?;
         let content = signed_content(
             CertificateVerifyContext::Server,
             &self.transcript.current_hash()?,
         );
-        self.config
-            .verifier
-            .verify_signature(leaf, cv.scheme, &content, &cv.signature)?;
+        let verified = self.verified.take();
+        self.config.verifier.verify_signature_after_chain(
+            verified.as_ref(),
+            leaf,
+            cv.scheme,
+            &content,
+            &cv.signature,
+        )?;
+        core.info.record_verified(verified);
         core.info.peer_signature_scheme = Some(cv.scheme.0);
         self.transcript.add(raw)?;
         Ok(State::WaitFinished)
