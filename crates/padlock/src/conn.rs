@@ -334,11 +334,12 @@ impl Connection {
     }
 
     /// Frees receive buffers that hold nothing, so that an idle connection costs little
-    /// memory; the next record allocates them again. The handshake joiner goes only after the
-    /// handshake (during it, the next flight is certain to come).
+    /// memory; the next record allocates them again. Only after the handshake: during it,
+    /// the peer's next flight is certain to come within a round trip, and freeing the
+    /// buffers would only allocate and zero-fill them again per flight.
     fn release_idle_buffers(&mut self) {
-        self.deframer.release_if_empty();
         if self.core.handshake_complete {
+            self.deframer.release_if_empty();
             self.joiner.release_if_empty();
         }
     }
