@@ -10,6 +10,7 @@ use crate::cert::{name_key_der, wrap_sequence, Cert};
 use crate::dn::{key_hash, name_hash, name_key, name_matches_key};
 use crate::error::CertError;
 use crate::profile::{check_profile, Role};
+use crate::sig::ParsedKeyCache;
 use crate::verify::Usage;
 use x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS;
 use x509_parser::x509::X509Name;
@@ -35,6 +36,8 @@ pub(crate) struct Anchor {
     /// What path validation needs from that certificate, worked out once when it is
     /// added rather than on every validation.
     pub facts: Option<AnchorFacts>,
+    /// The key as parsed for verification, on first use.
+    pub parsed_key: ParsedKeyCache,
 }
 
 /// The facts of an anchor certificate that validation consults.
@@ -100,6 +103,7 @@ impl RootStore {
                     .map(|nc| wrap_sequence(nc.as_ref())),
                 cert: None,
                 facts: None,
+                parsed_key: ParsedKeyCache::default(),
             });
         }
         store
@@ -166,6 +170,7 @@ impl RootStore {
             name_constraints,
             cert: Some(der.to_vec()),
             facts: Some(facts),
+            parsed_key: ParsedKeyCache::default(),
         };
         self.insert(anchor);
         Ok(())

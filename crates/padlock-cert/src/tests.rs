@@ -553,6 +553,42 @@ fn tls13_signature_on_a_verified_chain() {
     assert_eq!(spki.raw, parsed.x509.public_key().raw);
 }
 
+/// A trust anchor's key is parsed once and then serves every chain it validates; a
+/// certificate with the anchor's name but another signer is still refused.
+#[test]
+fn anchor_key_parsed_once_still_checks_every_signature() {
+    let ca = root("Cached Root");
+    let mut store = RootStore::empty();
+    store.add_der(&ca.der).unwrap();
+    let inter = intermediate("Cached Intermediate", &ca);
+    let ee = leaf(&["example.com"], &inter);
+    for _ in 0..3 {
+        verify_chain(&ee, &[&inter.der], &store, None, &opts()).unwrap();
+    }
+    let impostor = root("Cached Root");
+    let forged = intermediate("Cached Intermediate", &impostor);
+    let ee = leaf(&["example.com"], &forged);
+    let err = verify_chain(&ee, &[&forged.der], &store, None, &opts()).unwrap_err();
+    assert!(
+        matches!(err, CertError::BadSignature { depth: 1, .. }),
+        "{err:?}"
+    );
+    // RSA anchors too (their parsed key also carries the Montgomery context).
+    let ca = root_with("Cached RSA Root", &rcgen::PKCS_RSA_SHA256);
+    let mut store = RootStore::empty();
+    store.add_der(&ca.der).unwrap();
+    let ee = leaf(&["example.com"], &ca);
+    for _ in 0..2 {
+        verify_chain(&ee, &[], &store, None, &opts()).unwrap();
+    }
+    let impostor = root_with("Cached RSA Root", &rcgen::PKCS_RSA_SHA256);
+    let ee = leaf(&["example.com"], &impostor);
+    assert!(matches!(
+        verify_chain(&ee, &[], &store, None, &opts()),
+        Err(CertError::BadSignature { depth: 0, .. })
+    ));
+}
+
 /// An id-RSASSA-PSS key (RFC 4055 §1.2), as `openssl genpkey -algorithm RSA-PSS` makes and
 /// OpenSSL servers present: the certificate is self-signed with PSS-SHA256 and the signature
 /// over the message was made by openssl with that key (PSS, SHA-256, MGF1-SHA-256, salt 32).
