@@ -11,7 +11,8 @@
 //! `add(SH)`; on HelloRetryRequest instead `start_hash(suite.hash)`,
 //! `rollup_for_hrr()`, `add(HRR)`, then `add(CH2)`. PSK binders for CH1 use
 //! [`Transcript::hash_with_algorithm`] with the PSK's hash (the suite is not
-//! chosen yet); for CH2, [`Transcript::hash_with`].
+//! chosen yet), after [`Transcript::speculate`] with that hash and adding the
+//! truncated ClientHello, so that it is hashed once; for CH2, [`Transcript::hash_with`].
 //!
 //! Server: `new()`; having read CH and chosen the suite, `start_hash`, verify
 //! binders with `hash_with(truncated CH)`, then `add(CH)`. The truncated
@@ -32,6 +33,10 @@ const MESSAGE_HASH: u8 = 254;
 #[derive(Clone, Debug)]
 enum State {
     Buffering(Vec<u8>),
+    /// Still buffering, and meanwhile hashing with the hash a PSK offer implies: when the
+    /// suite turns out to use it (always, when the PSK is accepted), the buffered bytes are
+    /// not hashed a second time.
+    Speculating(Vec<u8>, HashContext),
     Hashing(HashContext),
 }
 
@@ -73,9 +78,29 @@ impl Transcript {
                 }
                 buf.extend_from_slice(message);
             }
+            State::Speculating(buf, ctx) => {
+                if buf.len().saturating_add(message.len()) > MAX_BUFFERED {
+                    return Err(CryptoError::TranscriptTooLarge);
+                }
+                buf.extend_from_slice(message);
+                ctx.update(message);
+            }
             State::Hashing(ctx) => ctx.update(message),
         }
         Ok(())
+    }
+
+    /// Before the hash is fixed, also hashes with `hash` from now on (a client offering a
+    /// PSK of that hash), so that [`Self::hash_with_algorithm`] and [`Self::start_hash`]
+    /// with it need not hash the buffered bytes again. No effect once hashing or
+    /// already speculating.
+    pub fn speculate(&mut self, hash: HashAlgorithm) {
+        if let State::Buffering(buf) = &mut self.state {
+            let buf = std::mem::take(buf);
+            let mut ctx = HashContext::new(hash);
+            ctx.update(&buf);
+            self.state = State::Speculating(buf, ctx);
+        }
     }
 
     /// Fixes the hash (the negotiated suite's) and hashes what was buffered.
@@ -83,22 +108,24 @@ impl Transcript {
     /// one it is an error (a second ServerHello/HRR changing the suite,
     /// which RFC 8446 §4.1.4 forbids).
     pub fn start_hash(&mut self, hash: HashAlgorithm) -> Result<(), CryptoError> {
-        match &self.state {
-            State::Buffering(buf) => {
+        let (ctx, result) = match std::mem::replace(&mut self.state, State::Buffering(Vec::new())) {
+            State::Speculating(_, ctx) if ctx.algorithm() == hash => (ctx, Ok(())),
+            State::Buffering(buf) | State::Speculating(buf, _) => {
                 let mut ctx = HashContext::new(hash);
-                ctx.update(buf);
-                self.state = State::Hashing(ctx);
-                Ok(())
+                ctx.update(&buf);
+                (ctx, Ok(()))
             }
-            State::Hashing(ctx) if ctx.algorithm() == hash => Ok(()),
-            State::Hashing(_) => Err(CryptoError::TranscriptHashMismatch),
-        }
+            State::Hashing(ctx) if ctx.algorithm() == hash => (ctx, Ok(())),
+            State::Hashing(ctx) => (ctx, Err(CryptoError::TranscriptHashMismatch)),
+        };
+        self.state = State::Hashing(ctx);
+        result
     }
 
     /// The hash, once started.
     pub fn algorithm(&self) -> Option<HashAlgorithm> {
         match &self.state {
-            State::Buffering(_) => None,
+            State::Buffering(_) | State::Speculating(..) => None,
             State::Hashing(ctx) => Some(ctx.algorithm()),
         }
     }
@@ -107,7 +134,9 @@ impl Transcript {
     /// [`Self::start_hash`].
     pub fn current_hash(&self) -> Result<Output, CryptoError> {
         match &self.state {
-            State::Buffering(_) => Err(CryptoError::TranscriptHashMismatch),
+            State::Buffering(_) | State::Speculating(..) => {
+                Err(CryptoError::TranscriptHashMismatch)
+            }
             State::Hashing(ctx) => Ok(ctx.current()),
         }
     }
@@ -117,7 +146,9 @@ impl Transcript {
     /// (RFC 8446 §4.2.11.2). Errors before [`Self::start_hash`].
     pub fn hash_with(&self, extra: &[u8]) -> Result<Output, CryptoError> {
         match &self.state {
-            State::Buffering(_) => Err(CryptoError::TranscriptHashMismatch),
+            State::Buffering(_) | State::Speculating(..) => {
+                Err(CryptoError::TranscriptHashMismatch)
+            }
             State::Hashing(ctx) => {
                 let mut ctx = ctx.clone();
                 ctx.update(extra);
@@ -137,6 +168,17 @@ impl Transcript {
     ) -> Result<Output, CryptoError> {
         match &self.state {
             State::Buffering(buf) => {
+                let mut ctx = HashContext::new(hash);
+                ctx.update(buf);
+                ctx.update(extra);
+                Ok(ctx.finish())
+            }
+            State::Speculating(_, ctx) if ctx.algorithm() == hash => {
+                let mut ctx = ctx.clone();
+                ctx.update(extra);
+                Ok(ctx.finish())
+            }
+            State::Speculating(buf, _) => {
                 let mut ctx = HashContext::new(hash);
                 ctx.update(buf);
                 ctx.update(extra);
@@ -217,6 +259,41 @@ mod tests {
             t.hash_with_algorithm(HashAlgorithm::Sha256, b"y").unwrap(),
             HashAlgorithm::Sha256.hash(b"xy")
         );
+    }
+
+    #[test]
+    fn speculation_gives_the_same_hashes() {
+        for (spec, chosen) in [
+            (HashAlgorithm::Sha256, HashAlgorithm::Sha256),
+            (HashAlgorithm::Sha256, HashAlgorithm::Sha384),
+            (HashAlgorithm::Sha384, HashAlgorithm::Sha256),
+        ] {
+            let mut t = Transcript::new();
+            t.add(b"ab").unwrap();
+            t.speculate(spec);
+            t.speculate(chosen);
+            t.add(b"cd").unwrap();
+            assert_eq!(t.algorithm(), None);
+            assert!(t.current_hash().is_err());
+            assert!(t.hash_with(b"x").is_err());
+            for h in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+                assert_eq!(t.hash_with_algorithm(h, b"ef").unwrap(), h.hash(b"abcdef"));
+            }
+            t.start_hash(chosen).unwrap();
+            t.add(b"gh").unwrap();
+            assert_eq!(t.current_hash().unwrap(), chosen.hash(b"abcdgh"));
+        }
+        // Once hashing, speculation changes nothing.
+        let mut t = Transcript::with_hash(HashAlgorithm::Sha256);
+        t.add(b"ab").unwrap();
+        t.speculate(HashAlgorithm::Sha384);
+        assert_eq!(t.algorithm(), Some(HashAlgorithm::Sha256));
+        assert_eq!(t.current_hash().unwrap(), HashAlgorithm::Sha256.hash(b"ab"));
+        // The buffer stays bounded while speculating.
+        let mut t = Transcript::new();
+        t.speculate(HashAlgorithm::Sha256);
+        t.add(&vec![0u8; MAX_BUFFERED]).unwrap();
+        assert_eq!(t.add(&[0]), Err(CryptoError::TranscriptTooLarge));
     }
 
     #[test]

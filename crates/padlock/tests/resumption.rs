@@ -252,6 +252,39 @@ fn ticket_from_another_server_key_means_a_full_handshake() {
     assert_eq!(c.info().peer_certificates.len(), 1, "full handshake again");
 }
 
+/// A ticket of a SHA-256 suite offered to a server that now prefers a SHA-384 suite: the
+/// PSK cannot be used (RFC 8446 §4.2.11), the handshake is a full one under SHA-384, and
+/// the client's transcript, hashed ahead with the ticket's SHA-256, is hashed again with
+/// SHA-384.
+#[test]
+fn ticket_of_another_hash_means_a_full_handshake_under_the_new_hash() {
+    let pki = Pki::new();
+    let mut client = pki.client();
+    client.cipher_suites = vec![&crypto::TLS_AES_128_GCM_SHA256];
+    let store = client.session_store.clone();
+    let client = Arc::new(client);
+    let server = Arc::new(pki.server());
+    first_visit(&client, &server);
+
+    let mut client = pki.client();
+    client.cipher_suites = vec![
+        &crypto::TLS_AES_256_GCM_SHA384,
+        &crypto::TLS_AES_128_GCM_SHA256,
+    ];
+    client.session_store = store;
+    let mut server = pki.server();
+    server.cipher_suites = vec![&crypto::TLS_AES_256_GCM_SHA384];
+    let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
+    let mut s = Connection::server(Arc::new(server)).unwrap();
+    handshake(&mut c, &mut s).unwrap();
+    assert!(!c.info().resumed && !s.info().resumed);
+    assert_eq!(c.info().cipher_suite, Some("TLS_AES_256_GCM_SHA384"));
+    c.write(b"sha-384").unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(s.read(&mut buf).unwrap(), 7);
+}
+
 /// Issues tickets that claim to be eight days old.
 struct BackdatedIssuer(SessionCache);
 

@@ -121,12 +121,14 @@ impl ClientHelloState {
         self.resuming = Some((session, suite));
     }
 
-    /// Encodes the ClientHello (4-byte header included). With a ticket, the PSK binder is
-    /// computed over the transcript so far plus the ClientHello truncated before the
-    /// binders (§4.2.11.2) and written over its placeholder: pre_shared_key is the last
-    /// extension and we offer one identity, so the binder is the message's last bytes and
-    /// the message is encoded once.
-    pub(super) fn encode(&mut self, transcript: &Transcript) -> Result<Vec<u8>, Error> {
+    /// Encodes the ClientHello (4-byte header included) and adds it to `transcript`. With a
+    /// ticket, the PSK binder is computed over the transcript so far plus the ClientHello
+    /// truncated before the binders (§4.2.11.2) and written over its placeholder:
+    /// pre_shared_key is the last extension and we offer one identity, so the binder is
+    /// the message's last bytes. The message is encoded once, and the truncated part enters
+    /// the transcript (hashed with the ticket's hash, which a resumption keeps) before the
+    /// binder is computed, so that it is hashed once.
+    pub(super) fn encode(&mut self, transcript: &mut Transcript) -> Result<Vec<u8>, Error> {
         let mut bytes = Vec::with_capacity(512);
         HandshakeType::CLIENT_HELLO.encode(&mut bytes);
         put_prefixed(&mut bytes, 3, |o| self.message.encode(o));
@@ -135,11 +137,13 @@ impl ClientHelloState {
             &self.message.extensions.pre_shared_key,
             &self.early,
         ) else {
+            transcript.add(&bytes)?;
             return Ok(bytes);
         };
         let truncated_len = bytes.len().saturating_sub(psks.binders_encoded_len());
-        let truncated = bytes.get(..truncated_len).unwrap_or_default();
-        let hash = transcript.hash_with_algorithm(suite.hash, truncated)?;
+        transcript.speculate(suite.hash);
+        transcript.add(bytes.get(..truncated_len).unwrap_or_default())?;
+        let hash = transcript.hash_with_algorithm(suite.hash, &[])?;
         let binder_key = early.binder_key(false)?;
         let binder = key_schedule::finished_verify_data(suite.hash, &binder_key, &hash)?;
         let binder = binder.as_ref();
@@ -151,6 +155,7 @@ impl ClientHelloState {
             Some(tail) if placeholder.len() == binder.len() => tail.copy_from_slice(binder),
             _ => return Err(Error::Internal("PSK binder placeholder")),
         }
+        transcript.add(bytes.get(truncated_len..).unwrap_or_default())?;
         Ok(bytes)
     }
 

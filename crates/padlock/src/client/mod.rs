@@ -120,9 +120,8 @@ impl ClientHandshake {
     }
 
     fn send_client_hello(&mut self, core: &mut Core) -> Result<(), Error> {
-        let bytes = self.hello.encode(&self.transcript)?;
+        let bytes = self.hello.encode(&mut self.transcript)?;
         core.trace_sent(HandshakeType::CLIENT_HELLO, &bytes);
-        self.transcript.add(&bytes)?;
         core.send_handshake_bytes(&bytes)
     }
 

@@ -156,14 +156,14 @@ impl ServerHandshake {
         self.suite = Some(suite);
         core.set_suite(suite);
 
-        let (psk, early) = match neg.psk {
+        let (psk, early, hashed) = match neg.psk {
             Some(candidate) => match self.check_binder(&ch, raw, suite, candidate)? {
-                Some((psk, early)) => (Some(psk), Some(early)),
-                None => (None, None),
+                (Some((psk, early)), hashed) => (Some(psk), Some(early), hashed),
+                (None, hashed) => (None, None, hashed),
             },
-            None => (None, None),
+            None => (None, None, 0),
         };
-        self.transcript.add(raw)?;
+        self.transcript.add(raw.get(hashed..).unwrap_or_default())?;
         let early_data = self.early_data_decision(
             core,
             &ch,
@@ -317,28 +317,31 @@ impl ServerHandshake {
 
     /// §4.2.11.2: the binder proves the client holds the ticket's PSK and binds it to this
     /// ClientHello; a wrong binder ends the handshake (decrypt_error). Returns the accepted
-    /// PSK with its Early Secret, extracted once for the rest of the schedule.
+    /// PSK with its Early Secret, extracted once for the rest of the schedule, and how many
+    /// bytes of the ClientHello it added to the transcript: the truncated ClientHello goes
+    /// in before the binder hash is read, so that it is hashed once.
     fn check_binder(
-        &self,
+        &mut self,
         ch: &ClientHello,
         raw: &[u8],
         suite: &'static CipherSuite,
         candidate: PskCandidate,
-    ) -> Result<Option<(PskCandidate, EarlySecret)>, Error> {
+    ) -> Result<(Option<(PskCandidate, EarlySecret)>, usize), Error> {
         let Some(offered) = &ch.extensions.pre_shared_key else {
-            return Ok(None);
+            return Ok((None, 0));
         };
         let binder = offered
             .binders
             .get(candidate.index)
             .ok_or(Error::IllegalParameter("missing PSK binder"))?;
         let truncated_len = raw.len().saturating_sub(offered.binders_encoded_len());
-        let truncated = raw.get(..truncated_len).unwrap_or_default();
-        let hash = self.transcript.hash_with(truncated)?;
+        self.transcript
+            .add(raw.get(..truncated_len).unwrap_or_default())?;
+        let hash = self.transcript.current_hash()?;
         let early = EarlySecret::new(suite.hash, Some(&candidate.session.psk));
         let binder_key = early.binder_key(false)?;
         if key_schedule::verify_finished(suite.hash, &binder_key, &hash, binder) {
-            Ok(Some((candidate, early)))
+            Ok((Some((candidate, early)), truncated_len))
         } else {
             Err(Error::BadPskBinder)
         }
