@@ -9,15 +9,19 @@ mod certs;
 mod check;
 mod connect;
 mod demo;
+mod html_tags;
 mod http;
 mod inspect;
 mod lint;
+mod mixed;
 mod observe;
 mod parallel;
 mod probe;
 mod probe_hello;
+mod scan;
 mod serve;
 mod style;
+mod weburl;
 
 use std::process::ExitCode;
 
@@ -50,6 +54,8 @@ enum Command {
     Check(check::Args),
     /// A local CA for development: certificates for localhost that browsers trust.
     Ca(ca::Args),
+    /// Fetch an https:// page and list its mixed content (subresources over http://).
+    Scan(scan::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +68,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Check(args) => check::run(args),
         Command::Ca(args) => ca::run(args),
+        Command::Scan(args) => scan::run(args),
     };
     match result {
         Ok(code) => code,
