@@ -220,12 +220,15 @@ struct Reply {
     bytes: Vec<u8>,
     /// Close with close_notify (else: just shut the TCP connection).
     close_notify: bool,
+    /// Send the body a byte at a time with this pause (a server that trickles).
+    trickle: Option<Duration>,
 }
 
 fn reply(bytes: Vec<u8>) -> Reply {
     Reply {
         bytes,
         close_notify: true,
+        trickle: None,
     }
 }
 
@@ -268,6 +271,11 @@ fn route(path: &str, port: u16) -> Reply {
                      <img src=http://img.test/early.png>"
                 .to_vec(),
             close_notify: false,
+            trickle: None,
+        },
+        "/slow" => Reply {
+            trickle: Some(Duration::from_millis(100)),
+            ..reply(ok_html(&"<p>slow</p>".repeat(100)))
         },
         "/big" => {
             let body = format!(
@@ -316,7 +324,14 @@ fn start_server() -> u16 {
                 );
                 let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
                 let r = route(&path, port);
-                if tls.write_all(&r.bytes).is_err() {
+                if let Some(pause) = r.trickle {
+                    for b in &r.bytes {
+                        if tls.write_all(&[*b]).is_err() {
+                            return;
+                        }
+                        std::thread::sleep(pause);
+                    }
+                } else if tls.write_all(&r.bytes).is_err() {
                     return;
                 }
                 if r.close_notify {
@@ -622,12 +637,16 @@ fn max_bytes_bounds_what_is_scanned() {
 
 /// A failed scan: exit 2, one line on stderr, and the JSON says why.
 fn failure(port: u16, path: &str) -> (String, Value) {
-    let out = scan(port, path, &[]);
+    failure_with(port, path, &[])
+}
+
+fn failure_with(port: u16, path: &str, extra: &[&str]) -> (String, Value) {
+    let out = scan(port, path, extra);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("padlock: "), "{stderr}");
-    let (json, code) = scan_json(port, path, &[]);
+    let (json, code) = scan_json(port, path, extra);
     assert_eq!(code, 2);
     assert_eq!(json["mixed_content"].as_array().unwrap().len(), 0);
     (stderr, json)
@@ -720,4 +739,34 @@ fn an_untrusted_certificate_is_reported_with_padlock_certs_sentence() {
     assert_eq!(json["certificate"]["error"], err.to_string());
     assert_eq!(json["certificate"]["fix"], err.fix());
     assert_eq!(json["exit_code"], 1);
+}
+
+#[test]
+fn the_whole_scan_is_bounded_in_time() {
+    // A server that trickles its page: the scan stops at --timeout, not at the page's end.
+    let port = start_server();
+    let started = std::time::Instant::now();
+    let (stderr, _) = failure_with(port, "/slow", &["--timeout", "2"]);
+    assert!(stderr.contains("took too long"), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A server that accepts and says nothing.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let started = std::time::Instant::now();
+    let out = padlock(&[
+        "scan",
+        &format!("https://127.0.0.1:{port}/"),
+        "--timeout",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("did not answer in time"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(silent);
 }
