@@ -10,15 +10,19 @@ mod check;
 mod connect;
 mod connect_report;
 mod demo;
+mod html_tags;
 mod http;
 mod inspect;
 mod lint;
+mod mixed;
 mod observe;
 mod parallel;
 mod probe;
 mod probe_hello;
+mod scan;
 mod serve;
 mod style;
+mod weburl;
 
 use std::process::ExitCode;
 
@@ -51,6 +55,8 @@ enum Command {
     Check(check::Args),
     /// A local CA for development: certificates for localhost that browsers trust.
     Ca(ca::Args),
+    /// Fetch an https:// page and list its mixed content (subresources over http://).
+    Scan(scan::Args),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +69,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Check(args) => check::run(args),
         Command::Ca(args) => ca::run(args),
+        Command::Scan(args) => scan::run(args),
     };
     match result {
         Ok(code) => code,

@@ -53,7 +53,7 @@ fn assert_in_order(haystack: &str, needles: &[&str]) {
 }
 
 #[test]
-fn demo_shows_every_handshake_message_in_order() {
+fn demo_shows_every_handshake_message_in_order_then_a_resumed_0rtt_connection() {
     let out = padlock(&["demo"]);
     let text = stdout(&out);
     assert!(
@@ -76,10 +76,43 @@ fn demo_shows_every_handshake_message_in_order() {
             "handshake complete",
             "3 flights, 1 round trip",
             "application data",
+            "NewSessionTicket (",
+            "0-RTT data up to 16384 bytes",
             "close_notify",
             "close_notify",
+            // The second connection: resumed, with the GET as 0-RTT data.
+            "second connection",
+            "ClientHello (",
+            "offers a ticket from an earlier connection (pre_shared_key",
+            "announces 0-RTT data (early_data)",
+            "application data, 0-RTT (",
+            "ServerHello (",
+            "takes ticket 0 (pre_shared_key)",
+            "EncryptedExtensions (",
+            "accepts the client's 0-RTT data (early_data)",
+            "Finished (",
+            "EndOfEarlyData (",
+            "Finished (",
+            "handshake complete",
+            "3 flights, 1 round trip",
+            "resumed with a ticket from the first connection; 0-RTT data accepted",
+            "application data (",
+            "0.5-RTT data",
+            "close_notify",
+            "close_notify",
+            "what changed on the resumed connection:",
+            "no Certificate, no CertificateVerify",
+            "the ClientHello carried pre_shared_key (the ticket, with a binder) and early_data",
+            "EndOfEarlyData ended it",
+            "early data accepted: yes",
+            "round trips until the response: 2 -> 1",
         ],
     );
+    // No certificate in the resumed handshake.
+    let second = &text[text.find("second connection").unwrap()..];
+    let second = &second[..second.find("what changed").unwrap()];
+    assert!(!second.contains("Certificate ("), "{second}");
+    assert!(!second.contains("CertificateVerify ("), "{second}");
     // Names, not Debug output of Options.
     assert!(!text.contains("Some("), "{text}");
     // Every message line carries a time since the handshake began.
