@@ -26,9 +26,9 @@ use crate::key_schedule::{self, EarlySecret, Secret};
 use crate::keylog::labels;
 use crate::msgs::enums::{CipherSuiteId, HandshakeType, NamedGroup, ProtocolVersion};
 use crate::msgs::{
-    Certificate, CertificateEntry, CertificateRequest, CertificateVerify, ClientHello,
-    EncryptedExtensions, EndOfEarlyData, Finished, HandshakeMessage, KeyShareEntry,
-    NewSessionTicket, ServerHello, ServerHelloExtensions, HRR_RANDOM,
+    Certificate, CertificateRequest, CertificateVerify, ClientHello, EncryptedExtensions,
+    EndOfEarlyData, Finished, HandshakeMessage, KeyShareEntry, NewSessionTicket, ServerHello,
+    ServerHelloExtensions, HRR_RANDOM,
 };
 use crate::resumption::{unix_now_ms, ServerSession, MAX_TICKET_LIFETIME};
 use crate::transcript::Transcript;
@@ -237,7 +237,7 @@ impl ServerHandshake {
             early_data: early_data.is_some(),
             ..EncryptedExtensions::default()
         });
-        self.add_to_flight(core, &ee, &mut flight)?;
+        handshake::add_to_flight(core, &mut self.transcript, &ee, &mut flight)?;
         let client_verifier = self.config.client_verifier.clone();
         // §4.3.2: no CertificateRequest in a PSK handshake.
         let ask_for_certificate = client_verifier.is_some() && psk.is_none();
@@ -250,27 +250,16 @@ impl ServerHandshake {
                     signature_algorithms_cert: None,
                     present: Vec::new(),
                 });
-                self.add_to_flight(core, &cr, &mut flight)?;
+                handshake::add_to_flight(core, &mut self.transcript, &cr, &mut flight)?;
             }
-            let cert = HandshakeMessage::Certificate(Certificate {
-                context: Vec::new(),
-                entries: certified_key
-                    .chain
-                    .iter()
-                    .map(|c| CertificateEntry {
-                        cert_der: c.as_ref().to_vec(),
-                        extensions: Vec::new(),
-                    })
-                    .collect(),
-            });
-            self.add_to_flight(core, &cert, &mut flight)?;
-            let content = signed_content(
+            handshake::add_certificate_and_verify(
+                core,
+                &mut self.transcript,
                 CertificateVerifyContext::Server,
-                &self.transcript.current_hash()?,
-            );
-            let signature = certified_key.key.sign(scheme.0, &content)?;
-            let cv = HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature });
-            self.add_to_flight(core, &cv, &mut flight)?;
+                Vec::new(),
+                (&certified_key, scheme),
+                &mut flight,
+            )?;
         }
         let verify_data = handshake::finished_verify_data(
             suite,
@@ -280,7 +269,7 @@ impl ServerHandshake {
         let fin = HandshakeMessage::Finished(Finished {
             verify_data: verify_data.to_vec(),
         });
-        self.add_to_flight(core, &fin, &mut flight)?;
+        handshake::add_to_flight(core, &mut self.transcript, &fin, &mut flight)?;
         core.send_handshake_bytes(&flight)?;
 
         // §7.1: application secrets hash the transcript through the server Finished. We
@@ -438,19 +427,6 @@ impl ServerHandshake {
         if !out.is_empty() {
             core.send_handshake_bytes(&out)?;
         }
-        Ok(())
-    }
-
-    fn add_to_flight(
-        &mut self,
-        core: &mut Core,
-        msg: &HandshakeMessage,
-        flight: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        let start = flight.len();
-        core.encode_handshake(msg, flight);
-        self.transcript
-            .add(flight.get(start..).unwrap_or_default())?;
         Ok(())
     }
 
