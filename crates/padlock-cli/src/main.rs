@@ -10,6 +10,7 @@ mod check;
 mod connect;
 mod connect_report;
 mod demo;
+mod diagram;
 mod http;
 mod inspect;
 mod lint;
