@@ -9,6 +9,7 @@ mod certs;
 mod check;
 mod connect;
 mod connect_report;
+mod connect_trace;
 mod demo;
 mod diagram;
 mod http;
