@@ -659,3 +659,55 @@ fn a_server_that_hangs_up_shows_the_client_hello_and_the_reason() {
     );
     assert!(!trace.contains("chain "), "no certificate arrived: {trace}");
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_padlock_quietly() {
+    use std::process::Stdio;
+    // `padlock demo | head -0`: the pipe is closed before padlock writes anything.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_padlock"))
+        .arg("demo")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
+
+#[test]
+fn resume_with_trace_draws_both_connections() {
+    let pki = TestPki::shared();
+    let kind = KeyKind::EcdsaP256;
+    let (mut server, port) = openssl_s_server(pki, kind, &["-tls1_3", "-www"]);
+    let out = connect(pki, kind, port, &["--trace", "--resume"]);
+    let trace = success(&out);
+    assert_in_order(
+        &trace,
+        &[
+            "first connection, for a session ticket:",
+            "ClientHello (",
+            "Certificate (",
+            "(after the handshake)",
+            "NewSessionTicket (",
+            "a ticket to resume this session later",
+            "second connection, resuming that session:",
+            "ClientHello (",
+            "offers to resume an earlier session with its ticket",
+            "ServerHello (",
+            "resumes the session from the ticket: no certificate this time",
+            "Finished (",
+            "Finished (",
+            "3 flights, 1 round trip",
+            "resumed       yes",
+            "chain     none sent: the session was resumed",
+            "verdict   trusted: a resumed session with localhost",
+        ],
+    );
+    // The resumed handshake has no Certificate: after the second ClientHello, none.
+    let second = trace.split("second connection").nth(1).unwrap();
+    assert!(!second.contains("Certificate ("), "{second}");
+    server.kill();
+}
