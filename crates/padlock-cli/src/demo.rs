@@ -23,6 +23,12 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use crate::certs::Summary;
 
 #[derive(clap::Args)]
+#[command(after_help = "\
+Examples:
+  padlock demo
+  padlock demo | less        (plain text when piped)
+
+To see the same steps against a real server: padlock connect example.com --trace")]
 pub struct Args {}
 
 /// Width of the diagram: an arrow and its label fill this many columns.

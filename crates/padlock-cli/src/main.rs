@@ -9,7 +9,9 @@ mod certs;
 mod check;
 mod connect;
 mod connect_report;
+mod connect_trace;
 mod demo;
+mod diagram;
 mod html_tags;
 mod http;
 mod inspect;
@@ -60,6 +62,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Connect(args) => connect::run(args),
@@ -79,4 +82,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `padlock ... | head` closes the pipe before padlock is done; Rust ignores SIGPIPE, so the
+/// next `println!` panics with a backtrace. End quietly instead, with the status a shell
+/// gives a process killed by SIGPIPE (128 + 13), as other Unix tools do.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
