@@ -8,19 +8,18 @@ use std::process::ExitCode;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use padlock::msgs::enums::{HandshakeType, NamedGroup};
-use padlock::msgs::{
-    Certificate, CertificateVerify, ClientHello, EncryptedExtensions, NewSessionTicket, ServerHello,
-};
+use padlock::msgs::enums::HandshakeType;
+use padlock::msgs::{ClientHello, EncryptedExtensions, ServerHello};
 use padlock::padlock_cert::RootStore;
 use padlock::pki_types::ServerName;
 use padlock::{
-    crypto, CertifiedKey, ClientConfig, Connection, Event, HandshakeInfo, ServerConfig, Side,
-    Stream, TraceStep,
+    CertifiedKey, ClientConfig, Connection, Event, HandshakeInfo, ServerConfig, Side, Stream,
+    TraceStep,
 };
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
 use crate::certs::Summary;
+use crate::diagram::{self, body, count_flights, ms, round_trips_phrase};
 
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -31,8 +30,6 @@ Examples:
 To see the same steps against a real server: padlock connect example.com --trace")]
 pub struct Args {}
 
-/// Width of the diagram: an arrow and its label fill this many columns.
-const WIDTH: usize = 60;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn run(_args: Args) -> Result<ExitCode, String> {
@@ -174,10 +171,7 @@ fn visit(
     // Creating the client builds its ClientHello: the handshake starts here.
     let start = Instant::now();
     let mut conn = Connection::client(config.clone(), name).map_err(|e| e.to_string())?;
-    println!(
-        "{:<30}{:>30}   time since the handshake began",
-        "client", "server"
-    );
+    println!("{}", diagram::header());
     let mut steps = Vec::new();
     show_events(&mut conn, start, &mut steps);
     // RFC 8446 §2.3: 0-RTT data goes right behind the ClientHello, under a key derived from
@@ -227,9 +221,9 @@ fn visit(
     let (flights, round_trips) = count_flights(&senders);
     println!();
     println!(
-        "handshake complete in {}: {flights} flights, {round_trips} round trip{}{}",
+        "handshake complete in {}: {flights} flights, {}{}",
         ms(hs_time),
-        if round_trips == 1 { "" } else { "s" },
+        round_trips_phrase(round_trips),
         if info.hello_retry {
             " (the HelloRetryRequest cost one)"
         } else {
@@ -505,247 +499,21 @@ fn request_complete(request: &[u8]) -> bool {
     request.windows(4).any(|w| w == b"\r\n\r\n")
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// Flights (runs of messages from one side) and round trips (the times the client had to wait
-/// for the server: one per server flight).
-fn count_flights(senders: &[Side]) -> (usize, usize) {
-    let mut flights = 0;
-    let mut round_trips = 0;
-    let mut last = None;
-    for &side in senders {
-        if last != Some(side) {
-            flights += 1;
-            if side == Side::Server {
-                round_trips += 1;
-            }
-            last = Some(side);
-        }
-    }
-    (flights, round_trips)
-}
-
 fn show_events(conn: &mut Connection, start: Instant, steps: &mut Vec<TraceStep>) {
     while let Some(event) = conn.next_event() {
         if let Event::Trace(step) = event {
-            arrow(
-                step.from,
-                &format!("{} ({} bytes)", message_name(&step), step.len),
-                step.at.saturating_duration_since(start),
-            );
-            for line in details(&step) {
-                println!("    {line}");
+            let at = step.at.saturating_duration_since(start);
+            for line in diagram::step_lines(&step, at, "localhost") {
+                println!("{line}");
             }
             steps.push(step);
         }
     }
 }
 
-/// One message as an arrow between the two lifelines, with the time since the handshake began.
+/// Prints one arrow that is not a handshake message (application data, close_notify).
 fn arrow(from: Side, label: &str, at: Duration) {
-    let at = ms(at);
-    let dashes = "-".repeat(WIDTH.saturating_sub(label.len() + 2));
-    match from {
-        Side::Client => println!("{label} {dashes}>   +{at}"),
-        Side::Server => println!("<{dashes} {label}   +{at}"),
-    }
-}
-
-/// The message's name as RFC 8446 §4 writes it (a HelloRetryRequest is a ServerHello with a
-/// special random, §4.1.3).
-fn message_name(step: &TraceStep) -> String {
-    let name = match step.typ {
-        HandshakeType::CLIENT_HELLO => "ClientHello",
-        HandshakeType::SERVER_HELLO => match ServerHello::decode(body(step)) {
-            Ok(sh) if sh.is_hello_retry_request() => "HelloRetryRequest",
-            _ => "ServerHello",
-        },
-        HandshakeType::ENCRYPTED_EXTENSIONS => "EncryptedExtensions",
-        HandshakeType::CERTIFICATE_REQUEST => "CertificateRequest",
-        HandshakeType::CERTIFICATE => "Certificate",
-        HandshakeType::CERTIFICATE_VERIFY => "CertificateVerify",
-        HandshakeType::FINISHED => "Finished",
-        HandshakeType::NEW_SESSION_TICKET => "NewSessionTicket",
-        HandshakeType::KEY_UPDATE => "KeyUpdate",
-        HandshakeType::END_OF_EARLY_DATA => "EndOfEarlyData",
-        other => return format!("{other:?}"),
-    };
-    name.to_string()
-}
-
-fn body(step: &TraceStep) -> &[u8] {
-    step.bytes
-        .get(padlock::msgs::HANDSHAKE_HEADER_LEN..)
-        .unwrap_or_default()
-}
-
-/// The IANA name padlock uses for a group (`X25519`, not the registry's `x25519`).
-fn group_name(group: NamedGroup) -> String {
-    crypto::group_by_id(group.0)
-        .map(|g| g.name.to_string())
-        .unwrap_or_else(|| format!("{group:?}"))
-}
-
-fn list<T>(items: &[T], name: impl Fn(&T) -> String) -> String {
-    items.iter().map(name).collect::<Vec<_>>().join(", ")
-}
-
-/// What matters in each message, in a sentence or two.
-fn details(step: &TraceStep) -> Vec<String> {
-    let body = body(step);
-    match step.typ {
-        HandshakeType::CLIENT_HELLO => match ClientHello::decode(body) {
-            Ok(ch) => {
-                let e = &ch.extensions;
-                let mut out = vec![format!(
-                    "offers suites {}",
-                    list(&ch.cipher_suites, |s| format!("{s:?}"))
-                )];
-                if let Some(groups) = &e.supported_groups {
-                    out.push(format!(
-                        "offers groups {}",
-                        list(groups, |g| group_name(*g))
-                    ));
-                }
-                if let Some(shares) = &e.key_shares {
-                    out.push(format!(
-                        "sends key shares {} (if the server takes one, no extra round trip)",
-                        list(shares, |s| format!(
-                            "{} ({} bytes)",
-                            group_name(s.group),
-                            s.key_exchange.len()
-                        ))
-                    ));
-                }
-                if let Some(name) = &e.server_name {
-                    out.push(format!("asks for server name {name} (SNI)"));
-                }
-                if let Some(alpn) = &e.alpn {
-                    out.push(format!(
-                        "offers application protocols {} (ALPN)",
-                        list(alpn, |p| String::from_utf8_lossy(p).into_owned())
-                    ));
-                }
-                if let Some(psk) = &e.pre_shared_key {
-                    let ticket = psk.identities.first().map_or(0, |i| i.identity.len());
-                    out.push(format!(
-                        "offers a ticket from an earlier connection (pre_shared_key: {ticket} bytes, \
-                         with a binder that proves it holds the ticket's key)"
-                    ));
-                }
-                if let Some(modes) = &e.psk_modes {
-                    out.push(format!(
-                        "resumes only with {} (psk_key_exchange_modes)",
-                        list(modes, |m| format!("{m:?}"))
-                    ));
-                }
-                if e.early_data {
-                    out.push("announces 0-RTT data (early_data): it follows this message".into());
-                }
-                out
-            }
-            Err(_) => Vec::new(),
-        },
-        HandshakeType::SERVER_HELLO => match ServerHello::decode(body) {
-            Ok(sh) if sh.is_hello_retry_request() => vec![format!(
-                "the server wants a key share for {}: the client must send a new ClientHello",
-                sh.extensions
-                    .selected_group
-                    .map(group_name)
-                    .unwrap_or_else(|| "another group".into())
-            )],
-            Ok(sh) => {
-                let share = match &sh.extensions.key_share {
-                    Some(k) => format!(
-                        "key exchange {} (its share: {} bytes)",
-                        group_name(k.group),
-                        k.key_exchange.len()
-                    ),
-                    None => "no key exchange".into(),
-                };
-                let mut out = vec![format!("chooses {:?} and {share}", sh.cipher_suite)];
-                if let Some(i) = sh.extensions.pre_shared_key {
-                    out.push(format!(
-                        "takes ticket {i} (pre_shared_key): no certificate this time"
-                    ));
-                }
-                out.push(
-                    "both sides now derive handshake keys: everything after this is encrypted"
-                        .into(),
-                );
-                out
-            }
-            Err(_) => Vec::new(),
-        },
-        HandshakeType::ENCRYPTED_EXTENSIONS => match EncryptedExtensions::decode(body) {
-            Ok(ee) => {
-                let alpn = ee
-                    .alpn
-                    .map(|p| format!("ALPN {}", String::from_utf8_lossy(&p)))
-                    .unwrap_or_else(|| "no ALPN".into());
-                let mut out = vec![format!(
-                    "the rest of the server's answers, now encrypted: {alpn}"
-                )];
-                if ee.early_data {
-                    out.push("accepts the client's 0-RTT data (early_data)".into());
-                }
-                out
-            }
-            Err(_) => Vec::new(),
-        },
-        HandshakeType::NEW_SESSION_TICKET => match NewSessionTicket::decode(body) {
-            Ok(t) => vec![format!(
-                "a ticket for a later connection: valid {} s, 0-RTT data up to {} bytes",
-                t.lifetime,
-                t.max_early_data_size.unwrap_or(0)
-            )],
-            Err(_) => Vec::new(),
-        },
-        HandshakeType::END_OF_EARLY_DATA => {
-            vec!["the end of the client's 0-RTT data; its handshake key takes over".into()]
-        }
-        HandshakeType::CERTIFICATE => match Certificate::decode(body) {
-            Ok(c) if step.from == Side::Server => {
-                let leaf = c
-                    .entries
-                    .first()
-                    .map(|e| Summary::of(&e.cert_der).subject)
-                    .unwrap_or_default();
-                vec![
-                    format!(
-                        "the server's chain: {} certificate{}, leaf {leaf}",
-                        c.entries.len(),
-                        if c.entries.len() == 1 { "" } else { "s" }
-                    ),
-                    "the client checks it up to a CA it trusts, and that it covers localhost"
-                        .into(),
-                ]
-            }
-            Ok(c) => vec![format!(
-                "the client's certificate chain ({} certificates)",
-                c.entries.len()
-            )],
-            Err(_) => Vec::new(),
-        },
-        HandshakeType::CERTIFICATE_VERIFY => {
-            let scheme = CertificateVerify::decode(body)
-                .map(|cv| format!("{:?}", cv.scheme))
-                .unwrap_or_default();
-            vec![format!(
-                "{scheme} signature over the handshake so far: the server holds the certificate's key"
-            )]
-        }
-        HandshakeType::FINISHED => match step.from {
-            Side::Server => vec!["an HMAC over the handshake: nothing was tampered with".into()],
-            Side::Client => vec![
-                "the client's HMAC over the handshake; both sides switch to application keys"
-                    .into(),
-            ],
-        },
-        _ => Vec::new(),
-    }
+    println!("{}", diagram::arrow(from, label, at));
 }
 
 /// A CA that lives only as long as this process, and a certificate it issued for localhost.
@@ -774,20 +542,4 @@ fn throwaway_pki() -> Result<(RootStore, CertifiedKey, String), Box<dyn std::err
     let chain = format!("{}{}", leaf.pem(), ca.pem());
     let key = CertifiedKey::from_pem(chain.as_bytes(), leaf_key.serialize_pem().as_bytes())?;
     Ok((roots, key, ca_name))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{count_flights, Side::*};
-
-    #[test]
-    fn flights_and_round_trips() {
-        // CH | SH EE Cert CV Fin | Fin
-        let full = [Client, Server, Server, Server, Server, Server, Client];
-        assert_eq!(count_flights(&full), (3, 1));
-        // CH | HRR | CH | SH EE Cert CV Fin | Fin
-        let retry = [Client, Server, Client, Server, Server, Client];
-        assert_eq!(count_flights(&retry), (5, 2));
-        assert_eq!(count_flights(&[]), (0, 0));
-    }
 }

@@ -97,7 +97,7 @@ pub fn message_name(step: &TraceStep) -> String {
 }
 
 /// The message without its 4-byte handshake header (RFC 8446 §4).
-fn body(step: &TraceStep) -> &[u8] {
+pub fn body(step: &TraceStep) -> &[u8] {
     step.bytes
         .get(padlock::msgs::HANDSHAKE_HEADER_LEN..)
         .unwrap_or_default()
@@ -146,8 +146,9 @@ pub fn details(step: &TraceStep, server_name: &str) -> Vec<String> {
             let mut out = vec![format!(
                 "the rest of the server's answers, now encrypted: {alpn}"
             )];
+            // RFC 8446 §4.2.10: early_data here is the server taking the 0-RTT data.
             if ee.is_some_and(|ee| ee.early_data) {
-                out.push("the server accepts the 0-RTT early data".into());
+                out.push("accepts the client's 0-RTT data (early_data)".into());
             }
             out
         }
@@ -197,19 +198,21 @@ pub fn details(step: &TraceStep, server_name: &str) -> Vec<String> {
                     .into(),
             ],
         },
+        // RFC 8446 §4.5: after it, the client's handshake traffic key protects its Finished.
         HandshakeType::END_OF_EARLY_DATA => {
-            vec!["the end of the 0-RTT early data".into()]
+            vec!["the end of the client's 0-RTT data; its handshake key takes over".into()]
         }
         HandshakeType::NEW_SESSION_TICKET => match NewSessionTicket::decode(body) {
             Ok(t) => {
-                let mut line = format!(
-                    "a ticket to resume this session later (valid {} s)",
+                // RFC 8446 §4.6.1: without an early_data extension the ticket allows no 0-RTT.
+                let early = match t.max_early_data_size.filter(|n| *n > 0) {
+                    Some(n) => format!("0-RTT data up to {n} bytes"),
+                    None => "no 0-RTT data".into(),
+                };
+                vec![format!(
+                    "a ticket to resume this session later: valid {} s, {early}",
                     t.lifetime
-                );
-                if let Some(n) = t.max_early_data_size.filter(|n| *n > 0) {
-                    line.push_str(&format!(", with up to {n} bytes of 0-RTT data"));
-                }
-                vec![line]
+                )]
             }
             Err(_) => Vec::new(),
         },
@@ -248,11 +251,22 @@ fn client_hello(ch: &ClientHello) -> Vec<String> {
             list(alpn, |p| String::from_utf8_lossy(p).into_owned())
         ));
     }
-    if e.pre_shared_key.is_some() {
-        out.push("offers to resume an earlier session with its ticket (pre_shared_key)".into());
+    if let Some(psk) = &e.pre_shared_key {
+        // RFC 8446 §4.2.11.2: the binder ties the ticket to this ClientHello.
+        let ticket = psk.identities.first().map_or(0, |i| i.identity.len());
+        out.push(format!(
+            "offers a ticket from an earlier connection (pre_shared_key: {ticket} bytes, \
+             with a binder that proves it holds the ticket's key)"
+        ));
+    }
+    if let Some(modes) = &e.psk_modes {
+        out.push(format!(
+            "resumes only with {} (psk_key_exchange_modes)",
+            list(modes, |m| format!("{m:?}"))
+        ));
     }
     if e.early_data {
-        out.push("0-RTT early data follows, before any answer from the server".into());
+        out.push("announces 0-RTT data (early_data): it follows this message".into());
     }
     out
 }
@@ -276,8 +290,11 @@ fn server_hello(sh: &ServerHello) -> Vec<String> {
         None => "no key exchange".into(),
     };
     let mut out = vec![format!("chooses {:?} and {share}", sh.cipher_suite)];
-    if sh.extensions.pre_shared_key.is_some() {
-        out.push("resumes the session from the ticket: no certificate this time".into());
+    if let Some(i) = sh.extensions.pre_shared_key {
+        out.push(format!(
+            "takes ticket {i} (pre_shared_key) and resumes the session from the ticket: \
+             no certificate this time"
+        ));
     }
     out.push("both sides now derive handshake keys: everything after this is encrypted".into());
     out

@@ -695,7 +695,7 @@ fn resume_with_trace_draws_both_connections() {
             "a ticket to resume this session later",
             "second connection, resuming that session:",
             "ClientHello (",
-            "offers to resume an earlier session with its ticket",
+            "offers a ticket from an earlier connection (pre_shared_key",
             "ServerHello (",
             "resumes the session from the ticket: no certificate this time",
             "Finished (",
