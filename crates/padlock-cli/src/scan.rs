@@ -16,7 +16,7 @@ use crate::certs::Summary;
 use crate::http::{self, Page};
 use crate::mixed::{self, Class, Findings, Item};
 use crate::observe::{self, Problem, RecordingVerifier, Target};
-use crate::style::{self, Colour};
+use crate::style::{self, capitalized, Colour};
 use crate::weburl::{self, WebUrl};
 
 /// Redirects followed (within https://) before giving up.
@@ -651,14 +651,6 @@ fn element(item: &Item) -> String {
         format!("<style> {}", item.attribute)
     } else {
         format!("<{} {}>", item.tag, item.attribute)
-    }
-}
-
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
-        None => String::new(),
     }
 }
 
