@@ -6,31 +6,36 @@
 
 #[path = "../../padlock/tests/common/mod.rs"]
 mod common;
+mod run;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use common::*;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use run::{assert_in_order, failure_line, padlock, plain_server, text, TempDir};
 use serde_json::Value;
 
-fn padlock(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_padlock"))
-        .args(args)
-        .output()
-        .expect("run padlock")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+/// The messages of a full handshake without client certificates (RFC 8446 §2), in order.
+const FULL_HANDSHAKE: [&str; 7] = [
+    "ClientHello",
+    "ServerHello",
+    "EncryptedExtensions",
+    "Certificate",
+    "CertificateVerify",
+    "Finished",
+    "Finished",
+];
 
 /// `padlock connect 127.0.0.1:PORT --servername localhost --ca <root of kind> args...`.
 fn connect(pki: &TestPki, kind: KeyKind, port: u16, args: &[&str]) -> Output {
+    connect_trusting(&pki.server(kind).ca_pem, port, args)
+}
+
+/// `padlock connect 127.0.0.1:PORT --servername localhost --ca <ca> args...`.
+fn connect_trusting(ca: &Path, port: u16, args: &[&str]) -> Output {
     let target = format!("127.0.0.1:{port}");
-    let ca = pki.server(kind).ca_pem.clone();
     let mut all = vec![
         "connect",
         &target,
@@ -52,32 +57,6 @@ fn success(out: &Output) -> String {
         text(&out.stderr)
     );
     text(&out.stdout)
-}
-
-/// The one line of stderr of a failed run.
-fn failure_line(out: &Output) -> String {
-    let stderr = text(&out.stderr);
-    assert!(
-        !out.status.success(),
-        "expected failure:\n{}",
-        text(&out.stdout)
-    );
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line on stderr expected: {stderr:?}");
-    assert!(lines[0].starts_with("padlock: "), "{stderr}");
-    lines[0].to_string()
-}
-
-/// Panics unless each needle appears after the previous one.
-#[track_caller]
-fn assert_in_order(haystack: &str, needles: &[&str]) {
-    let mut from = 0;
-    for needle in needles {
-        match haystack.get(from..).and_then(|rest| rest.find(needle)) {
-            Some(at) => from += at + needle.len(),
-            None => panic!("{needle:?} missing or out of order in:\n{haystack}"),
-        }
-    }
 }
 
 /// The diagram's arrows: (sender, message name, size in bytes), in order.
@@ -209,19 +188,7 @@ fn trace_shows_each_message_with_openssl_s_sizes_and_the_chain_with_its_pins() {
         .filter(|(_, name, _)| name != "NewSessionTicket")
         .collect();
     let names: Vec<&str> = ours.iter().map(|(_, n, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "ClientHello",
-            "ServerHello",
-            "EncryptedExtensions",
-            "Certificate",
-            "CertificateVerify",
-            "Finished",
-            "Finished"
-        ],
-        "{trace}"
-    );
+    assert_eq!(names, FULL_HANDSHAKE, "{trace}");
     server.wait_for_output("Handshake [length", Duration::from_secs(5));
     // openssl prints the client's Finished once it has processed it.
     let theirs = wait_for_messages(&server, ours.len());
@@ -366,28 +333,6 @@ fn a_matching_pin_is_accepted_and_a_wrong_one_lists_the_chain_s_pins() {
     server.kill();
 }
 
-/// A directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "padlock-trace-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A root and, issued by it, an expired leaf for localhost: (root PEM file, leaf PEM file,
 /// key PEM file) in `dir`.
 fn expired_chain(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
@@ -436,17 +381,8 @@ fn an_expired_certificate_shows_the_presented_chain_the_sentence_and_the_fix() {
             .arg(&key);
         cmd
     });
-    let target = format!("127.0.0.1:{port}");
-    let base = [
-        "connect",
-        &target,
-        "--servername",
-        "localhost",
-        "--ca",
-        ca.to_str().unwrap(),
-    ];
 
-    let out = padlock(&[&base[..], &["--trace"]].concat());
+    let out = connect_trusting(&ca, port, &["--trace"]);
     let line = failure_line(&out);
     assert!(line.contains("expired on 2021-01-01"), "{line}");
     assert!(line.contains(" Fix: Renew the certificate"), "{line}");
@@ -477,7 +413,7 @@ fn an_expired_certificate_shows_the_presented_chain_the_sentence_and_the_fix() {
     assert!(!trace.contains("handshake complete"), "{trace}");
 
     // --json: the same facts for machines, still one line on stderr.
-    let out = padlock(&[&base[..], &["--json", "--trace"]].concat());
+    let out = connect_trusting(&ca, port, &["--json", "--trace"]);
     failure_line(&out);
     let json: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
     assert_eq!(json["verdict"], "rejected", "{json}");
@@ -551,18 +487,7 @@ fn json_with_trace_has_the_old_keys_and_the_trace_s() {
         .filter(|m| m["after_handshake"] == false)
         .map(|m| m["message"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        messages,
-        [
-            "ClientHello",
-            "ServerHello",
-            "EncryptedExtensions",
-            "Certificate",
-            "CertificateVerify",
-            "Finished",
-            "Finished"
-        ]
-    );
+    assert_eq!(messages, FULL_HANDSHAKE);
     let first = &json["trace"][0];
     assert_eq!(first["from"], "client");
     assert!(first["bytes"].as_u64().unwrap() > 100);
@@ -625,18 +550,7 @@ fn colour_only_on_a_terminal() {
 
 #[test]
 fn a_server_that_hangs_up_shows_the_client_hello_and_the_reason() {
-    use std::io::Read;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        let (mut tcp, _) = listener.accept().unwrap();
-        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        // Read the whole ClientHello record, so that closing is orderly (not a reset).
-        let mut header = [0u8; 5];
-        tcp.read_exact(&mut header).unwrap();
-        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
-        tcp.read_exact(&mut vec![0u8; len]).unwrap();
-    });
+    let (port, server) = plain_server(b"");
     let target = format!("127.0.0.1:{port}");
     let out = padlock(&["connect", &target, "--trace"]);
     server.join().unwrap();
