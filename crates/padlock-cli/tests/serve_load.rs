@@ -174,7 +174,7 @@ fn an_idle_connection_is_closed_after_the_idle_timeout() {
 
 #[test]
 fn the_connection_limit_queues_further_clients() {
-    let serve = Serve::start(&["--max-connections", "2"]);
+    let serve = Serve::start(&["--max-connections", "2", "--threads", "1"]);
     block_on(async {
         let connector = connector(&[]);
         let mut first = Vec::new();
