@@ -71,8 +71,6 @@ pub struct Stats {
     pub idle_timeouts: AtomicU64,
     /// HTTP requests answered.
     pub requests: AtomicU64,
-    /// Connections open right now (handshaking or serving).
-    pub active: AtomicUsize,
 }
 
 impl Stats {
@@ -159,7 +157,6 @@ pub async fn serve(
             stop_rx.clone(),
         );
         connections.spawn(async move {
-            stats.active.fetch_add(1, Ordering::Relaxed);
             let conn = Connection {
                 peer,
                 stats: &stats,
@@ -169,13 +166,17 @@ pub async fn serve(
             if let Err(e) = conn.run(tcp, acceptor, &limits).await {
                 eprintln!("{peer}: {e}");
             }
-            stats.active.fetch_sub(1, Ordering::Relaxed);
             drop(slot);
         });
     }
     // Graceful shutdown: no new connections; the ones we have finish what they are doing.
     drop(listener);
     stop_tx.send_replace(true);
+    eprintln!(
+        "stopping: no new connections; waiting up to {:?} for the {} open",
+        limits.drain_timeout,
+        connections.len()
+    );
     let drained = tokio::time::timeout(limits.drain_timeout, async {
         while connections.join_next().await.is_some() {}
     })
