@@ -581,3 +581,57 @@ fn sigterm_lets_downloads_in_flight_finish() {
     assert_eq!(out.matches("\"GET /big.bin HTTP/").count(), 2, "{out}");
     assert!(out.contains(&format!(" 200 {SIZE} alpn=h2 ")), "{out}");
 }
+
+#[test]
+fn a_second_sigterm_stops_without_waiting() {
+    const SIZE: usize = 32 << 20;
+    let root = scratch("big2");
+    std::fs::write(root.join("big.bin"), vec![7u8; SIZE]).unwrap();
+    let mut serve = Serve::start(&["--root", root.to_str().unwrap()]);
+    let port = serve.port;
+    // One runtime for both halves: the connection lives on across the signals.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut tls = runtime.block_on(async move {
+        let mut tls = tls(&connector(&[b"http/1.1"]), port).await;
+        tls.write_all(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let mut head = [0u8; 15];
+        tls.read_exact(&mut head).await.unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200 OK");
+        tls
+    });
+    // The download is stalled (we do not read); the first signal waits for it...
+    serve.signal("TERM");
+    serve.peer.wait_for_output("stopping: ", DEFAULT_TIMEOUT);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(serve.peer.is_running());
+    // ...the second does not.
+    let started = std::time::Instant::now();
+    serve.signal("TERM");
+    let status = serve.peer.wait_for_exit(DEFAULT_TIMEOUT);
+    assert!(status.success(), "{status}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(serve
+        .peer
+        .output()
+        .contains("closing the 1 connections still busy"));
+    // The client never gets the whole file: the connection ends without close_notify.
+    let mut got = 0;
+    let end = runtime.block_on(async {
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match tls.read(&mut buf).await {
+                Ok(0) => return Ok(()),
+                Ok(n) => got += n,
+                Err(e) => return Err(e),
+            }
+        }
+    });
+    assert!(got > 0 && got < SIZE, "{got}");
+    assert_eq!(
+        end.unwrap_err().kind(),
+        std::io::ErrorKind::UnexpectedEof,
+        "truncated"
+    );
+}

@@ -28,6 +28,7 @@ use padlock::padlock_cert::RootStore;
 use padlock::{ClientChainVerifier, KeyLogFile, ServerConfig};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::sync::mpsc;
 
 use crate::certs;
 use reload::{CertPair, ReloadingResolver};
@@ -51,7 +52,8 @@ Examples:
 
 The page at /.padlock (and at / unless --root has an index.html) shows the visitor's
 handshake. Certificate files are reloaded when they change (checked every --reload-interval
-seconds) and on SIGHUP. SIGTERM or SIGINT stops accepting and lets requests in flight finish.
+seconds) and on SIGHUP. SIGTERM or SIGINT stops accepting and lets requests in flight finish
+(for up to 10 s; a second signal stops at once).
 Each request is logged on stderr: peer, method, path, version, status, bytes, ALPN, time.")]
 pub struct Args {
     /// PEM certificate chain, leaf first (repeat with --key for several names, chosen by SNI).
@@ -188,8 +190,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 
 /// The signals `serve` acts on.
 struct Signals {
-    /// Completes on the first SIGINT (Ctrl-C) or SIGTERM.
-    stop: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+    /// A message for each SIGINT (Ctrl-C) or SIGTERM.
+    stop: mpsc::Receiver<()>,
     /// SIGHUP: reload the certificates now.
     hangup: Signal,
 }
@@ -202,10 +204,17 @@ impl Signals {
         let mut term = handler(SignalKind::terminate())?;
         let mut int = handler(SignalKind::interrupt())?;
         let hangup = handler(SignalKind::hangup())?;
-        let stop = Box::pin(async move {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
+        let (tx, stop) = mpsc::channel(4);
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    Some(()) = term.recv() => {}
+                    Some(()) = int.recv() => {}
+                    else => return,
+                }
+                if tx.send(()).await.is_err() {
+                    return;
+                }
             }
         });
         Ok(Self { stop, hangup })

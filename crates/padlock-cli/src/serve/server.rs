@@ -21,7 +21,7 @@ use padlock::{HandshakeInfo, ServerConfig};
 use padlock_tokio::TlsAcceptor;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::body::Body;
@@ -108,33 +108,33 @@ pub type ResponseFuture = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
 /// 0-RTT early data (only GET and HEAD get that far: others get 425 first).
 pub type Handler = Arc<dyn Fn(Request<Incoming>, Arc<Visit>, bool) -> ResponseFuture + Send + Sync>;
 
-/// Accepts and serves connections until `shutdown` completes, then stops accepting, asks
-/// every connection to finish its current requests (HTTP/2 GOAWAY, HTTP/1.1 close after the
-/// response) and waits up to `limits.drain_timeout` for them.
+/// Accepts and serves connections until the first message on `shutdown`, then stops
+/// accepting, asks every connection to finish its current requests (HTTP/2 GOAWAY, HTTP/1.1
+/// close after the response) and waits for them up to `limits.drain_timeout`, or until a
+/// second message (a second Ctrl-C) says not to wait.
 pub async fn serve(
     listener: TcpListener,
     config: Arc<ServerConfig>,
     limits: Limits,
     stats: Arc<Stats>,
     handler: Handler,
-    shutdown: impl Future<Output = ()>,
+    mut shutdown: mpsc::Receiver<()>,
 ) {
     let acceptor = TlsAcceptor::from(config);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
-    tokio::pin!(shutdown);
     loop {
         // At the limit, stop accepting: clients wait in the kernel's listen queue instead
         // of costing us memory.
         let slot = tokio::select! {
             slot = slots.clone().acquire_owned() => slot,
-            () = &mut shutdown => break,
+            _ = shutdown.recv() => break,
         };
         let Ok(slot) = slot else { break };
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            () = &mut shutdown => break,
+            _ = shutdown.recv() => break,
             // Reap finished connections so the set does not grow with the server's uptime.
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
@@ -178,15 +178,14 @@ pub async fn serve(
         connections.len()
     );
     let drained = tokio::time::timeout(limits.drain_timeout, async {
-        while connections.join_next().await.is_some() {}
+        tokio::select! {
+            () = async { while connections.join_next().await.is_some() {} } => true,
+            Some(()) = shutdown.recv() => false,
+        }
     })
     .await;
-    if drained.is_err() {
-        eprintln!(
-            "{} connections still busy after {:?}; closing them",
-            connections.len(),
-            limits.drain_timeout
-        );
+    if drained != Ok(true) {
+        eprintln!("closing the {} connections still busy", connections.len());
         connections.shutdown().await;
     }
 }
