@@ -3,9 +3,11 @@
 //!
 //! - [`server`]: accepting, timeouts, the connection limit, graceful shutdown, 0-RTT policy
 //!   and the access log;
-//! - [`site`]: what each request gets (the handshake page, files, 404);
+//! - [`site`]: what each request gets (the handshake [`page`], [`files`] under `--root`, 404);
 //! - [`early`]: which requests arrived as 0-RTT early data;
-//! - [`reload`]: certificates chosen by SNI and reloaded when their files change.
+//! - [`reload`]: certificates chosen by SNI and reloaded when their files change;
+//! - [`idle`] and [`linger`]: the transport under TLS, which times out when nothing moves and
+//!   closes so that the last bytes we sent reach the client.
 
 mod body;
 mod early;
