@@ -1,8 +1,8 @@
-//! Just enough HTTP/1.x for `connect --http-get` and `serve`.
+//! Just enough HTTP/1.x for `connect --http-get`.
 
 use std::io::{self, Read, Write};
 
-/// Request heads larger than this are refused (a bounded read, whatever the client sends).
+/// Response heads larger than this are refused (a bounded read, whatever the server sends).
 pub const MAX_HEAD: usize = 16 * 1024;
 /// Response bodies `connect` keeps at most this much of.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -102,68 +102,6 @@ fn content_length(head: &[u8]) -> Option<usize> {
         name.trim()
             .eq_ignore_ascii_case("content-length")
             .then(|| value.trim().parse().ok())?
-    })
-}
-
-/// A request head as `serve` parses it.
-pub struct Request {
-    pub method: String,
-    pub path: String,
-    pub version: String,
-    pub keep_alive: bool,
-    /// Bytes the head took, blank line included.
-    pub head_len: usize,
-}
-
-/// Reads one request head (bounded by [`MAX_HEAD`]). `Ok(None)`: the client closed first.
-pub fn read_request<S: Read>(
-    stream: &mut S,
-    pending: &mut Vec<u8>,
-) -> Result<Option<Request>, String> {
-    let mut buf = [0u8; 4096];
-    loop {
-        if let Some(pos) = find(pending, b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(pending.get(..pos).unwrap_or_default()).into_owned();
-            pending.drain(..pos + 4);
-            return parse_request(&head, pos + 4).map(Some);
-        }
-        if pending.len() > MAX_HEAD {
-            return Err("request head too large".into());
-        }
-        let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Ok(None);
-        }
-        pending.extend_from_slice(buf.get(..n).unwrap_or_default());
-    }
-}
-
-fn parse_request(head: &str, head_len: usize) -> Result<Request, String> {
-    let mut lines = head.lines();
-    let first = lines.next().ok_or("empty request")?;
-    let mut parts = first.split_whitespace();
-    let method = parts.next().ok_or("no method")?.to_string();
-    let path = parts.next().ok_or("no path")?.to_string();
-    let version = parts.next().unwrap_or("HTTP/1.0").to_string();
-    let mut keep_alive = version == "HTTP/1.1";
-    for line in lines {
-        if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("connection") {
-                let v = value.trim().to_ascii_lowercase();
-                if v.contains("close") {
-                    keep_alive = false;
-                } else if v.contains("keep-alive") {
-                    keep_alive = true;
-                }
-            }
-        }
-    }
-    Ok(Request {
-        method,
-        path,
-        version,
-        keep_alive,
-        head_len,
     })
 }
 

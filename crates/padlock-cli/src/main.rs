@@ -45,7 +45,7 @@ struct Cli {
 enum Command {
     /// Connect to a TLS 1.3 server and report what was negotiated.
     Connect(connect::Args),
-    /// Serve HTTPS (HTTP/1.1 and 1.0) with a certificate chain and key.
+    /// Serve HTTPS (HTTP/2 and HTTP/1.x): a page showing each visitor's handshake, or a directory.
     Serve(serve::Args),
     /// A throwaway CA, a server and a client on loopback, each handshake step explained.
     Demo(demo::Args),
