@@ -12,7 +12,7 @@ use crate::pki::{Identity, SERVER_NAME};
 use crate::report::{Better, Figure, Row};
 use crate::Settings;
 
-fn padlock_verify(id: &Identity, n: u64) -> Meter {
+pub fn padlock_verify(id: &Identity, n: u64) -> Meter {
     use padlock::ServerCertVerifier;
     let mut roots = padlock::padlock_cert::RootStore::empty();
     roots.add_der(&id.root).expect("root certificate");
@@ -32,7 +32,7 @@ fn padlock_verify(id: &Identity, n: u64) -> Meter {
     m
 }
 
-fn rustls_verify(id: &Identity, n: u64) -> Meter {
+pub fn rustls_verify(id: &Identity, n: u64) -> Meter {
     use rustls::client::danger::ServerCertVerifier;
     use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
     let mut roots = rustls::RootCertStore::empty();

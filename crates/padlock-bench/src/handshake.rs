@@ -144,9 +144,11 @@ pub fn full(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<Measured>) 
     (rows, measured)
 }
 
-/// Ticket-resumed handshakes (psk_dhe_ke, one ticket per handshake on both stacks).
+/// Ticket-resumed handshakes (psk_dhe_ke, one ticket per handshake on both stacks), in
+/// alternating blocks as the full handshakes; then allocations per resumed handshake.
 pub fn resume(settings: &Settings, id: &Identity) -> Vec<Row> {
     let mut rows = Vec::new();
+    let mut allocs = Vec::new();
     let mut pw = Wire::new();
     let mut rw = Wire::new();
     for group in Group::ALL {
@@ -160,27 +162,42 @@ pub fn resume(settings: &Settings, id: &Identity) -> Vec<Row> {
         rounds(settings.handshake_warmup, true, pc, ps, &mut pw);
         rounds(settings.handshake_warmup, true, rc, rs, &mut rw);
         let n = settings.resume_rounds;
-        let padlock = rounds(n, true, pc, ps, &mut pw);
-        let rustls = rounds(n, true, rc, rs, &mut rw);
-        for (side, psecs, rsecs) in [
-            ("client", padlock.client.secs, rustls.client.secs),
-            ("server", padlock.server.secs, rustls.server.secs),
+        let (padlock, rustls) = interleaved(
+            n,
+            settings.blocks,
+            |k| rounds(k, true, pc, ps, &mut pw),
+            |k| rounds(k, true, rc, rs, &mut rw),
+            Sides::add,
+        );
+        for (side, pm, rm) in [
+            ("client", padlock.client, rustls.client),
+            ("server", padlock.server, rustls.server),
         ] {
+            let params = format!(
+                "{side} {} {} {} tickets",
+                id.key_type.label(),
+                group.label(),
+                SUITE.label()
+            );
             rows.push(Row::new(
                 "resume",
-                format!(
-                    "{side} {} {} {} tickets",
-                    id.key_type.label(),
-                    group.label(),
-                    SUITE.label()
-                ),
-                Figure::Value(n as f64 / psecs),
-                Figure::Value(n as f64 / rsecs),
+                params.clone(),
+                Figure::Value(n as f64 / pm.secs),
+                Figure::Value(n as f64 / rm.secs),
                 "handshakes/s",
                 Better::Higher,
             ));
+            allocs.push(Row::new(
+                "allocs",
+                format!("resume {params}"),
+                Figure::Value(pm.allocs as f64 / n as f64),
+                Figure::Value(rm.allocs as f64 / n as f64),
+                "allocs/handshake",
+                Better::Lower,
+            ));
         }
     }
+    rows.extend(allocs);
     rows
 }
 
@@ -190,7 +207,90 @@ pub fn profile<C: Endpoint, S: Endpoint>(
     new_client: impl Fn() -> C,
     new_server: impl Fn() -> S,
 ) -> Sides {
+    let (new_client, new_server) = (
+        || ClientSide::new(&new_client),
+        || ServerSide::new(&new_server),
+    );
     let mut wire = Wire::new();
-    rounds(16, false, &new_client, &new_server, &mut wire);
-    rounds(n, false, &new_client, &new_server, &mut wire)
+    rounds(16, false, new_client, new_server, &mut wire);
+    rounds(n, false, new_client, new_server, &mut wire)
 }
+
+/// `rounds` resumed handshakes of one stack, after a full one that leaves the first ticket
+/// and a short warm-up, for `padlock-bench profile`.
+pub fn profile_resume<C: Endpoint, S: Endpoint>(
+    n: u64,
+    new_client: impl Fn() -> C,
+    new_server: impl Fn() -> S,
+) -> Sides {
+    let (new_client, new_server) = (
+        || ClientSide::new(&new_client),
+        || ServerSide::new(&new_server),
+    );
+    let mut wire = Wire::new();
+    rounds(1, false, new_client, new_server, &mut wire);
+    rounds(16, true, new_client, new_server, &mut wire);
+    rounds(n, true, new_client, new_server, &mut wire)
+}
+
+/// Profile-only wrappers that put every call of one side (construction and drop included)
+/// under functions named for that side, so that a profiler (`callgrind_annotate
+/// --inclusive=yes`) splits a stack's cost into client and server.
+macro_rules! side_wrapper {
+    ($name:ident) => {
+        struct $name<E>(Option<E>);
+
+        impl<E: Endpoint> $name<E> {
+            #[inline(never)]
+            fn new(f: impl Fn() -> E) -> Self {
+                Self(Some(f()))
+            }
+
+            fn inner(&self) -> &E {
+                self.0.as_ref().expect("not dropped")
+            }
+
+            fn inner_mut(&mut self) -> &mut E {
+                self.0.as_mut().expect("not dropped")
+            }
+        }
+
+        impl<E> Drop for $name<E> {
+            #[inline(never)]
+            fn drop(&mut self) {
+                drop(self.0.take());
+            }
+        }
+
+        impl<E: Endpoint> Endpoint for $name<E> {
+            #[inline(never)]
+            fn take_tls(&mut self, data: &[u8]) -> usize {
+                self.inner_mut().take_tls(data)
+            }
+            #[inline(never)]
+            fn give_tls(&mut self, wire: &mut Vec<u8>) {
+                self.inner_mut().give_tls(wire)
+            }
+            #[inline(never)]
+            fn write_plain(&mut self, data: &[u8]) {
+                self.inner_mut().write_plain(data)
+            }
+            #[inline(never)]
+            fn read_plain(&mut self, buf: &mut [u8]) -> usize {
+                self.inner_mut().read_plain(buf)
+            }
+            fn is_handshaking(&self) -> bool {
+                self.inner().is_handshaking()
+            }
+            fn had_shape(&self, resumed: bool) -> bool {
+                self.inner().had_shape(resumed)
+            }
+            fn negotiated(&self) -> (String, String) {
+                self.inner().negotiated()
+            }
+        }
+    };
+}
+
+side_wrapper!(ClientSide);
+side_wrapper!(ServerSide);

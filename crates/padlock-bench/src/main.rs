@@ -62,7 +62,7 @@ enum Cmd {
     Profile {
         /// `padlock` or `rustls`.
         stack: String,
-        /// `handshake` or `bulk`.
+        /// `handshake`, `resume`, `cert-verify` or `bulk`.
         what: String,
         /// Handshakes: `ecdsa-p256` or `rsa2048`.
         #[arg(long, default_value = "ecdsa-p256")]
@@ -346,6 +346,23 @@ fn profile(stack: &str, what: &str, key: &str, group: &str, suite: &str, rounds:
             let c = stacks::RustlsConfigs::new(&id, handshake::SUITE, group, false);
             handshake::profile(rounds, || c.new_client(), || c.new_server())
         }
+        ("padlock", "resume") => {
+            let c = stacks::PadlockConfigs::new(&id, handshake::SUITE, group, true);
+            handshake::profile_resume(rounds, || c.new_client(), || c.new_server())
+        }
+        ("rustls", "resume") => {
+            let c = stacks::RustlsConfigs::new(&id, handshake::SUITE, group, true);
+            handshake::profile_resume(rounds, || c.new_client(), || c.new_server())
+        }
+        // The chain validation alone, charged to the client side.
+        ("padlock", "cert-verify") => harness::Sides {
+            client: certverify::padlock_verify(&id, rounds),
+            server: harness::Meter::default(),
+        },
+        ("rustls", "cert-verify") => harness::Sides {
+            client: certverify::rustls_verify(&id, rounds),
+            server: harness::Meter::default(),
+        },
         ("padlock", "bulk") => {
             let c = stacks::PadlockConfigs::new(&id, suite, stacks::Group::X25519, false);
             bulk::profile(rounds, c.new_client(), c.new_server())
@@ -354,7 +371,9 @@ fn profile(stack: &str, what: &str, key: &str, group: &str, suite: &str, rounds:
             let c = stacks::RustlsConfigs::new(&id, suite, stacks::Group::X25519, false);
             bulk::profile(rounds, c.new_client(), c.new_server())
         }
-        _ => panic!("profile: STACK is padlock or rustls, WHAT is handshake or bulk"),
+        _ => panic!(
+            "profile: STACK is padlock or rustls, WHAT is handshake, resume, cert-verify or bulk"
+        ),
     };
     let n = rounds as f64;
     println!(

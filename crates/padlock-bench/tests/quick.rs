@@ -34,6 +34,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("resume", "server ecdsa-p256 X25519 "),
     ("resume", "client ecdsa-p256 X25519MLKEM768 "),
     ("resume", "server ecdsa-p256 X25519MLKEM768 "),
+    ("allocs", "resume client ecdsa-p256 X25519 "),
+    ("allocs", "resume server ecdsa-p256 X25519MLKEM768 "),
     ("bulk", "send TLS_AES_128_GCM_SHA256 "),
     ("bulk", "send+wire TLS_AES_128_GCM_SHA256 "),
     ("bulk", "recv TLS_AES_128_GCM_SHA256 "),

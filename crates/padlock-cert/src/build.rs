@@ -7,11 +7,12 @@ use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo};
 
 use crate::cert::Cert;
 use crate::crl;
+use crate::dn::names_equal;
 use crate::error::{CertError, Constraint};
 use crate::nc::{self, NcFailure};
 use crate::policy::{self, ValidPolicies};
 use crate::profile::{check_profile, Role};
-use crate::sig::{verify_cert_signature, SigFailure};
+use crate::sig::{verify_cert_signature, verify_cert_signature_cached, SigFailure};
 use crate::store::{Anchor, AnchorFacts, RootStore};
 use crate::verify::{Usage, VerifyOptions};
 
@@ -145,8 +146,11 @@ impl<'a> Builder<'a> {
         let roots = self.roots;
         let mut candidates = 0usize;
 
-        let issuer_key = self.certs.get(cur_idx)?.issuer_key.clone();
-        for anchor in roots.candidates(&issuer_key) {
+        for &i in roots.hashed(self.certs.get(cur_idx)?.x509.issuer()) {
+            let issuer = self.certs.get(cur_idx)?.x509.issuer();
+            let Some(anchor) = roots.matching(i, issuer) else {
+                continue;
+            };
             candidates += 1;
             if !self.spend() {
                 return None;
@@ -155,7 +159,7 @@ impl<'a> Builder<'a> {
                 continue;
             };
             let cur = self.certs.get(cur_idx)?;
-            if let Err(f) = verify_cert_signature(cur, &spki) {
+            if let Err(f) = verify_cert_signature_cached(cur, &spki, Some(&anchor.parsed_key)) {
                 let err = self.sig_error(cur_idx, depth, anchor.subject.clone(), f);
                 self.record(Rank::Signature, err, path, Some(anchor));
                 continue;
@@ -173,18 +177,22 @@ impl<'a> Builder<'a> {
             let Some(cand) = self.certs.get(next) else {
                 continue;
             };
-            if cand.subject_key != issuer_key || path.contains(&next) {
+            let issued = self
+                .certs
+                .get(cur_idx)
+                .is_some_and(|cur| cur.issued_by_name(cand));
+            if !issued || path.contains(&next) {
                 continue;
             }
             // A presented copy of a trusted root was already tried as an anchor.
-            if roots.contains_cert(cand.der, &cand.subject_key) {
+            if roots.contains_cert(cand.der, cand.x509.subject()) {
                 continue;
             }
             // RFC 4158 §5.2: the same name and key twice in one path is a loop.
             let repeats = path.iter().any(|&i| {
                 self.certs.get(i).is_some_and(|c| {
-                    c.subject_key == cand.subject_key
-                        && c.x509.public_key().raw == cand.x509.public_key().raw
+                    c.x509.public_key().raw == cand.x509.public_key().raw
+                        && names_equal(c.x509.subject(), cand.x509.subject())
                 })
             });
             if repeats {
@@ -469,12 +477,8 @@ impl<'a> Builder<'a> {
                 None => facts.is_none_or(|f| f.crl_sign),
             };
             let anchor_spki;
-            let (spki, subject_key, subject) = match issuer_cert {
-                Some(c) => (
-                    c.x509.public_key().clone(),
-                    c.subject_key.as_slice(),
-                    c.subject(),
-                ),
+            let (spki, subject_name, subject) = match issuer_cert {
+                Some(c) => (c.x509.public_key().clone(), c.x509.subject(), c.subject()),
                 None => {
                     anchor_spki = SubjectPublicKeyInfo::from_der(&anchor.spki_der)
                         .map(|(_, s)| s)
@@ -482,15 +486,13 @@ impl<'a> Builder<'a> {
                             what: "the trust anchor's key".into(),
                             depth: Some(depth + 1),
                         })?;
-                    (
-                        anchor_spki,
-                        cert.issuer_key.as_slice(),
-                        anchor.subject.clone(),
-                    )
+                    // The anchor matched this certificate's issuer name when the path
+                    // was built.
+                    (anchor_spki, cert.x509.issuer(), anchor.subject.clone())
                 }
             };
             let issuer = crl::CrlIssuer {
-                subject_key,
+                subject_name,
                 subject,
                 spki,
                 crl_sign_allowed,

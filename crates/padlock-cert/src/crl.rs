@@ -3,7 +3,10 @@
 use x509_parser::prelude::{FromDer, ParsedExtension, SubjectPublicKeyInfo};
 use x509_parser::revocation_list::CertificateRevocationList;
 
-use crate::cert::{name_key, Cert};
+use x509_parser::x509::X509Name;
+
+use crate::cert::Cert;
+use crate::dn::names_equal;
 use crate::error::{format_time, CertError, Constraint};
 use crate::sig::verify_signed_data;
 
@@ -12,7 +15,8 @@ const MAX_CRL_LEN: usize = 16 * 1024 * 1024;
 
 /// Where the issuer's key and keyUsage come from.
 pub(crate) struct CrlIssuer<'a> {
-    pub subject_key: &'a [u8],
+    /// The name CRLs must be issued under (RFC 5280 §6.3.3 b).
+    pub subject_name: &'a X509Name<'a>,
     pub subject: String,
     pub spki: SubjectPublicKeyInfo<'a>,
     /// Its keyUsage (if any) asserts cRLSign (RFC 5280 §4.2.1.3).
@@ -41,8 +45,8 @@ pub(crate) fn check(
         if !rest.is_empty() {
             return Err(bad_crl("trailing bytes".into()));
         }
-        if name_key(crl.issuer()) != issuer.subject_key
-            || name_key(cert.x509.issuer()) != issuer.subject_key
+        if !names_equal(crl.issuer(), issuer.subject_name)
+            || !names_equal(cert.x509.issuer(), issuer.subject_name)
         {
             continue;
         }

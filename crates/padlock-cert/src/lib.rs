@@ -16,6 +16,7 @@
 mod build;
 mod cert;
 mod crl;
+mod dn;
 mod error;
 pub mod limbo;
 mod name;

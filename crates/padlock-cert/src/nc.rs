@@ -7,7 +7,8 @@ use x509_parser::extensions::{GeneralName, NameConstraints, ParsedExtension};
 use x509_parser::oid_registry::OID_PKCS9_EMAIL_ADDRESS;
 use x509_parser::x509::X509Name;
 
-use crate::cert::{rdn_key, Cert};
+use crate::cert::Cert;
+use crate::dn::rdns_equal;
 use crate::name::{ip_from_bytes, is_dns_name};
 
 /// Name-against-constraint comparisons allowed for one path; past this the chain is
@@ -350,7 +351,8 @@ fn email_matches(constraint: &str, email: &str) -> Result<bool, NcFailure> {
 
 /// RFC 5280 §7.1: the constraint's RDNs are a prefix of the name's.
 fn dn_within(name: &X509Name<'_>, constraint: &X509Name<'_>) -> bool {
-    let n: Vec<_> = name.iter().collect();
-    let c: Vec<_> = constraint.iter().collect();
-    c.len() <= n.len() && c.iter().zip(&n).all(|(a, b)| rdn_key(a) == rdn_key(b))
+    let mut n = name.iter();
+    constraint
+        .iter()
+        .all(|c| n.next().is_some_and(|r| rdns_equal(c, r)))
 }

@@ -67,17 +67,20 @@ pub(crate) fn check_profile(
     }
     check_key(cert, depth)?;
 
-    let mut seen: Vec<&[u8]> = Vec::with_capacity(cert.x509.extensions().len());
     let (mut bc, mut ku, mut eku, mut aki, mut ski, mut san, mut nc) =
         (None, None, None, None, None, None, None);
-    for ext in cert.x509.extensions() {
-        if seen.contains(&ext.oid.as_bytes()) {
+    let extensions = cert.x509.extensions();
+    for (i, ext) in extensions.iter().enumerate() {
+        let earlier = extensions.get(..i).unwrap_or_default();
+        if earlier
+            .iter()
+            .any(|e| e.oid.as_bytes() == ext.oid.as_bytes())
+        {
             return Err(enc(&format!(
                 "the extension {} appears twice (RFC 5280 §4.2)",
                 ext.oid
             )));
         }
-        seen.push(ext.oid.as_bytes());
         match ext.parsed_extension() {
             ParsedExtension::ParseError { error } => {
                 return Err(CertError::Malformed {

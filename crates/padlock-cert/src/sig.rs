@@ -2,7 +2,9 @@
 //! RFC 3279/4055/5758/8410 algorithm identifiers) and TLS 1.3 CertificateVerify
 //! (RFC 8446 §4.4.3).
 
-use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use std::sync::OnceLock;
+
+use aws_lc_rs::signature::{self, ParsedPublicKey, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::oid_registry::{OID_EC_P256, OID_NIST_EC_P384, OID_NIST_EC_P521};
 use x509_parser::prelude::{AlgorithmIdentifier, FromDer, SubjectPublicKeyInfo};
 use x509_parser::public_key::{PublicKey, RSAPublicKey};
@@ -380,6 +382,44 @@ pub(crate) fn verify_cert_signature(
     cert: &Cert<'_>,
     issuer_spki: &SubjectPublicKeyInfo<'_>,
 ) -> Result<(), SigFailure> {
+    verify_cert_signature_cached(cert, issuer_spki, None)
+}
+
+/// A trust anchor's key as aws-lc-rs parses it for verification, kept for the signature
+/// algorithm the anchor signs with: every chain the anchor validates would otherwise
+/// parse the key again (for RSA, also its Montgomery context).
+#[derive(Clone, Default)]
+pub(crate) struct ParsedKeyCache(OnceLock<Option<(usize, ParsedPublicKey)>>);
+
+impl ParsedKeyCache {
+    /// The parsed `key` for `alg`, when the cache holds (or now takes) it for `alg`.
+    /// Algorithms are told apart by address: each comes from one place in
+    /// `cert_algorithm`, and a different address only means no cache.
+    fn get(&self, alg: &'static dyn VerificationAlgorithm, key: &[u8]) -> Option<&ParsedPublicKey> {
+        let addr = std::ptr::from_ref(alg).cast::<()>() as usize;
+        self.0
+            .get_or_init(|| ParsedPublicKey::new(alg, key).ok().map(|p| (addr, p)))
+            .as_ref()
+            .filter(|(a, _)| *a == addr)
+            .map(|(_, parsed)| parsed)
+    }
+}
+
+impl std::fmt::Debug for ParsedKeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0.get() {
+            Some(Some(_)) => "ParsedKeyCache(parsed)",
+            _ => "ParsedKeyCache(empty)",
+        })
+    }
+}
+
+/// [`verify_cert_signature`], with the issuer's key from `cache` when it has it.
+pub(crate) fn verify_cert_signature_cached(
+    cert: &Cert<'_>,
+    issuer_spki: &SubjectPublicKeyInfo<'_>,
+    cache: Option<&ParsedKeyCache>,
+) -> Result<(), SigFailure> {
     // RFC 5280 §4.1.1.2: the outer and inner algorithm identifiers must be identical.
     if cert.x509.signature_algorithm != cert.x509.tbs_certificate.signature {
         return Err(SigFailure::Unsupported(
@@ -392,9 +432,16 @@ pub(crate) fn verify_cert_signature(
     if sig.unused_bits != 0 {
         return Err(SigFailure::Bad);
     }
-    UnparsedPublicKey::new(alg, issuer_spki.subject_public_key.data.as_ref())
-        .verify(cert.x509.tbs_certificate.as_ref(), sig.data.as_ref())
-        .map_err(|_| SigFailure::Bad)
+    let (key, tbs, sig) = (
+        issuer_spki.subject_public_key.data.as_ref(),
+        cert.x509.tbs_certificate.as_ref(),
+        sig.data.as_ref(),
+    );
+    match cache.and_then(|c| c.get(alg, key)) {
+        Some(parsed) => parsed.verify_sig(tbs, sig),
+        None => UnparsedPublicKey::new(alg, key).verify(tbs, sig),
+    }
+    .map_err(|_| SigFailure::Bad)
 }
 
 /// Verifies a signed structure other than a certificate (a CRL) with the same rules.
@@ -426,16 +473,57 @@ pub fn verify_tls13_signature(
     signature: &[u8],
 ) -> Result<(), CertError> {
     let cert = Cert::parse(end_entity, Some(0))?;
-    let spki = cert.x509.public_key();
+    verify_tls13_with_key(cert.x509.public_key(), scheme, message, signature, || {
+        cert.subject()
+    })
+}
+
+/// The end entity's SubjectPublicKeyInfo, read by walking the DER of a certificate that
+/// already passed validation (RFC 5280 §4.1: it is the seventh field of tbsCertificate,
+/// after the optional version), without parsing the rest again.
+pub(crate) fn validated_spki(cert_der: &[u8]) -> Option<SubjectPublicKeyInfo<'_>> {
+    let (0x30, cert, _) = tlv(cert_der)? else {
+        return None;
+    };
+    let (0x30, mut tbs, _) = tlv(cert)? else {
+        return None;
+    };
+    // [0] version (optional), then serialNumber, signature, issuer, validity, subject.
+    let mut skip = 5;
+    if tbs.first() == Some(&0xa0) {
+        skip += 1;
+    }
+    for _ in 0..skip {
+        tbs = tlv(tbs)?.2;
+    }
+    let (0x30, _, rest) = tlv(tbs)? else {
+        return None;
+    };
+    let spki_der = tbs.get(..tbs.len() - rest.len())?;
+    match SubjectPublicKeyInfo::from_der(spki_der) {
+        Ok(([], spki)) => Some(spki),
+        _ => None,
+    }
+}
+
+/// CertificateVerify with the end entity's key `spki`; `subject` names the certificate
+/// in errors about its key.
+pub(crate) fn verify_tls13_with_key(
+    spki: &SubjectPublicKeyInfo<'_>,
+    scheme: u16,
+    message: &[u8],
+    signature: &[u8],
+    subject: impl Fn() -> String,
+) -> Result<(), CertError> {
     let key = key_kind(spki).map_err(|f| match f {
         SigFailure::Weak(what) | SigFailure::WeakKey(what) => CertError::WeakAlgorithm {
-            subject: cert.subject(),
+            subject: subject(),
             depth: 0,
             what,
         },
         SigFailure::Unsupported(what) | SigFailure::UnsupportedKey(what) => {
             CertError::UnsupportedAlgorithm {
-                subject: cert.subject(),
+                subject: subject(),
                 depth: 0,
                 what,
             }
@@ -464,4 +552,34 @@ pub fn verify_tls13_signature(
     UnparsedPublicKey::new(alg, spki.subject_public_key.data.as_ref())
         .verify(message, signature)
         .map_err(|_| CertError::BadCertificateVerify { scheme })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+
+    /// The cache answers for the algorithm it parsed the key for, and only that one.
+    #[test]
+    fn parsed_key_cache_is_per_algorithm() {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
+        let key = pair.public_key().as_ref();
+        let sha256: &'static dyn VerificationAlgorithm = &signature::ECDSA_P256_SHA256_ASN1;
+        let sha384: &'static dyn VerificationAlgorithm = &signature::ECDSA_P256_SHA384_ASN1;
+        let cache = ParsedKeyCache::default();
+        let sig = pair.sign(&rng, b"tbs").unwrap();
+        let parsed = cache.get(sha256, key).unwrap();
+        parsed.verify_sig(b"tbs", sig.as_ref()).unwrap();
+        assert!(parsed.verify_sig(b"other", sig.as_ref()).is_err());
+        assert!(cache.get(sha256, key).is_some());
+        assert!(cache.get(sha384, key).is_none());
+        // A key that does not parse is remembered as such: callers take the general path.
+        let bad = ParsedKeyCache::default();
+        assert!(bad.get(sha256, b"not a point").is_none());
+        assert!(bad.get(sha256, key).is_none());
+    }
 }

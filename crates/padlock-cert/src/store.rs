@@ -7,10 +7,13 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 
 use crate::cert::{name_key_der, wrap_sequence, Cert};
+use crate::dn::{key_hash, name_hash, name_key, name_matches_key};
 use crate::error::CertError;
 use crate::profile::{check_profile, Role};
+use crate::sig::ParsedKeyCache;
 use crate::verify::Usage;
 use x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS;
+use x509_parser::x509::X509Name;
 
 /// Upper bound on a PEM trust store file (the Mozilla bundle is about 200 KiB).
 const MAX_PEM_FILE: u64 = 16 * 1024 * 1024;
@@ -20,6 +23,8 @@ const MAX_PEM_FILE: u64 = 16 * 1024 * 1024;
 pub(crate) struct Anchor {
     /// DER Name, with its SEQUENCE header.
     pub subject_der: Vec<u8>,
+    /// The subject's comparison key (RFC 5280 §7.1), built once.
+    pub subject_key: Vec<u8>,
     /// Subject as people read it.
     pub subject: String,
     /// DER SubjectPublicKeyInfo, with its SEQUENCE header.
@@ -31,6 +36,8 @@ pub(crate) struct Anchor {
     /// What path validation needs from that certificate, worked out once when it is
     /// added rather than on every validation.
     pub facts: Option<AnchorFacts>,
+    /// The key as parsed for verification, on first use.
+    pub parsed_key: ParsedKeyCache,
 }
 
 /// The facts of an anchor certificate that validation consults.
@@ -65,7 +72,9 @@ pub enum AnchorPolicy {
 #[derive(Clone, Debug, Default)]
 pub struct RootStore {
     anchors: Vec<Anchor>,
-    by_subject: HashMap<Vec<u8>, Vec<usize>>,
+    /// Anchor indices by the hash of their subject's key; a certificate's issuer name is
+    /// hashed in place, and a hit is confirmed against the key.
+    by_subject: HashMap<u64, Vec<usize>>,
     policy: AnchorPolicy,
 }
 
@@ -83,20 +92,19 @@ impl RootStore {
             let Some((key, subject)) = name_key_der(&subject_der) else {
                 continue;
             };
-            store.insert(
-                key,
-                Anchor {
-                    subject_der,
-                    subject,
-                    spki_der: wrap_sequence(ta.subject_public_key_info.as_ref()),
-                    name_constraints: ta
-                        .name_constraints
-                        .as_ref()
-                        .map(|nc| wrap_sequence(nc.as_ref())),
-                    cert: None,
-                    facts: None,
-                },
-            );
+            store.insert(Anchor {
+                subject_der,
+                subject_key: key,
+                subject,
+                spki_der: wrap_sequence(ta.subject_public_key_info.as_ref()),
+                name_constraints: ta
+                    .name_constraints
+                    .as_ref()
+                    .map(|nc| wrap_sequence(nc.as_ref())),
+                cert: None,
+                facts: None,
+                parsed_key: ParsedKeyCache::default(),
+            });
         }
         store
     }
@@ -156,13 +164,15 @@ impl RootStore {
             .map(|e| e.value.to_vec());
         let anchor = Anchor {
             subject_der: cert.x509.subject().as_raw().to_vec(),
+            subject_key: name_key(cert.x509.subject()),
             subject: cert.subject(),
             spki_der: cert.x509.public_key().raw.to_vec(),
             name_constraints,
             cert: Some(der.to_vec()),
             facts: Some(facts),
+            parsed_key: ParsedKeyCache::default(),
         };
-        self.insert(cert.subject_key, anchor);
+        self.insert(anchor);
         Ok(())
     }
 
@@ -204,9 +214,7 @@ impl RootStore {
     /// Adds every anchor of `other` (e.g. Mozilla plus a private CA).
     pub fn extend(&mut self, other: &RootStore) {
         for anchor in &other.anchors {
-            if let Some((key, _)) = name_key_der(&anchor.subject_der) {
-                self.insert(key, anchor.clone());
-            }
+            self.insert(anchor.clone());
         }
     }
 
@@ -220,12 +228,17 @@ impl RootStore {
         self.anchors.is_empty()
     }
 
-    fn insert(&mut self, key: Vec<u8>, anchor: Anchor) {
-        let slot = self.by_subject.entry(key).or_default();
+    fn insert(&mut self, anchor: Anchor) {
+        let slot = self
+            .by_subject
+            .entry(key_hash(&anchor.subject_key))
+            .or_default();
         let duplicate = slot.iter().any(|&i| {
-            self.anchors
-                .get(i)
-                .is_some_and(|a| a.spki_der == anchor.spki_der && a.cert == anchor.cert)
+            self.anchors.get(i).is_some_and(|a| {
+                a.subject_key == anchor.subject_key
+                    && a.spki_der == anchor.spki_der
+                    && a.cert == anchor.cert
+            })
         });
         if !duplicate {
             slot.push(self.anchors.len());
@@ -233,16 +246,30 @@ impl RootStore {
         }
     }
 
-    /// The anchors whose subject matches a certificate's issuer key.
-    pub(crate) fn candidates<'s>(
+    /// The anchors whose subject matches `name` (a certificate's issuer).
+    pub(crate) fn candidates<'s, 'n>(
         &'s self,
-        issuer_key: &[u8],
-    ) -> impl Iterator<Item = &'s Anchor> + 's {
+        name: &'n X509Name<'n>,
+    ) -> impl Iterator<Item = &'s Anchor> + use<'s, 'n> {
+        self.hashed(name)
+            .iter()
+            .filter_map(move |&i| self.matching(i, name))
+    }
+
+    /// The indices of the anchors whose subject's hash is `name`'s: candidates, each to be
+    /// confirmed with [`RootStore::matching`].
+    pub(crate) fn hashed(&self, name: &X509Name<'_>) -> &[usize] {
         self.by_subject
-            .get(issuer_key)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| self.anchors.get(i))
+            .get(&name_hash(name))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Anchor `i`, if its subject matches `name`.
+    pub(crate) fn matching(&self, i: usize, name: &X509Name<'_>) -> Option<&Anchor> {
+        self.anchors
+            .get(i)
+            .filter(|a| a.subject_der == name.as_raw() || name_matches_key(name, &a.subject_key))
     }
 
     #[cfg(test)]
@@ -251,8 +278,8 @@ impl RootStore {
     }
 
     /// True when this exact certificate is a trust anchor.
-    pub(crate) fn contains_cert(&self, der: &[u8], subject_key: &[u8]) -> bool {
-        self.candidates(subject_key)
+    pub(crate) fn contains_cert(&self, der: &[u8], subject: &X509Name<'_>) -> bool {
+        self.candidates(subject)
             .any(|a| a.cert.as_deref() == Some(der))
     }
 }

@@ -509,6 +509,86 @@ fn tls13_signatures() {
     assert!(verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).is_ok());
 }
 
+/// The CertificateVerify check on a validated chain reads only the end entity's key, and
+/// answers exactly as the check that parses the whole certificate.
+#[test]
+fn tls13_signature_on_a_verified_chain() {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+    let p = pki();
+    let (ee, key) = leaf_from(leaf_params(&["example.com"]), &p.inter);
+    let chain = verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).unwrap();
+    let pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, key.serialized_der()).unwrap();
+    let msg = b"TLS 1.3, server CertificateVerify\x00transcript";
+    let sig = pair.sign(&SystemRandom::new(), msg).unwrap();
+    let sig = sig.as_ref();
+    assert!(crate::sig::validated_spki(&ee).is_some());
+    chain.verify_tls13_signature(0x0403, msg, sig).unwrap();
+    for (scheme, m) in [(0x0403, &b"other"[..]), (0x0503, msg), (0x0401, msg)] {
+        assert_eq!(
+            chain.verify_tls13_signature(scheme, m, sig),
+            verify_tls13_signature(&ee, scheme, m, sig)
+        );
+        assert!(chain.verify_tls13_signature(scheme, m, sig).is_err());
+    }
+    // The certificate's key, not the intermediate's: a chain whose end entity is the
+    // intermediate refuses the end entity's signature.
+    let mut other = chain.clone();
+    other.certs.remove(0);
+    assert!(other.verify_tls13_signature(0x0403, msg, sig).is_err());
+    // Not a certificate: the full parse reports it.
+    let mut junk = chain.clone();
+    junk.certs[0] = b"\x30\x03\x02\x01\x01".to_vec();
+    assert!(matches!(
+        junk.verify_tls13_signature(0x0403, msg, sig),
+        Err(CertError::Malformed { .. })
+    ));
+    junk.certs.clear();
+    assert!(junk.verify_tls13_signature(0x0403, msg, sig).is_err());
+    // On a certificate openssl made, the walk finds the key the full parse finds.
+    let rsa_pss = include_bytes!("testdata/rsa-pss-cert.der");
+    let spki = crate::sig::validated_spki(rsa_pss).unwrap();
+    let parsed = crate::cert::Cert::parse(rsa_pss, Some(0)).unwrap();
+    assert_eq!(spki.raw, parsed.x509.public_key().raw);
+}
+
+/// A trust anchor's key is parsed once and then serves every chain it validates; a
+/// certificate with the anchor's name but another signer is still refused.
+#[test]
+fn anchor_key_parsed_once_still_checks_every_signature() {
+    let ca = root("Cached Root");
+    let mut store = RootStore::empty();
+    store.add_der(&ca.der).unwrap();
+    let inter = intermediate("Cached Intermediate", &ca);
+    let ee = leaf(&["example.com"], &inter);
+    for _ in 0..3 {
+        verify_chain(&ee, &[&inter.der], &store, None, &opts()).unwrap();
+    }
+    let impostor = root("Cached Root");
+    let forged = intermediate("Cached Intermediate", &impostor);
+    let ee = leaf(&["example.com"], &forged);
+    let err = verify_chain(&ee, &[&forged.der], &store, None, &opts()).unwrap_err();
+    assert!(
+        matches!(err, CertError::BadSignature { depth: 1, .. }),
+        "{err:?}"
+    );
+    // RSA anchors too (their parsed key also carries the Montgomery context).
+    let ca = root_with("Cached RSA Root", &rcgen::PKCS_RSA_SHA256);
+    let mut store = RootStore::empty();
+    store.add_der(&ca.der).unwrap();
+    let ee = leaf(&["example.com"], &ca);
+    for _ in 0..2 {
+        verify_chain(&ee, &[], &store, None, &opts()).unwrap();
+    }
+    let impostor = root_with("Cached RSA Root", &rcgen::PKCS_RSA_SHA256);
+    let ee = leaf(&["example.com"], &impostor);
+    assert!(matches!(
+        verify_chain(&ee, &[], &store, None, &opts()),
+        Err(CertError::BadSignature { depth: 0, .. })
+    ));
+}
+
 /// An id-RSASSA-PSS key (RFC 4055 §1.2), as `openssl genpkey -algorithm RSA-PSS` makes and
 /// OpenSSL servers present: the certificate is self-signed with PSS-SHA256 and the signature
 /// over the message was made by openssl with that key (PSS, SHA-256, MGF1-SHA-256, salt 32).

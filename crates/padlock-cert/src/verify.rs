@@ -9,6 +9,7 @@ use crate::error::CertError;
 use crate::name::{check_name, PeerName};
 use crate::pin::SpkiPin;
 use crate::policy::{self, ValidationLevel};
+use crate::sig;
 use crate::store::RootStore;
 
 /// What the end-entity certificate is being validated for (RFC 5280 §4.2.1.12).
@@ -98,6 +99,28 @@ impl VerifiedChain {
         }
         pins
     }
+
+    /// Checks a TLS 1.3 CertificateVerify signature (RFC 8446 §4.4.3) with the key of this
+    /// chain's end entity, with the rules of [`crate::verify_tls13_signature`]. The end
+    /// entity passed validation when this chain was built, so only its
+    /// SubjectPublicKeyInfo is read again, not the whole certificate.
+    pub fn verify_tls13_signature(
+        &self,
+        scheme: u16,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CertError> {
+        let leaf = self.certs.first().ok_or(CertError::NoCertificates)?;
+        match sig::validated_spki(leaf) {
+            Some(spki) => sig::verify_tls13_with_key(&spki, scheme, message, signature, || {
+                Cert::parse(leaf, Some(0))
+                    .map(|c| c.subject())
+                    .unwrap_or_default()
+            }),
+            // Not the DER of a certificate: the full parse says what is wrong.
+            None => sig::verify_tls13_signature(leaf, scheme, message, signature),
+        }
+    }
 }
 
 /// Upper bound on presented intermediates considered (bounded memory and work).
@@ -166,7 +189,8 @@ pub fn verify_chain_report(
         })
     };
     let leaf = Cert::parse(end_entity, Some(0)).map_err(|e| reject(e, Vec::new()))?;
-    let mut certs = vec![leaf];
+    let mut certs = Vec::with_capacity(1 + intermediates.len().min(MAX_PRESENTED));
+    certs.push(leaf);
     // A malformed extra certificate is skipped, not fatal: peers send junk that the
     // valid path never needs.
     certs.extend(
@@ -176,17 +200,19 @@ pub fn verify_chain_report(
             .filter_map(|der| Cert::parse(der, None).ok()),
     );
     let mut builder = Builder::new(roots, certs, opts);
-    let mut path = vec![0usize];
+    let mut path = Vec::with_capacity(opts.max_depth.min(MAX_PRESENTED) + 2);
+    path.push(0usize);
     let found = builder.search(&mut path);
     let Some(anchor) = found else {
         let best_chain = builder.best_chain();
         return Err(reject(builder.into_error(), best_chain));
     };
-    let mut chain: Vec<Vec<u8>> = path
-        .iter()
-        .filter_map(|&i| builder.certs.get(i))
-        .map(|c| c.der.to_vec())
-        .collect();
+    let mut chain: Vec<Vec<u8>> = Vec::with_capacity(path.len() + 1);
+    chain.extend(
+        path.iter()
+            .filter_map(|&i| builder.certs.get(i))
+            .map(|c| c.der.to_vec()),
+    );
     if let Some(der) = &anchor.cert {
         if chain.last() != Some(der) {
             chain.push(der.clone());

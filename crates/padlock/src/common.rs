@@ -46,12 +46,14 @@ impl SendBuffer {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
-    fn consume(&mut self, n: usize) {
+    /// Drops `n` sent bytes; a drained small buffer is freed unless `keep` (mid-handshake,
+    /// when the next flight follows within a round trip).
+    fn consume(&mut self, n: usize, keep: bool) {
         self.start = (self.start + n).min(self.end);
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
-            if self.buf.len() <= KEEP_SEND_BUFFER_ABOVE {
+            if !keep && self.buf.len() <= KEEP_SEND_BUFFER_ABOVE {
                 self.buf = Vec::new();
             }
         } else if self.start >= COMPACT_THRESHOLD && self.start * 2 >= self.end {
@@ -190,7 +192,7 @@ impl Core {
     }
 
     pub(crate) fn consume_tls(&mut self, n: usize) {
-        self.outgoing.consume(n);
+        self.outgoing.consume(n, !self.handshake_complete);
     }
 
     /// Writes `payload` as records of type `typ`, protected when send keys are installed.
@@ -225,6 +227,9 @@ impl Core {
                 result?;
             }
             None => {
+                // Room for every header and the payload at once, not a reallocation per piece.
+                self.outgoing
+                    .space(records * record::RECORD_HEADER_LEN + payload.len());
                 for chunk in chunks {
                     self.outgoing
                         .extend(&record::header(typ, TLS12_RECORD_VERSION, chunk.len()));

@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 
 use crate::alert::{Alert, AlertDescription, AlertLevel};
-use crate::client::ClientHandshake;
+use crate::client::{ClientConnected, ClientHandshake};
 use crate::common::Core;
 use crate::error::Error;
 use crate::info::HandshakeInfo;
@@ -57,6 +57,23 @@ pub enum Side {
 pub(crate) enum Handshaker {
     Client(Box<ClientHandshake>),
     Server(Box<ServerHandshake>),
+    /// A client after its handshake: only what NewSessionTicket needs.
+    ClientConnected(Box<ClientConnected>),
+    /// A server after its handshake: it takes no handshake message but KeyUpdate, which
+    /// the core handles.
+    ServerConnected,
+}
+
+impl Handshaker {
+    /// Drops the handshake state once the handshake is complete, keeping only what
+    /// post-handshake messages (RFC 8446 §4.6) need.
+    fn connected(self) -> Self {
+        match self {
+            Self::Client(c) => Self::ClientConnected(Box::new(c.into_connected())),
+            Self::Server(_) => Self::ServerConnected,
+            done => done,
+        }
+    }
 }
 
 /// A TLS 1.3 connection, client or server, without I/O.
@@ -317,11 +334,12 @@ impl Connection {
     }
 
     /// Frees receive buffers that hold nothing, so that an idle connection costs little
-    /// memory; the next record allocates them again. The handshake joiner goes only after the
-    /// handshake (during it, the next flight is certain to come).
+    /// memory; the next record allocates them again. Only after the handshake: during it,
+    /// the peer's next flight is certain to come within a round trip, and freeing the
+    /// buffers would only allocate and zero-fill them again per flight.
     fn release_idle_buffers(&mut self) {
-        self.deframer.release_if_empty();
         if self.core.handshake_complete {
+            self.deframer.release_if_empty();
             self.joiner.release_if_empty();
         }
     }
@@ -416,12 +434,12 @@ impl Connection {
     }
 
     fn handle_handshake(
-        hs: &mut Option<Handshaker>,
+        slot: &mut Option<Handshaker>,
         core: &mut Core,
         typ: HandshakeType,
         raw: &[u8],
     ) -> Result<(), Error> {
-        let Some(hs) = hs.as_mut() else {
+        let Some(hs) = slot.as_mut() else {
             return Err(Error::Internal("handshake state missing"));
         };
         let was_complete = core.handshake_complete;
@@ -436,9 +454,17 @@ impl Connection {
         match hs {
             Handshaker::Client(c) => c.handle(core, typ, raw)?,
             Handshaker::Server(s) => s.handle(core, typ, raw)?,
+            Handshaker::ClientConnected(c) => c.handle(core, typ, raw)?,
+            Handshaker::ServerConnected => {
+                return Err(Error::UnexpectedMessage {
+                    expected: "KeyUpdate",
+                    got: format!("{typ:?}"),
+                })
+            }
         }
         if !was_complete && core.handshake_complete {
             core.push_event(Event::HandshakeComplete);
+            *slot = slot.take().map(Handshaker::connected);
         }
         Ok(())
     }

@@ -80,6 +80,22 @@ pub trait ServerCertVerifier: Send + Sync {
             .map_err(Error::BadSignature)
     }
 
+    /// Checks the CertificateVerify signature after [`ServerCertVerifier::verify_server_cert`]
+    /// accepted `end_entity` and returned `verified`. The default calls
+    /// [`ServerCertVerifier::verify_signature`]; [`ChainVerifier`] reads the key from the
+    /// chain it validated instead of parsing the certificate again.
+    fn verify_signature_after_chain(
+        &self,
+        verified: Option<&VerifiedChain>,
+        end_entity: &[u8],
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let _ = verified;
+        self.verify_signature(end_entity, scheme, message, signature)
+    }
+
     /// The schemes to offer in signature_algorithms.
     fn supported_schemes(&self) -> &[SignatureScheme] {
         SUPPORTED_SCHEMES
@@ -112,10 +128,44 @@ pub trait ClientCertVerifier: Send + Sync {
             .map_err(Error::BadSignature)
     }
 
+    /// Checks the CertificateVerify signature after [`ClientCertVerifier::verify_client_cert`]
+    /// accepted `end_entity` and returned `verified`; as
+    /// [`ServerCertVerifier::verify_signature_after_chain`].
+    fn verify_signature_after_chain(
+        &self,
+        verified: Option<&VerifiedChain>,
+        end_entity: &[u8],
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let _ = verified;
+        self.verify_signature(end_entity, scheme, message, signature)
+    }
+
     /// The schemes to offer in CertificateRequest.
     fn supported_schemes(&self) -> &[SignatureScheme] {
         SUPPORTED_SCHEMES
     }
+}
+
+/// RFC 8446 §4.4.3 with the key of a chain padlock-cert validated for this very
+/// `end_entity`, so that the certificate is not parsed a second time; any other case
+/// goes the general way.
+fn verify_with_chain(
+    verified: Option<&VerifiedChain>,
+    end_entity: &[u8],
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    let result = match verified {
+        Some(chain) if chain.certs.first().is_some_and(|leaf| leaf == end_entity) => {
+            chain.verify_tls13_signature(scheme.0, message, signature)
+        }
+        _ => padlock_cert::verify_tls13_signature(end_entity, scheme.0, message, signature),
+    };
+    result.map_err(Error::BadSignature)
 }
 
 /// The default verifier: path validation by `padlock-cert` up to a set of trusted roots,
@@ -206,6 +256,17 @@ impl ServerCertVerifier for ChainVerifier {
         .map(Some)
         .map_err(Error::Certificate)
     }
+
+    fn verify_signature_after_chain(
+        &self,
+        verified: Option<&VerifiedChain>,
+        end_entity: &[u8],
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        verify_with_chain(verified, end_entity, scheme, message, signature)
+    }
 }
 
 /// The server-side default: client certificates must chain to `roots` with clientAuth.
@@ -255,5 +316,16 @@ impl ClientCertVerifier for ClientChainVerifier {
         )
         .map(Some)
         .map_err(Error::Certificate)
+    }
+
+    fn verify_signature_after_chain(
+        &self,
+        verified: Option<&VerifiedChain>,
+        end_entity: &[u8],
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        verify_with_chain(verified, end_entity, scheme, message, signature)
     }
 }

@@ -415,6 +415,42 @@ fn wrong_name_is_refused() {
     assert!(matches!(c.error(), Some(Error::Certificate(_))));
 }
 
+/// RFC 8446 §4.4.3: a CertificateVerify made with a key other than the certificate's is
+/// decrypt_error, on the client and (with client certificates) on the server.
+#[test]
+fn certificate_verify_with_another_key_is_decrypt_error() {
+    let pki = Pki::new();
+    let good = pki.leaf(&["localhost"], &rcgen::PKCS_ECDSA_P256_SHA256);
+    let other = pki.leaf(&["localhost"], &rcgen::PKCS_ECDSA_P256_SHA256);
+    let impostor = CertifiedKey::new(good.chain.clone(), other.key).unwrap();
+    let mut c = Connection::client(Arc::new(pki.client()), localhost()).unwrap();
+    let mut s =
+        Connection::server(Arc::new(ServerConfig::with_single_cert(impostor).unwrap())).unwrap();
+    let err = handshake(&mut c, &mut s).unwrap_err();
+    let err = c.error().cloned().unwrap_or(err);
+    assert!(matches!(err, Error::BadSignature(_)), "{err:?}");
+    assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
+
+    let mut client = pki.client();
+    client.client_auth = Some(Arc::new(
+        CertifiedKey::new(
+            good.chain.clone(),
+            pki.leaf(&["client"], &rcgen::PKCS_ECDSA_P256_SHA256).key,
+        )
+        .unwrap(),
+    ));
+    let mut server = pki.server();
+    server.client_verifier = Some(Arc::new(padlock::ClientChainVerifier::required(Arc::new(
+        pki.roots.clone(),
+    ))));
+    let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
+    let mut s = Connection::server(Arc::new(server)).unwrap();
+    let err = handshake(&mut c, &mut s).unwrap_err();
+    let err = s.error().cloned().unwrap_or(err);
+    assert!(matches!(err, Error::BadSignature(_)), "{err:?}");
+    assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
+}
+
 /// Captures the secrets a connection logs, as an attacker who has them would.
 #[derive(Default)]
 struct CapturedSecrets(Mutex<Vec<(String, Vec<u8>)>>);

@@ -3,15 +3,14 @@
 use rustls_pki_types::ServerName;
 
 use super::ClientConfig;
+use crate::codec::put_prefixed;
 use crate::crypto::{self, CipherSuite, KeyExchange};
 use crate::error::Error;
 use crate::key_schedule::{self, EarlySecret};
 use crate::msgs::enums::{
     CipherSuiteId, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
-use crate::msgs::{
-    ClientExtensions, ClientHello, HandshakeMessage, KeyShareEntry, OfferedPsks, PskIdentity,
-};
+use crate::msgs::{ClientExtensions, ClientHello, KeyShareEntry, OfferedPsks, PskIdentity};
 use crate::resumption::{unix_now_ms, ClientSession};
 use crate::transcript::Transcript;
 
@@ -86,7 +85,7 @@ impl ClientHelloState {
             return;
         };
         let name = server_name.to_str();
-        let Some(session) = store.take(&name) else {
+        let Some(mut session) = store.take(&name) else {
             return;
         };
         // The ticket's suite must still be one we offer (§4.2.11: same hash for resumption).
@@ -107,7 +106,8 @@ impl ClientHelloState {
         ext.early_data = config.enable_early_data && session.max_early_data > 0;
         ext.pre_shared_key = Some(OfferedPsks {
             identities: vec![PskIdentity {
-                identity: session.ticket.clone(),
+                // The session keeps its PSK; the ticket itself is only sent.
+                identity: std::mem::take(&mut session.ticket),
                 obfuscated_ticket_age: session.obfuscated_age(now),
             }],
             // Filled in by `encode` once the rest of the ClientHello is fixed.
@@ -116,12 +116,17 @@ impl ClientHelloState {
         self.resuming = Some((session, suite));
     }
 
-    /// Encodes the ClientHello (4-byte header included), computing the PSK binder over the
-    /// transcript so far plus the truncated ClientHello (§4.2.11.2).
+    /// Encodes the ClientHello (4-byte header included). With a ticket, the PSK binder is
+    /// computed over the transcript so far plus the ClientHello truncated before the
+    /// binders (§4.2.11.2) and written over its placeholder: pre_shared_key is the last
+    /// extension and we offer one identity, so the binder is the message's last bytes and
+    /// the message is encoded once.
     pub(super) fn encode(&mut self, transcript: &Transcript) -> Result<Vec<u8>, Error> {
-        let mut bytes = HandshakeMessage::ClientHello(self.message.clone()).to_bytes();
+        let mut bytes = Vec::with_capacity(512);
+        HandshakeType::CLIENT_HELLO.encode(&mut bytes);
+        put_prefixed(&mut bytes, 3, |o| self.message.encode(o));
         let (Some((session, suite)), Some(psks)) =
-            (&self.resuming, &mut self.message.extensions.pre_shared_key)
+            (&self.resuming, &self.message.extensions.pre_shared_key)
         else {
             return Ok(bytes);
         };
@@ -130,9 +135,15 @@ impl ClientHelloState {
         let hash = transcript.hash_with_algorithm(suite.hash, truncated)?;
         let binder_key = EarlySecret::new(suite.hash, Some(&session.psk)).binder_key(false)?;
         let binder = key_schedule::finished_verify_data(suite.hash, &binder_key, &hash)?;
-        psks.binders = vec![binder.to_vec()];
-        bytes = HandshakeMessage::ClientHello(self.message.clone()).to_bytes();
-        debug_assert_eq!(bytes.first().copied(), Some(HandshakeType::CLIENT_HELLO.0));
+        let binder = binder.as_ref();
+        let [placeholder] = psks.binders.as_slice() else {
+            return Err(Error::Internal("one PSK binder expected"));
+        };
+        let start = bytes.len().saturating_sub(binder.len());
+        match bytes.get_mut(start..) {
+            Some(tail) if placeholder.len() == binder.len() => tail.copy_from_slice(binder),
+            _ => return Err(Error::Internal("PSK binder placeholder")),
+        }
         Ok(bytes)
     }
 

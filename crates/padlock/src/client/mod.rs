@@ -24,7 +24,7 @@ use crate::conn::{Connection, Handshaker, Side};
 use crate::crypto::{CipherSuite, KeyExchange};
 use crate::error::Error;
 use crate::handshake::{self, signed_content, CertificateVerifyContext, Secrets};
-use crate::key_schedule::{self, EarlySecret};
+use crate::key_schedule::{self, EarlySecret, Secret};
 use crate::keylog::labels;
 use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
 use crate::msgs::{
@@ -73,8 +73,8 @@ pub(crate) struct ClientHandshake {
     transcript: Transcript,
     suite: Option<&'static CipherSuite>,
     secrets: Option<Secrets>,
-    /// The server's certificate chain, leaf first.
-    server_certs: Vec<Vec<u8>>,
+    /// What the verifier validated, until CertificateVerify is checked with it.
+    verified: Option<padlock_cert::VerifiedChain>,
     certificate_request: Option<CertificateRequest>,
     sent_ccs: bool,
     /// The PSK the server accepted, if this is a resumption.
@@ -103,7 +103,7 @@ impl ClientHandshake {
             transcript: Transcript::new(),
             suite: None,
             secrets: None,
-            server_certs: Vec::new(),
+            verified: None,
             certificate_request: None,
             sent_ccs: false,
             resumed: false,
@@ -175,9 +175,6 @@ impl ClientHandshake {
             }
             (State::WaitFinished, HandshakeType::FINISHED) => {
                 self.on_finished(core, Finished::decode(body)?, raw)?
-            }
-            (State::Connected, HandshakeType::NEW_SESSION_TICKET) => {
-                self.on_new_session_ticket(core, NewSessionTicket::decode(body)?)?
             }
             (state, typ) => {
                 return Err(Error::UnexpectedMessage {
@@ -457,9 +454,8 @@ impl ClientHandshake {
             &self.server_name,
             SystemTime::now(),
         )?;
-        core.info.record_verified(verified);
-        core.info.peer_certificates = chain.clone();
-        self.server_certs = chain;
+        self.verified = verified;
+        core.info.peer_certificates = chain;
         self.transcript.add(raw)?;
         Ok(State::WaitCertificateVerify)
     }
@@ -481,17 +477,24 @@ impl ClientHandshake {
                 "CertificateVerify uses a signature scheme we did not offer",
             ));
         }
-        let leaf = self
-            .server_certs
+        let leaf = core
+            .info
+            .peer_certificates
             .first()
             .ok_or(Error::Internal("no server certificate"))?;
         let content = signed_content(
             CertificateVerifyContext::Server,
             &self.transcript.current_hash()?,
         );
-        self.config
-            .verifier
-            .verify_signature(leaf, cv.scheme, &content, &cv.signature)?;
+        let verified = self.verified.take();
+        self.config.verifier.verify_signature_after_chain(
+            verified.as_ref(),
+            leaf,
+            cv.scheme,
+            &content,
+            &cv.signature,
+        )?;
+        core.info.record_verified(verified);
         core.info.peer_signature_scheme = Some(cv.scheme.0);
         self.transcript.add(raw)?;
         Ok(State::WaitFinished)
@@ -597,30 +600,69 @@ impl ClientHandshake {
         Ok(())
     }
 
+    /// Once the handshake is complete: keeps what NewSessionTicket handling needs and
+    /// drops the rest (the transcript, the handshake secrets, the ClientHello state).
+    pub(crate) fn into_connected(self) -> ClientConnected {
+        ClientConnected {
+            config: self.config,
+            server_name: self.server_name,
+            suite: self.suite,
+            resumption_master: self.secrets.and_then(|s| s.resumption_master),
+        }
+    }
+}
+
+/// What a connected client keeps of its handshake: what turns a NewSessionTicket into a
+/// stored session (RFC 8446 §4.6.1).
+pub(crate) struct ClientConnected {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    suite: Option<&'static CipherSuite>,
+    resumption_master: Option<Secret>,
+}
+
+impl ClientConnected {
+    /// Feeds one post-handshake message other than KeyUpdate (which the core takes).
+    pub(crate) fn handle(
+        &mut self,
+        core: &mut Core,
+        typ: HandshakeType,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let body = raw.get(4..).unwrap_or_default();
+        match typ {
+            HandshakeType::NEW_SESSION_TICKET => {
+                self.on_new_session_ticket(core, NewSessionTicket::decode(body)?)
+            }
+            typ => Err(Error::UnexpectedMessage {
+                expected: State::Connected.expects(),
+                got: format!("{typ:?}"),
+            }),
+        }
+    }
+
     /// §4.6.1: a ticket for resumption, kept in the session store.
     fn on_new_session_ticket(
         &mut self,
         core: &mut Core,
         nst: NewSessionTicket,
-    ) -> Result<State, Error> {
+    ) -> Result<(), Error> {
         if nst.lifetime > MAX_TICKET_LIFETIME {
             return Err(Error::IllegalParameter(
                 "NewSessionTicket lifetime exceeds seven days",
             ));
         }
-        let (Some(store), Some(suite), Some(secrets)) =
-            (&self.config.session_store, self.suite, &self.secrets)
-        else {
-            return Ok(State::Connected);
+        let (Some(store), Some(suite), Some(rms)) = (
+            &self.config.session_store,
+            self.suite,
+            &self.resumption_master,
+        ) else {
+            return Ok(());
         };
         // A zero lifetime means: discard at once (§4.6.1).
         if nst.lifetime == 0 || nst.ticket.is_empty() {
-            return Ok(State::Connected);
+            return Ok(());
         }
-        let rms = secrets
-            .resumption_master
-            .as_ref()
-            .ok_or(Error::Internal("no resumption secret"))?;
         let psk = key_schedule::resumption_psk(suite.hash, rms, &nst.nonce)?;
         store.put(ClientSession {
             server_name: self.server_name.to_str().into_owned(),
@@ -634,7 +676,7 @@ impl ClientHandshake {
             alpn: core.info.alpn.clone(),
         });
         core.push_event(crate::conn::Event::TicketReceived);
-        Ok(State::Connected)
+        Ok(())
     }
 }
 

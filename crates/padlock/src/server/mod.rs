@@ -48,7 +48,7 @@ impl Connection {
             retry: None,
             suite: None,
             secrets: None,
-            client_certs: Vec::new(),
+            client_chain: None,
             sent_ccs: false,
             compat: false,
             session_alpn: None,
@@ -77,7 +77,8 @@ pub(crate) struct ServerHandshake {
     retry: Option<Retry>,
     suite: Option<&'static CipherSuite>,
     secrets: Option<Secrets>,
-    client_certs: Vec<Vec<u8>>,
+    /// What the client verifier validated, until CertificateVerify is checked with it.
+    client_chain: Option<padlock_cert::VerifiedChain>,
     sent_ccs: bool,
     /// The client asked for middlebox compatibility (non-empty legacy_session_id).
     compat: bool,
@@ -504,9 +505,8 @@ impl ServerHandshake {
         };
         let intermediates: Vec<&[u8]> = rest.iter().map(|c| c.as_slice()).collect();
         let verified = verifier.verify_client_cert(leaf, &intermediates, SystemTime::now())?;
-        core.info.record_verified(verified);
-        core.info.peer_certificates = chain.clone();
-        self.client_certs = chain;
+        self.client_chain = verified;
+        core.info.peer_certificates = chain;
         Ok(State::WaitCertificateVerify)
     }
 
@@ -527,15 +527,24 @@ impl ServerHandshake {
                 "CertificateVerify uses a signature scheme we did not offer",
             ));
         }
-        let leaf = self
-            .client_certs
+        let leaf = core
+            .info
+            .peer_certificates
             .first()
             .ok_or(Error::Internal("no client certificate"))?;
         let content = signed_content(
             CertificateVerifyContext::Client,
             &self.transcript.current_hash()?,
         );
-        verifier.verify_signature(leaf, cv.scheme, &content, &cv.signature)?;
+        let verified = self.client_chain.take();
+        verifier.verify_signature_after_chain(
+            verified.as_ref(),
+            leaf,
+            cv.scheme,
+            &content,
+            &cv.signature,
+        )?;
+        core.info.record_verified(verified);
         core.info.peer_signature_scheme = Some(cv.scheme.0);
         core.info.client_authenticated = true;
         self.transcript.add(raw)?;
