@@ -46,14 +46,12 @@ impl SendBuffer {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
-    /// Drops `n` sent bytes; a drained small buffer is freed unless `keep` (mid-handshake,
-    /// when the next flight follows within a round trip).
-    fn consume(&mut self, n: usize, keep: bool) {
+    fn consume(&mut self, n: usize) {
         self.start = (self.start + n).min(self.end);
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
-            if !keep && self.buf.len() <= KEEP_SEND_BUFFER_ABOVE {
+            if self.buf.len() <= KEEP_SEND_BUFFER_ABOVE {
                 self.buf = Vec::new();
             }
         } else if self.start >= COMPACT_THRESHOLD && self.start * 2 >= self.end {
@@ -192,7 +190,7 @@ impl Core {
     }
 
     pub(crate) fn consume_tls(&mut self, n: usize) {
-        self.outgoing.consume(n, !self.handshake_complete);
+        self.outgoing.consume(n);
     }
 
     /// Writes `payload` as records of type `typ`, protected when send keys are installed.

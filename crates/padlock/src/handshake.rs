@@ -29,14 +29,13 @@ pub(crate) struct ApplicationSecrets {
 }
 
 impl Secrets {
-    /// From the (EC)DHE shared secret and Transcript-Hash(ClientHello..ServerHello).
+    /// From the Early Secret (of the PSK, if any: the one the binder was made with), the
+    /// (EC)DHE shared secret and Transcript-Hash(ClientHello..ServerHello).
     pub(crate) fn after_server_hello(
-        suite: &CipherSuite,
-        psk: Option<&[u8]>,
+        early: EarlySecret,
         shared_secret: &[u8],
         hello_hash: &[u8],
     ) -> Result<Self, Error> {
-        let early = EarlySecret::new(suite.hash, psk);
         let hs = early.into_handshake_secret(shared_secret)?;
         let client_handshake = hs.client_handshake_traffic_secret(hello_hash)?;
         let server_handshake = hs.server_handshake_traffic_secret(hello_hash)?;

@@ -19,6 +19,7 @@
 //! the fixed lengths used here it fails only on an internal error.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use aws_lc_rs::{hkdf, hmac};
 use zeroize::{Zeroize, Zeroizing};
@@ -162,6 +163,29 @@ fn next_stage_salt(hash: HashAlgorithm, secret: &Secret) -> Result<Secret, Crypt
 pub struct EarlySecret {
     hash: HashAlgorithm,
     secret: Secret,
+    /// No PSK: the secret is the public constant HKDF-Extract(0, 0).
+    without_psk: bool,
+}
+
+/// Without a PSK, the Early Secret and the salt it hands to the handshake stage
+/// (Derive-Secret(., "derived", "")) depend on nothing but the hash: public constants,
+/// derived once per hash algorithm instead of on every full handshake.
+struct NoPskConstants {
+    early: Secret,
+    derived: Secret,
+}
+
+fn no_psk_constants(hash: HashAlgorithm) -> Option<&'static NoPskConstants> {
+    static CONSTANTS: [OnceLock<Option<NoPskConstants>>; 2] = [OnceLock::new(), OnceLock::new()];
+    hash.slot(&CONSTANTS)
+        .get_or_init(|| {
+            let zeros = [0u8; MAX_HASH_LEN];
+            let zeros = zeros.get(..hash.output_len()).unwrap_or(&[]);
+            let early = hkdf_extract(hash, zeros, zeros);
+            let derived = next_stage_salt(hash, &early).ok()?;
+            Some(NoPskConstants { early, derived })
+        })
+        .as_ref()
 }
 
 impl EarlySecret {
@@ -170,9 +194,17 @@ impl EarlySecret {
     pub fn new(hash: HashAlgorithm, psk: Option<&[u8]>) -> Self {
         let zeros = [0u8; MAX_HASH_LEN];
         let zeros = zeros.get(..hash.output_len()).unwrap_or(&[]);
-        Self {
-            hash,
-            secret: hkdf_extract(hash, zeros, psk.unwrap_or(zeros)),
+        match (psk, psk.is_none().then(|| no_psk_constants(hash)).flatten()) {
+            (None, Some(constants)) => Self {
+                hash,
+                secret: constants.early.clone(),
+                without_psk: true,
+            },
+            _ => Self {
+                hash,
+                secret: hkdf_extract(hash, zeros, psk.unwrap_or(zeros)),
+                without_psk: false,
+            },
         }
     }
 
@@ -212,7 +244,14 @@ impl EarlySecret {
     /// Handshake Secret = HKDF-Extract(Derive-Secret(., "derived", ""),
     /// (EC)DHE shared secret).
     pub fn into_handshake_secret(self, ecdhe: &[u8]) -> Result<HandshakeSecret, CryptoError> {
-        let salt = next_stage_salt(self.hash, &self.secret)?;
+        let constant = self
+            .without_psk
+            .then(|| no_psk_constants(self.hash))
+            .flatten();
+        let salt = match constant {
+            Some(c) => c.derived.clone(),
+            None => next_stage_salt(self.hash, &self.secret)?,
+        };
         Ok(HandshakeSecret {
             hash: self.hash,
             secret: hkdf_extract(self.hash, salt.as_bytes(), ecdhe),

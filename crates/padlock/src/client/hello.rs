@@ -21,6 +21,9 @@ pub(super) struct ClientHelloState {
     key_exchanges: Vec<KeyExchange>,
     /// The ticket we offer, and the suite it was issued under.
     pub(super) resuming: Option<(ClientSession, &'static CipherSuite)>,
+    /// The Early Secret of that ticket's PSK (RFC 8446 §7.1), extracted once for the
+    /// binder, the early traffic secret and the rest of the schedule.
+    pub(super) early: Option<EarlySecret>,
 }
 
 impl ClientHelloState {
@@ -74,6 +77,7 @@ impl ClientHelloState {
             message,
             key_exchanges,
             resuming: None,
+            early: None,
         };
         hello.offer_ticket(config, server_name);
         Ok(hello)
@@ -113,6 +117,7 @@ impl ClientHelloState {
             // Filled in by `encode` once the rest of the ClientHello is fixed.
             binders: vec![vec![0u8; suite.hash.output_len()]],
         });
+        self.early = Some(EarlySecret::new(suite.hash, Some(&session.psk)));
         self.resuming = Some((session, suite));
     }
 
@@ -125,15 +130,17 @@ impl ClientHelloState {
         let mut bytes = Vec::with_capacity(512);
         HandshakeType::CLIENT_HELLO.encode(&mut bytes);
         put_prefixed(&mut bytes, 3, |o| self.message.encode(o));
-        let (Some((session, suite)), Some(psks)) =
-            (&self.resuming, &self.message.extensions.pre_shared_key)
-        else {
+        let (Some((_, suite)), Some(psks), Some(early)) = (
+            &self.resuming,
+            &self.message.extensions.pre_shared_key,
+            &self.early,
+        ) else {
             return Ok(bytes);
         };
         let truncated_len = bytes.len().saturating_sub(psks.binders_encoded_len());
         let truncated = bytes.get(..truncated_len).unwrap_or_default();
         let hash = transcript.hash_with_algorithm(suite.hash, truncated)?;
-        let binder_key = EarlySecret::new(suite.hash, Some(&session.psk)).binder_key(false)?;
+        let binder_key = early.binder_key(false)?;
         let binder = key_schedule::finished_verify_data(suite.hash, &binder_key, &hash)?;
         let binder = binder.as_ref();
         let [placeholder] = psks.binders.as_slice() else {
@@ -210,6 +217,7 @@ impl ClientHelloState {
             .is_some_and(|(_, s)| s.hash != suite.hash)
         {
             self.resuming = None;
+            self.early = None;
             self.message.extensions.pre_shared_key = None;
         }
         if let (Some((session, _)), Some(psks)) =

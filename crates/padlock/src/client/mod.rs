@@ -129,13 +129,13 @@ impl ClientHandshake {
     /// §2.3: early data goes right after the ClientHello, under the client early traffic
     /// secret of the ticket's PSK, in the ticket's suite.
     fn start_early_data(&mut self, core: &mut Core) -> Result<(), Error> {
-        let Some((session, suite)) = &self.hello.resuming else {
+        let (Some((session, suite)), Some(early)) = (&self.hello.resuming, &self.hello.early)
+        else {
             return Ok(());
         };
         let (suite, max_early_data) = (*suite, session.max_early_data);
         let hello_hash = self.transcript.hash_with_algorithm(suite.hash, &[])?;
-        let early = EarlySecret::new(suite.hash, Some(&session.psk))
-            .client_early_traffic_secret(&hello_hash)?;
+        let early = early.client_early_traffic_secret(&hello_hash)?;
         core.log_secret(labels::CLIENT_EARLY, &early);
         core.set_suite(suite);
         // §D.4: with early data, the compat CCS goes right after the ClientHello.
@@ -252,8 +252,7 @@ impl ClientHandshake {
 
         self.transcript.add(raw)?;
         let secrets = Secrets::after_server_hello(
-            suite,
-            psk.as_deref().map(|p| p.as_slice()),
+            psk.unwrap_or_else(|| EarlySecret::new(suite.hash, None)),
             shared.as_bytes(),
             self.transcript.current_hash()?.as_ref(),
         )?;
@@ -270,16 +269,16 @@ impl ClientHandshake {
     }
 
     /// §4.2.11: the server's pre_shared_key must pick our (only) identity, with a suite of
-    /// the same hash as the ticket's.
+    /// the same hash as the ticket's. Returns that PSK's Early Secret.
     fn accepted_psk(
         &mut self,
         sh: &ServerHello,
         suite: &'static CipherSuite,
-    ) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
+    ) -> Result<Option<EarlySecret>, Error> {
         let Some(index) = sh.extensions.pre_shared_key else {
             return Ok(None);
         };
-        let Some((session, psk_suite)) = &self.hello.resuming else {
+        let (Some((_, psk_suite)), Some(_)) = (&self.hello.resuming, &self.hello.early) else {
             return Err(Error::IllegalParameter(
                 "the server selected a pre-shared key we did not offer",
             ));
@@ -295,7 +294,7 @@ impl ClientHandshake {
             ));
         }
         self.resumed = true;
-        Ok(Some(session.psk.clone()))
+        Ok(self.hello.early.take())
     }
 
     /// §4.1.3: the version must be TLS 1.3, and an older one must not carry the sentinel.

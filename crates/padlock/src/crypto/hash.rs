@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::sync::OnceLock;
 
 use aws_lc_rs::{digest, hkdf, hmac};
 
@@ -65,9 +66,18 @@ impl HashAlgorithm {
     }
 
     /// `Hash("")`, the context of every Derive-Secret over no messages
-    /// (RFC 8446 §7.1, "derived" and binder keys).
+    /// (RFC 8446 §7.1, "derived" and binder keys): a constant, hashed once per algorithm.
     pub fn empty_hash(self) -> Output {
-        self.hash(&[])
+        static EMPTY: [OnceLock<Output>; 2] = [OnceLock::new(), OnceLock::new()];
+        *self.slot(&EMPTY).get_or_init(|| self.hash(&[]))
+    }
+
+    /// This algorithm's entry of a per-algorithm table.
+    pub(crate) fn slot<T>(self, table: &[T; 2]) -> &T {
+        match self {
+            Self::Sha256 => &table[0],
+            Self::Sha384 => &table[1],
+        }
     }
 }
 

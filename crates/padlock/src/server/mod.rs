@@ -156,13 +156,21 @@ impl ServerHandshake {
         self.suite = Some(suite);
         core.set_suite(suite);
 
-        let psk = match neg.psk {
-            Some(candidate) => self.check_binder(&ch, raw, suite, candidate)?,
-            None => None,
+        let (psk, early) = match neg.psk {
+            Some(candidate) => match self.check_binder(&ch, raw, suite, candidate)? {
+                Some((psk, early)) => (Some(psk), Some(early)),
+                None => (None, None),
+            },
+            None => (None, None),
         };
         self.transcript.add(raw)?;
-        let early_data =
-            self.early_data_decision(core, &ch, suite, psk.as_ref(), neg.alpn.as_ref());
+        let early_data = self.early_data_decision(
+            core,
+            &ch,
+            suite,
+            psk.as_ref().zip(early.as_ref()),
+            neg.alpn.as_ref(),
+        );
 
         let (server_share, shared) = crypto::server_key_exchange(neg.group, &neg.client_share)?;
         core.info.version = Some(ProtocolVersion::TLS1_3);
@@ -205,8 +213,7 @@ impl ServerHandshake {
         self.send_compat_ccs(core);
 
         let secrets = Secrets::after_server_hello(
-            suite,
-            psk.as_ref().map(|p| p.session.psk.as_slice()),
+            early.unwrap_or_else(|| EarlySecret::new(suite.hash, None)),
             shared.as_bytes(),
             self.transcript.current_hash()?.as_ref(),
         )?;
@@ -304,14 +311,15 @@ impl ServerHandshake {
     }
 
     /// §4.2.11.2: the binder proves the client holds the ticket's PSK and binds it to this
-    /// ClientHello; a wrong binder ends the handshake (decrypt_error).
+    /// ClientHello; a wrong binder ends the handshake (decrypt_error). Returns the accepted
+    /// PSK with its Early Secret, extracted once for the rest of the schedule.
     fn check_binder(
         &self,
         ch: &ClientHello,
         raw: &[u8],
         suite: &'static CipherSuite,
         candidate: PskCandidate,
-    ) -> Result<Option<PskCandidate>, Error> {
+    ) -> Result<Option<(PskCandidate, EarlySecret)>, Error> {
         let Some(offered) = &ch.extensions.pre_shared_key else {
             return Ok(None);
         };
@@ -322,10 +330,10 @@ impl ServerHandshake {
         let truncated_len = raw.len().saturating_sub(offered.binders_encoded_len());
         let truncated = raw.get(..truncated_len).unwrap_or_default();
         let hash = self.transcript.hash_with(truncated)?;
-        let binder_key =
-            EarlySecret::new(suite.hash, Some(&candidate.session.psk)).binder_key(false)?;
+        let early = EarlySecret::new(suite.hash, Some(&candidate.session.psk));
+        let binder_key = early.binder_key(false)?;
         if key_schedule::verify_finished(suite.hash, &binder_key, &hash, binder) {
-            Ok(Some(candidate))
+            Ok(Some((candidate, early)))
         } else {
             Err(Error::BadPskBinder)
         }
@@ -339,10 +347,10 @@ impl ServerHandshake {
         core: &Core,
         ch: &ClientHello,
         suite: &'static CipherSuite,
-        psk: Option<&PskCandidate>,
+        psk: Option<(&PskCandidate, &EarlySecret)>,
         alpn: Option<&Vec<u8>>,
     ) -> Option<Secret> {
-        let psk = psk?;
+        let (psk, early) = psk?;
         let session = &psk.session;
         let config = &self.config;
         let acceptable = ch.extensions.early_data
@@ -360,9 +368,7 @@ impl ServerHandshake {
             return None;
         }
         let hello_hash = self.transcript.current_hash().ok()?;
-        let secret = EarlySecret::new(suite.hash, Some(&session.psk))
-            .client_early_traffic_secret(&hello_hash)
-            .ok()?;
+        let secret = early.client_early_traffic_secret(&hello_hash).ok()?;
         core.log_secret(labels::CLIENT_EARLY, &secret);
         Some(secret)
     }
