@@ -419,15 +419,15 @@ fn padlock_client_certificate_against_openssl_s_server() {
     assert!(tls.connection().info().client_authenticated);
     exchange_with_s_server(&mut tls, &mut server);
     tls.close().unwrap();
-    let out = server.output();
     // The client leaves' subject is `CN=padlock test client <kind>` (the SAN holds
-    // CLIENT_NAME): s_server verified it and shows it.
+    // CLIENT_NAME): s_server verified it and shows it. Wait for each line: s_server may
+    // still be printing when the exchange is over.
     let subject = format!("CN = padlock test client {}", KIND.name());
-    assert!(
-        out.contains(&format!("depth=0 {subject}\nverify return:1")),
-        "{out}"
+    server.wait_for_output(
+        &format!("depth=0 {subject}\nverify return:1"),
+        DEFAULT_TIMEOUT,
     );
-    assert!(out.contains(&format!("subject={subject}")), "{out}");
+    let out = server.wait_for_output(&format!("subject={subject}"), DEFAULT_TIMEOUT);
     assert!(!out.contains("verify error"), "{out}");
 }
 
