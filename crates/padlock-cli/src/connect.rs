@@ -1,7 +1,9 @@
 //! `padlock connect HOST:PORT`: handshake, report, and optionally `GET` a path. With
 //! `--resume` (two connections) or `--session-file` (tickets kept across runs) the reported
 //! connection resumes a session, optionally sending 0-RTT early data (RFC 8446 §2.2, §2.3);
-//! `--cert`/`--key` answer a server's CertificateRequest (mTLS, §4.3.2).
+//! `--cert`/`--key` answer a server's CertificateRequest (mTLS, §4.3.2). `--trace` draws each
+//! handshake message as it crossed the wire and explains the chain; `--pin` narrows trust to
+//! chains holding a given key.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -11,19 +13,33 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use padlock::msgs::enums::HandshakeType;
-use padlock::padlock_cert::RootStore;
+use padlock::padlock_cert::{RootStore, SpkiPin};
 use padlock::pki_types::ServerName;
 use padlock::record::RecordError;
 use padlock::resumption::FileSessionStore;
-use padlock::{crypto, CertifiedKey, ClientConfig, Connection, Event, KeyLogFile, Stream};
+use padlock::{
+    crypto, CertifiedKey, ChainVerifier, ClientConfig, Connection, Event, KeyLogFile, Stream,
+};
 
 use crate::certs;
-use crate::connect_report::{print_json, print_text, Shown, Visit};
-use crate::http;
+use crate::connect_report::{print_json, print_text, Failure, Shown, Visit};
+use crate::connect_trace::print_trace;
+use crate::{http, style};
 
 const TIMEOUT: Duration = Duration::from_secs(15);
 
 #[derive(clap::Args)]
+#[command(after_help = "\
+Examples:
+  padlock connect example.com
+  padlock connect example.com:443 --trace          (each handshake message, the chain, the verdict)
+  padlock connect localhost:8443 --ca ca.pem --http-get /
+  padlock connect example.com --pin sha256/BASE64   (a pin that --trace or inspect printed)
+  padlock connect example.com --group X25519MLKEM768 --alpn h2 --json
+  padlock connect example.com --resume --early-data --http-get /
+
+Errors go to stderr as one line, with the fix when padlock knows it; the exit status is
+non-zero. Colour only on a terminal (and never with NO_COLOR set).")]
 pub struct Args {
     /// The server, as HOST:PORT (`[v6addr]:PORT` for IPv6 literals).
     target: String,
@@ -45,9 +61,18 @@ pub struct Args {
     /// After the handshake, send `GET PATH HTTP/1.1` and print the response.
     #[arg(long = "http-get", value_name = "PATH")]
     http_get: Option<String>,
-    /// Print one JSON object instead of text.
+    /// Print one JSON object instead of text (with --trace: the messages too). A failed
+    /// handshake still prints it, with `verdict`, `error` and `fix`.
     #[arg(long)]
     json: bool,
+    /// Show each handshake message with its size and time, the DNS and TCP times, the round
+    /// trips, and the chain: each certificate's names, validity, key, level and SPKI pin.
+    #[arg(long)]
+    trace: bool,
+    /// Require a key of the validated chain to have this SPKI pin, `sha256/BASE64` as
+    /// `padlock inspect` prints it (repeatable: any one may match).
+    #[arg(long = "pin", value_name = "sha256/BASE64")]
+    pins: Vec<String>,
     /// Append the traffic secrets to FILE in the NSS key log format (for Wireshark).
     #[arg(long, value_name = "FILE")]
     keylog: Option<PathBuf>,
@@ -91,10 +116,27 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let name = args.servername.clone().unwrap_or_else(|| host.clone());
     let server_name = ServerName::try_from(name.clone())
         .map_err(|_| format!("{name:?} is not a valid DNS name or IP address"))?;
-    let config = build_config(&args)?;
+    let pins = parse_pins(&args.pins)?;
+    let config = build_config(&args, &pins)?;
     let payload = payload(&args, &name)?;
+    // The random generator seeds itself on first use (tens of milliseconds): done here, that
+    // one-time cost does not show as the time of the first ClientHello.
+    let _ = aws_lc_rs::rand::generate::<[u8; 32]>(&aws_lc_rs::rand::SystemRandom::new());
+    let dns_start = Instant::now();
     let addr = resolve(&host, port)?;
+    let dns_time = dns_start.elapsed();
     let keep_tickets = args.session_file.is_some();
+    let shown = Shown {
+        target: &args.target,
+        host: &host,
+        name: &name,
+        early_data: args.early_data.is_some(),
+        client_cert: args.cert.is_some(),
+        trace: args.trace,
+        pins: &pins,
+        dns_time,
+        colour: style::enabled(),
+    };
 
     // --resume: a first, full handshake whose tickets the reported connection resumes with.
     let first = if args.resume {
@@ -113,6 +155,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             &plain_payload,
             true,
         )?;
+        if v.failure.is_some() {
+            return report_failure(&args, &shown, None, &v);
+        }
         Some(v)
     } else {
         None
@@ -125,18 +170,46 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         &payload,
         keep_tickets,
     )?;
-    let shown = Shown {
-        target: &args.target,
-        name: &name,
-        early_data: args.early_data.is_some(),
-        client_cert: args.cert.is_some(),
-    };
+    if last.failure.is_some() {
+        return report_failure(&args, &shown, first.as_ref(), &last);
+    }
     if args.json {
         print_json(&shown, first.as_ref(), &last);
     } else {
+        if args.trace {
+            print_trace(&shown, first.as_ref(), &last);
+        }
         print_text(&shown, first.as_ref(), &last);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A connection that failed after TCP connected: with --json or --trace, what was seen up
+/// to the failure goes to stdout; the error itself is the one line on stderr.
+fn report_failure(
+    args: &Args,
+    shown: &Shown,
+    first: Option<&Visit>,
+    failed: &Visit,
+) -> Result<ExitCode, String> {
+    if args.json {
+        print_json(shown, first, failed);
+    } else if args.trace {
+        print_trace(shown, first, failed);
+        crate::connect_trace::print_failure(shown, failed);
+    }
+    Err(failed
+        .failure
+        .as_ref()
+        .map(|f| f.message.clone())
+        .unwrap_or_default())
+}
+
+/// The `--pin` arguments, checked.
+fn parse_pins(pins: &[String]) -> Result<Vec<SpkiPin>, String> {
+    pins.iter()
+        .map(|p| SpkiPin::parse(p).map_err(|e| format!("--pin: {e} Fix: {}", e.fix())))
+        .collect()
 }
 
 /// What `--early-data` and `--http-get` ask to send.
@@ -162,6 +235,8 @@ fn payload(args: &Args, host: &str) -> Result<Payload, String> {
 
 /// Connects, handshakes (offering `payload.early` as 0-RTT data), sends the rest, and
 /// closes; with `keep_tickets`, only after the server's session tickets have arrived.
+/// Only a failed TCP connection is an `Err`: a failure after it is kept in
+/// [`Visit::failure`], with the messages traced up to it.
 fn visit(
     args: &Args,
     addr: SocketAddr,
@@ -178,6 +253,9 @@ fn visit(
     tcp.set_write_timeout(Some(TIMEOUT)).ok();
     tcp.set_nodelay(true).ok();
 
+    // Creating the client builds its ClientHello: the handshake, and the trace's clock,
+    // start here.
+    let hs_start = Instant::now();
     let mut conn = Connection::client(config, server_name.clone()).map_err(|e| e.to_string())?;
     let early = payload.early.as_deref().unwrap_or_default();
     let early_sent = if early.is_empty() {
@@ -186,12 +264,76 @@ fn visit(
         conn.write_early_data(early).map_err(|e| e.to_string())?
     };
     let mut tls = Stream::new(conn, tcp);
-    let hs_start = Instant::now();
-    tls.handshake()
-        .map_err(|e| format!("TLS handshake with {} failed: {}", args.target, why(&e)))?;
+    let handshake = tls.handshake();
     let hs_time = hs_start.elapsed();
     let mut events: Vec<Event> = Vec::new();
     events.extend(std::iter::from_fn(|| tls.connection_mut().next_event()));
+    let mut response = None;
+    let outcome = match handshake {
+        Err(e) => Err((
+            format!("TLS handshake with {} failed", args.target),
+            why(&e),
+        )),
+        Ok(()) => after_handshake(
+            args,
+            &mut tls,
+            payload,
+            early_sent,
+            keep_tickets,
+            &mut events,
+            &mut response,
+        )
+        .map_err(|reason| (String::new(), reason)),
+    };
+    let failure = outcome.err().map(|(context, reason)| Failure {
+        message: if context.is_empty() {
+            reason.clone()
+        } else {
+            format!("{context}: {reason}")
+        },
+        reason,
+        error: tls.connection().error().cloned(),
+        at: hs_start.elapsed(),
+    });
+
+    let mut visit = Visit {
+        addr,
+        tcp_time,
+        hs_time,
+        info: tls.connection().info().clone(),
+        response,
+        early_sent,
+        early_resent: false,
+        tickets: 0,
+        hs_start,
+        steps: Vec::new(),
+        handshake_steps: None,
+        failure,
+    };
+    events.extend(std::iter::from_fn(|| tls.connection_mut().next_event()));
+    for event in events {
+        match event {
+            Event::TicketReceived => visit.tickets += 1,
+            Event::EarlyDataRejected { resent } => visit.early_resent = resent,
+            Event::HandshakeComplete => visit.handshake_steps = Some(visit.steps.len()),
+            Event::Trace(step) => visit.steps.push(step),
+            _ => {}
+        }
+    }
+    Ok(visit)
+}
+
+/// After the handshake: the early data that did not go as 0-RTT, the --http-get request, and
+/// the wait for tickets or for the server's verdict on our certificate.
+fn after_handshake(
+    args: &Args,
+    tls: &mut Stream<TcpStream>,
+    payload: &Payload,
+    early_sent: usize,
+    keep_tickets: bool,
+    events: &mut Vec<Event>,
+    response: &mut Option<http::Response>,
+) -> Result<(), String> {
     // Only a server that asked for our certificate can refuse it, and it says so after our
     // Finished: wait for its verdict then (RFC 8446 §4.4.2.4).
     let cert_requested = events.iter().any(|e| {
@@ -205,51 +347,32 @@ fn visit(
     };
     // Early data that did not fit in 0-RTT goes now, as ordinary data (what the server
     // refused, padlock itself has queued again: `resend_rejected_early_data`).
+    let early = payload.early.as_deref().unwrap_or_default();
     let unsent = early.get(early_sent..).unwrap_or_default();
-    let mut response = None;
     if payload.early_is_request {
         if let Some(req) = &payload.request {
-            let r = http::send_and_read(&mut tls, req, early_sent);
-            response = Some(r.map_err(|e| refused(&tls, e))?);
+            let r = http::send_and_read(tls, req, early_sent);
+            *response = Some(r.map_err(|e| refused(tls, e))?);
         }
     } else {
         if !unsent.is_empty() {
             tls.write_all(unsent)
-                .map_err(|e| refused(&tls, format!("sending the early data: {e}")))?;
+                .map_err(|e| refused(tls, format!("sending the early data: {e}")))?;
         }
         if let Some(req) = &payload.request {
-            let r = http::send_and_read(&mut tls, req, 0);
-            response = Some(r.map_err(|e| refused(&tls, e))?);
+            let r = http::send_and_read(tls, req, 0);
+            *response = Some(r.map_err(|e| refused(tls, e))?);
         }
     }
     if keep_tickets || cert_requested {
-        linger(&mut tls, &mut events);
+        linger(tls, events);
         if let Some(e @ padlock::Error::PeerAlert(_)) = tls.connection().error() {
             return Err(refusal(e, args.cert.is_some()));
         }
     } else {
         tls.close().ok();
     }
-
-    let mut visit = Visit {
-        addr,
-        tcp_time,
-        hs_time,
-        info: tls.connection().info().clone(),
-        response,
-        early_sent,
-        early_resent: false,
-        tickets: 0,
-    };
-    events.extend(std::iter::from_fn(|| tls.connection_mut().next_event()));
-    for event in events {
-        match event {
-            Event::TicketReceived => visit.tickets += 1,
-            Event::EarlyDataRejected { resent } => visit.early_resent = resent,
-            _ => {}
-        }
-    }
-    Ok(visit)
+    Ok(())
 }
 
 /// Sends close_notify and reads until the server closes, a session ticket arrives, or
@@ -289,7 +412,7 @@ fn refusal(e: &padlock::Error, sent_cert: bool) -> String {
     }
 }
 
-fn build_config(args: &Args) -> Result<ClientConfig, String> {
+fn build_config(args: &Args, pins: &[SpkiPin]) -> Result<ClientConfig, String> {
     let roots = if args.ca.is_empty() {
         RootStore::mozilla()
     } else {
@@ -299,7 +422,9 @@ fn build_config(args: &Args) -> Result<ClientConfig, String> {
         }
         roots
     };
-    let mut config = ClientConfig::new(roots);
+    // RFC 7469 §2.6: a pin narrows trust; the chain must still lead to a trusted root.
+    let verifier = ChainVerifier::new(Arc::new(roots)).with_pins(pins.to_vec());
+    let mut config = ClientConfig::with_verifier(Arc::new(verifier));
     if !args.suites.is_empty() {
         config.cipher_suites = args
             .suites
@@ -344,7 +469,7 @@ fn build_config(args: &Args) -> Result<ClientConfig, String> {
     if let Some(path) = &args.session_file {
         config.session_store = Some(Arc::new(FileSessionStore::open(path)));
     }
-    // For the CertificateRequest, if any (see `visit`).
+    // For the CertificateRequest, if any (see `after_handshake`), and for --trace.
     config.trace = true;
     config.enable_early_data = args.early_data.is_some();
     config.resend_rejected_early_data = true;

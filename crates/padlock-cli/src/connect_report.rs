@@ -1,21 +1,46 @@
 //! What `padlock connect` prints: text for people, or one JSON object.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use padlock::HandshakeInfo;
+use padlock::padlock_cert::SpkiPin;
+use padlock::{HandshakeInfo, TraceStep};
 
 use crate::certs::Summary;
+use crate::connect_trace;
 use crate::http;
 
 /// What the command line asked for, as far as the report needs it.
 pub struct Shown<'a> {
     pub target: &'a str,
+    /// The host part of the target, as resolved.
+    pub host: &'a str,
     pub name: &'a str,
     /// `--early-data` was given.
     pub early_data: bool,
     /// `--cert` was given.
     pub client_cert: bool,
+    /// `--trace` was given.
+    pub trace: bool,
+    /// The `--pin`s.
+    pub pins: &'a [SpkiPin],
+    /// How long resolving the host took.
+    pub dns_time: Duration,
+    /// Colour the text (stdout is a terminal).
+    pub colour: bool,
+}
+
+/// Why a connection failed after TCP connected.
+pub struct Failure {
+    /// The one line for stderr.
+    pub message: String,
+    /// The same without its context ("TLS handshake with HOST failed"), for the verdict.
+    pub reason: String,
+    /// The TLS error, when padlock's connection holds one (certificate problems carry the
+    /// presented chain, [`padlock::Error::rejection`]).
+    pub error: Option<padlock::Error>,
+    /// When, since the handshake began.
+    pub at: Duration,
 }
 
 /// One connection, as the report shows it.
@@ -31,26 +56,44 @@ pub struct Visit {
     pub early_resent: bool,
     /// NewSessionTickets that reached the session store.
     pub tickets: usize,
+    /// When the ClientHello was built: the trace's times count from here.
+    pub hs_start: Instant,
+    /// Every handshake message, sent or received, in order.
+    pub steps: Vec<TraceStep>,
+    /// How many of `steps` the handshake itself had (the rest came after it: tickets,
+    /// KeyUpdate); `None` when it did not complete.
+    pub handshake_steps: Option<usize>,
+    /// What went wrong, if anything.
+    pub failure: Option<Failure>,
+}
+
+impl Visit {
+    /// The messages of the handshake proper.
+    pub fn handshake(&self) -> &[TraceStep] {
+        let n = self.handshake_steps.unwrap_or(self.steps.len());
+        self.steps.get(..n).unwrap_or(&self.steps)
+    }
 }
 
 /// One JSON object: the reported (last) connection, and `first_connection` with --resume.
 pub fn print_json(shown: &Shown, first: Option<&Visit>, last: &Visit) {
     let info = &last.info;
-    let chain: Vec<Summary> = info
-        .peer_certificates
+    let chain: Vec<Summary> = connect_trace::presented(last)
         .iter()
         .map(|c| Summary::of(c))
         .collect();
     let mut out = serde_json::json!({
         "target": shown.target,
         "server_name": shown.name,
-        "version": "TLSv1.3",
+        // Known once a ServerHello arrived (a failed handshake may not have got that far).
+        "version": info.cipher_suite.map(|_| "TLSv1.3"),
         "cipher_suite": info.cipher_suite,
         "group": info.group_name,
         "hello_retry": info.hello_retry,
         "alpn": alpn(info),
         "peer_certificates": chain.iter().map(Summary::to_json).collect::<Vec<_>>(),
         "http_status": last.response.as_ref().map(|r| r.status),
+        "dns_ms": shown.dns_time.as_secs_f64() * 1000.0,
         "tcp_connect_ms": last.tcp_time.as_secs_f64() * 1000.0,
         "handshake_ms": last.hs_time.as_secs_f64() * 1000.0,
         "resumed": info.resumed,
@@ -60,6 +103,7 @@ pub fn print_json(shown: &Shown, first: Option<&Visit>, last: &Visit) {
         "client_authenticated": info.client_authenticated,
         "tickets_received": last.tickets,
     });
+    connect_trace::add_json(&mut out, shown, last);
     if let Some(f) = first {
         out["first_connection"] = serde_json::json!({
             "resumed": f.info.resumed,
@@ -67,6 +111,9 @@ pub fn print_json(shown: &Shown, first: Option<&Visit>, last: &Visit) {
             "tickets_received": f.tickets,
             "http_status": f.response.as_ref().map(|r| r.status),
         });
+        if shown.trace {
+            out["first_connection"]["trace"] = connect_trace::steps_json(f);
+        }
     }
     println!("{out}");
 }
@@ -134,6 +181,24 @@ pub fn print_text(shown: &Shown, first: Option<&Visit>, last: &Visit) {
         last.tcp_time.as_secs_f64() * 1000.0,
         last.hs_time.as_secs_f64() * 1000.0
     );
+    if shown.trace {
+        println!();
+        connect_trace::print_chain(shown, last);
+    } else {
+        print_certificates(info);
+    }
+    if let Some(r) = &last.response {
+        println!();
+        print!("{}", r.head);
+        println!("{}", String::from_utf8_lossy(&r.body));
+        if r.truncated {
+            eprintln!("padlock: note: the server closed the connection without close_notify");
+        }
+    }
+}
+
+/// The short list of certificates (--trace shows the long one).
+fn print_certificates(info: &HandshakeInfo) {
     if info.resumed && info.peer_certificates.is_empty() {
         println!("  certificates  (none: verified when the session was first established)");
     } else {
@@ -143,14 +208,6 @@ pub fn print_text(shown: &Shown, first: Option<&Visit>, last: &Visit) {
         let c = Summary::of(der);
         println!("    {i}: {}", c.subject);
         println!("       issued by {}, valid until {}", c.issuer, c.not_after);
-    }
-    if let Some(r) = &last.response {
-        println!();
-        print!("{}", r.head);
-        println!("{}", String::from_utf8_lossy(&r.body));
-        if r.truncated {
-            eprintln!("padlock: note: the server closed the connection without close_notify");
-        }
     }
 }
 

@@ -1,34 +1,42 @@
 //! `padlock demo`: a throwaway CA, a server and a client on loopback, and each step of the
-//! handshake drawn as it happens.
+//! handshake drawn as it happens; then a second connection that resumes with a ticket from
+//! the first and sends its request as 0-RTT data (RFC 8446 §2.2, §2.3), and what changed.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use padlock::msgs::enums::{HandshakeType, NamedGroup};
-use padlock::msgs::{
-    Certificate, CertificateVerify, ClientHello, EncryptedExtensions, ServerHello,
-};
+use padlock::msgs::enums::HandshakeType;
+use padlock::msgs::{ClientHello, EncryptedExtensions, ServerHello};
 use padlock::padlock_cert::RootStore;
 use padlock::pki_types::ServerName;
 use padlock::{
-    crypto, CertifiedKey, ClientConfig, Connection, Event, ServerConfig, Side, Stream, TraceStep,
+    CertifiedKey, ClientConfig, Connection, Event, HandshakeInfo, ServerConfig, Side, Stream,
+    TraceStep,
 };
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
 use crate::certs::Summary;
+use crate::diagram::{self, body, count_flights, ms, round_trips_phrase};
 
 #[derive(clap::Args)]
+#[command(after_help = "\
+Examples:
+  padlock demo
+  padlock demo | less        (plain text when piped)
+
+To see the same steps against a real server: padlock connect example.com --trace")]
 pub struct Args {}
 
-/// Width of the diagram: an arrow and its label fill this many columns.
-const WIDTH: usize = 60;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn run(_args: Args) -> Result<ExitCode, String> {
-    println!("padlock demo: one TLS 1.3 handshake on loopback, explained step by step\n");
+    println!(
+        "padlock demo: a TLS 1.3 handshake on loopback explained step by step, then a \
+         resumed connection with 0-RTT data\n"
+    );
 
     // 1. A throwaway certificate authority and a certificate for localhost.
     let setup = Instant::now();
@@ -40,17 +48,117 @@ pub fn run(_args: Args) -> Result<ExitCode, String> {
     );
     println!("(ECDSA P-256; only this demo's client trusts that CA)");
 
-    // 2. The server, on a free loopback port, in its own thread.
+    // 2. The server, on a free loopback port, in its own thread: it answers two connections
+    //    and reports, for each, whether its answer went out with its first flight.
     let mut server_config =
         ServerConfig::with_single_cert(server_key).map_err(|e| e.to_string())?;
     server_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // RFC 8446 §4.2.10: the tickets it issues allow this much 0-RTT data.
+    server_config.max_early_data_size = 16384;
     let server_config = Arc::new(server_config);
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("server listening on {addr}");
-    let server = std::thread::spawn(move || serve_one(&listener, server_config));
+    let (answered_tx, answered) = mpsc::channel();
+    let server = std::thread::spawn(move || {
+        for _ in 0..2 {
+            serve_one(&listener, server_config.clone(), &answered_tx)?;
+        }
+        Ok::<(), String>(())
+    });
 
-    // 3. The client: connect, then drive the handshake by hand to show each message.
+    // 3. The client. Its config keeps the tickets the server sends (the default in-memory
+    //    session store) and may send 0-RTT data with them.
+    let mut config = ClientConfig::new(roots);
+    config.trace = true;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.enable_early_data = true;
+    let config = Arc::new(config);
+
+    println!("\n== 1. first connection: a full handshake ==\n");
+    let first = visit(&config, addr, false, &answered)?;
+    println!("\n== 2. second connection: resumed with a ticket from the first, the GET sent as 0-RTT data ==\n");
+    let second = visit(&config, addr, true, &answered)?;
+    server
+        .join()
+        .map_err(|_| "the server thread panicked".to_string())??;
+    println!();
+    for line in what_changed(&first, &second) {
+        println!("{line}");
+    }
+    println!("\ndone: both connections closed with close_notify, so no data was cut short.");
+    Ok(ExitCode::SUCCESS)
+}
+
+const REQUEST: &str = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
+/// What one connection showed, for comparing the two.
+struct Visit {
+    /// The handshake messages, in order (not the tickets that follow it).
+    steps: Vec<TraceStep>,
+    round_trips: usize,
+    info: HandshakeInfo,
+    /// Bytes of the request sent as 0-RTT data.
+    early_sent: usize,
+    /// Whether the server's answer came with its first flight (0.5-RTT data).
+    answered_early: bool,
+    /// From the ClientHello to the first byte of the response.
+    response_after: Duration,
+}
+
+impl Visit {
+    fn has(&self, typ: HandshakeType) -> bool {
+        self.steps.iter().any(|s| s.typ == typ)
+    }
+
+    /// The last message of this type (the ServerHello after a HelloRetryRequest).
+    fn step(&self, typ: HandshakeType) -> Option<&TraceStep> {
+        self.steps.iter().rev().find(|s| s.typ == typ)
+    }
+
+    fn handshake_bytes(&self) -> usize {
+        self.steps.iter().map(|s| s.len).sum()
+    }
+
+    fn bytes_of(&self, types: &[HandshakeType]) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| types.contains(&s.typ))
+            .map(|s| s.len)
+            .sum()
+    }
+
+    /// Bytes of (EC)DHE and ML-KEM key shares in the last ClientHello and ServerHello.
+    fn key_share_bytes(&self) -> usize {
+        let client: usize = self
+            .step(HandshakeType::CLIENT_HELLO)
+            .and_then(|s| ClientHello::decode(body(s)).ok())
+            .and_then(|ch| ch.extensions.key_shares)
+            .map_or(0, |shares| {
+                shares.iter().map(|k| k.key_exchange.len()).sum()
+            });
+        let server = self
+            .step(HandshakeType::SERVER_HELLO)
+            .and_then(|s| ServerHello::decode(body(s)).ok())
+            .and_then(|sh| sh.extensions.key_share)
+            .map_or(0, |k| k.key_exchange.len());
+        client + server
+    }
+
+    /// Server flights the client waited for before the response arrived.
+    fn round_trips_to_response(&self) -> usize {
+        self.round_trips + usize::from(!self.answered_early)
+    }
+}
+
+/// One client connection: the handshake drawn message by message, then `GET /` (as 0-RTT
+/// data when `early` and the ticket allow it), the response and close_notify both ways.
+fn visit(
+    config: &Arc<ClientConfig>,
+    addr: SocketAddr,
+    early: bool,
+    answered: &mpsc::Receiver<bool>,
+) -> Result<Visit, String> {
     let tcp_start = Instant::now();
     let mut tcp = TcpStream::connect(addr).map_err(|e| e.to_string())?;
     tcp.set_read_timeout(Some(TIMEOUT)).ok();
@@ -59,22 +167,36 @@ pub fn run(_args: Args) -> Result<ExitCode, String> {
     tcp.set_nodelay(true).ok();
     println!("client connected over TCP in {}\n", ms(tcp_start.elapsed()));
 
-    let mut config = ClientConfig::new(roots);
-    config.trace = true;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let name = ServerName::try_from("localhost").map_err(|e| e.to_string())?;
     // Creating the client builds its ClientHello: the handshake starts here.
     let start = Instant::now();
-    let mut conn = Connection::client(Arc::new(config), name).map_err(|e| e.to_string())?;
-    println!(
-        "{:<30}{:>30}   time since the handshake began",
-        "client", "server"
-    );
+    let mut conn = Connection::client(config.clone(), name).map_err(|e| e.to_string())?;
+    println!("{}", diagram::header());
+    let mut steps = Vec::new();
+    show_events(&mut conn, start, &mut steps);
+    // RFC 8446 §2.3: 0-RTT data goes right behind the ClientHello, under a key derived from
+    // the ticket's pre-shared key. 0 bytes taken: no ticket that allows early data.
+    let early_sent = if early {
+        conn.write_early_data(REQUEST.as_bytes())
+            .map_err(|e| e.to_string())?
+    } else {
+        0
+    };
+    if early_sent > 0 {
+        arrow(
+            Side::Client,
+            &format!("application data, 0-RTT ({early_sent} bytes)"),
+            start.elapsed(),
+        );
+        println!(
+            "    GET / HTTP/1.1, encrypted under the client's early traffic key (from the ticket),"
+        );
+        println!("    sent with the ClientHello, before the server has answered anything");
+    }
 
-    let mut senders = Vec::new();
     let mut buf = vec![0u8; 32 * 1024];
     loop {
-        show_events(&mut conn, start, &mut senders);
+        show_events(&mut conn, start, &mut steps);
         tcp.write_all(conn.pending_tls())
             .map_err(|e| e.to_string())?;
         let n = conn.pending_tls().len();
@@ -86,7 +208,7 @@ pub fn run(_args: Args) -> Result<ExitCode, String> {
         if n == 0 {
             return Err("the server closed the connection during the handshake".into());
         }
-        if let Err(e) = conn.feed_tls(buf.get(..n).unwrap_or_default()) {
+        if let Err(e) = feed_all(&mut conn, buf.get(..n).unwrap_or_default()) {
             // Send our alert so the server learns why, then report.
             tcp.write_all(conn.pending_tls()).ok();
             return Err(format!("handshake failed: {e}"));
@@ -95,12 +217,13 @@ pub fn run(_args: Args) -> Result<ExitCode, String> {
     let hs_time = start.elapsed();
 
     let info = conn.info().clone();
+    let senders: Vec<Side> = steps.iter().map(|s| s.from).collect();
     let (flights, round_trips) = count_flights(&senders);
     println!();
     println!(
-        "handshake complete in {}: {flights} flights, {round_trips} round trip{}{}",
+        "handshake complete in {}: {flights} flights, {}{}",
         ms(hs_time),
-        if round_trips == 1 { "" } else { "s" },
+        round_trips_phrase(round_trips),
         if info.hello_retry {
             " (the HelloRetryRequest cost one)"
         } else {
@@ -116,6 +239,16 @@ pub fn run(_args: Args) -> Result<ExitCode, String> {
             .map(String::from_utf8_lossy)
             .unwrap_or("(none)".into()),
     );
+    if info.resumed {
+        println!(
+            "  resumed with a ticket from the first connection; 0-RTT data {}",
+            if info.early_data_accepted {
+                "accepted"
+            } else {
+                "not accepted"
+            }
+        );
+    }
     for (i, der) in info.peer_certificates.iter().enumerate() {
         let s = Summary::of(der);
         println!("  certificate {i}: {} (issued by {})", s.subject, s.issuer);
@@ -124,32 +257,48 @@ pub fn run(_args: Args) -> Result<ExitCode, String> {
 
     // 4. Application data under the application traffic keys, then close_notify both ways.
     let mut tls = Stream::new(conn, tcp);
-    let request = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-    tls.write_all(request.as_bytes())
-        .map_err(|e| e.to_string())?;
-    arrow(
-        Side::Client,
-        &format!("application data ({} bytes)", request.len()),
-        start.elapsed(),
-    );
-    println!("    GET / HTTP/1.1, encrypted under the client's application traffic key");
+    if !info.early_data_accepted {
+        // Sent now, after the handshake; or again, if the server refused the 0-RTT copy.
+        tls.write_all(REQUEST.as_bytes())
+            .map_err(|e| e.to_string())?;
+        arrow(
+            Side::Client,
+            &format!("application data ({} bytes)", REQUEST.len()),
+            start.elapsed(),
+        );
+        println!("    GET / HTTP/1.1, encrypted under the client's application traffic key");
+    }
     let mut response = Vec::new();
     let mut chunk = [0u8; 4096];
+    let mut answered_early = false;
+    let mut response_after = Duration::ZERO;
     loop {
         let n = tls.read(&mut chunk).map_err(|e| e.to_string())?;
+        // The server's tickets (RFC 8446 §4.6.1) arrive after the handshake.
+        show_events(tls.connection_mut(), start, &mut Vec::new());
         if n == 0 {
             break;
         }
         if response.is_empty() {
+            response_after = start.elapsed();
+            answered_early = answered
+                .recv_timeout(TIMEOUT)
+                .map_err(|_| "the server did not report how it answered".to_string())?;
             arrow(
                 Side::Server,
                 &format!("application data ({n} bytes)"),
-                start.elapsed(),
+                response_after,
             );
             let text = String::from_utf8_lossy(chunk.get(..n).unwrap_or_default()).into_owned();
             println!("    {}", text.lines().next().unwrap_or(""));
             if let Some(body) = text.split("\r\n\r\n").nth(1) {
                 println!("    body: {}", body.trim());
+            }
+            if answered_early {
+                println!(
+                    "    sent right behind the server's Finished (0.5-RTT data, RFC 8446 §4.4.4):"
+                );
+                println!("    the answer to the 0-RTT request came with the server's first flight");
             }
         }
         response.extend_from_slice(chunk.get(..n).unwrap_or_default());
@@ -160,238 +309,211 @@ pub fn run(_args: Args) -> Result<ExitCode, String> {
     tls.close().map_err(|e| e.to_string())?;
     arrow(Side::Client, "close_notify", start.elapsed());
     println!("    nor has the client");
-    server
-        .join()
-        .map_err(|_| "the server thread panicked".to_string())??;
-    println!("\ndone: both sides closed with close_notify, so no data was cut short.");
-    Ok(ExitCode::SUCCESS)
+    Ok(Visit {
+        steps,
+        round_trips,
+        info,
+        early_sent,
+        answered_early,
+        response_after,
+    })
 }
 
-/// The demo's server: answers one request, then closes with close_notify and waits for the
-/// client's.
-fn serve_one(listener: &TcpListener, config: Arc<ServerConfig>) -> Result<(), String> {
-    let (tcp, _) = listener.accept().map_err(|e| e.to_string())?;
+/// Feeds everything received; the demo reads its plaintext promptly, so the connection
+/// takes it all (a stall would be a bug worth reporting rather than a loop).
+fn feed_all(conn: &mut Connection, mut data: &[u8]) -> Result<(), padlock::Error> {
+    while !data.is_empty() {
+        let n = conn.feed_tls(data)?;
+        if n == 0 {
+            return Err(padlock::Error::LimitExceeded("receive buffer full"));
+        }
+        data = data.get(n..).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// The resumed connection next to the first, in sentences drawn from what each showed.
+fn what_changed(first: &Visit, second: &Visit) -> Vec<String> {
+    let mut out = vec!["what changed on the resumed connection:".to_string()];
+    if !second.info.resumed {
+        out.push(
+            "  nothing: the server did not accept the ticket, so this was a full handshake again"
+                .into(),
+        );
+        return out;
+    }
+    if !second.has(HandshakeType::CERTIFICATE) && !second.has(HandshakeType::CERTIFICATE_VERIFY) {
+        out.push(
+            "  no Certificate, no CertificateVerify: the server proved itself with the pre-shared \
+             key from the first connection's ticket (RFC 8446 §2.2), so nothing was signed or \
+             checked against the CA"
+                .into(),
+        );
+    }
+    let ch = second
+        .step(HandshakeType::CLIENT_HELLO)
+        .and_then(|s| ClientHello::decode(body(s)).ok());
+    let sh = second
+        .step(HandshakeType::SERVER_HELLO)
+        .and_then(|s| ServerHello::decode(body(s)).ok());
+    let ee = second
+        .step(HandshakeType::ENCRYPTED_EXTENSIONS)
+        .and_then(|s| EncryptedExtensions::decode(body(s)).ok());
+    let mut carried = Vec::new();
+    if ch
+        .as_ref()
+        .is_some_and(|c| c.extensions.pre_shared_key.is_some())
+    {
+        carried.push("pre_shared_key (the ticket, with a binder)");
+    }
+    if ch.as_ref().is_some_and(|c| c.extensions.early_data) {
+        carried.push("early_data");
+    }
+    let mut took = Vec::new();
+    if sh.is_some_and(|s| s.extensions.pre_shared_key.is_some()) {
+        took.push("the ServerHello's pre_shared_key took the ticket");
+    }
+    if ee.is_some_and(|e| e.early_data) {
+        took.push("EncryptedExtensions' early_data took the 0-RTT data");
+    }
+    if !carried.is_empty() {
+        out.push(format!(
+            "  new extensions: the ClientHello carried {}{}{}",
+            carried.join(" and "),
+            if took.is_empty() { "" } else { "; " },
+            took.join(", ")
+        ));
+    }
+    if second.early_sent > 0 {
+        out.push(format!(
+            "  the GET ({} bytes) went out with the ClientHello as 0-RTT data; \
+             EndOfEarlyData{} ended it",
+            second.early_sent,
+            if second.has(HandshakeType::END_OF_EARLY_DATA) {
+                ""
+            } else {
+                " (not sent: the data was refused)"
+            }
+        ));
+    }
+    out.push(format!(
+        "  early data accepted: {}",
+        if second.info.early_data_accepted {
+            "yes"
+        } else {
+            "no (the client sent the request again after the handshake)"
+        }
+    ));
+    if let Some(group) = second.info.group_name {
+        out.push(format!(
+            "  a fresh {group} key exchange still ran (psk_dhe_ke): a leaked ticket does not \
+             expose this connection's keys; the 0-RTT data has no such protection and could \
+             be replayed, so send only requests that are safe to repeat (RFC 8446 §8)"
+        ));
+    }
+    let certificates = first.bytes_of(&[
+        HandshakeType::CERTIFICATE,
+        HandshakeType::CERTIFICATE_VERIFY,
+    ]);
+    let shares = match (first.key_share_bytes(), second.key_share_bytes()) {
+        (a, b) if a == b => format!("{a} bytes of each"),
+        (a, b) => format!("{a} and {b} bytes"),
+    };
+    out.push(format!(
+        "  handshake messages: {} bytes -> {} bytes ({certificates} of the first were the \
+         Certificate and CertificateVerify; the key shares take {shares})",
+        first.handshake_bytes(),
+        second.handshake_bytes(),
+    ));
+    out.push(format!(
+        "  round trips until the response: {} -> {}; time: {} -> {}",
+        first.round_trips_to_response(),
+        second.round_trips_to_response(),
+        ms(first.response_after),
+        ms(second.response_after)
+    ));
+    out
+}
+
+/// The demo's server, for one connection: answers one `GET`, then closes with close_notify
+/// and waits for the client's. The handshake is driven by hand so that 0-RTT data can be
+/// answered as soon as it arrives, with the server's first flight.
+fn serve_one(
+    listener: &TcpListener,
+    config: Arc<ServerConfig>,
+    answered: &mpsc::Sender<bool>,
+) -> Result<(), String> {
+    let (mut tcp, _) = listener.accept().map_err(|e| e.to_string())?;
     tcp.set_read_timeout(Some(TIMEOUT)).ok();
     tcp.set_nodelay(true).ok();
-    let conn = Connection::server(config).map_err(|e| e.to_string())?;
-    let mut tls = Stream::new(conn, tcp);
-    let mut request = [0u8; 1024];
-    tls.read(&mut request).map_err(|e| e.to_string())?;
+    let mut conn = Connection::server(config).map_err(|e| e.to_string())?;
     let body = "hello from the padlock demo server\n";
     let response = format!(
         "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    tls.write_all(response.as_bytes())
-        .map_err(|e| e.to_string())?;
+    let mut request = Vec::new();
+    let mut done = false;
+    let mut buf = vec![0u8; 32 * 1024];
+    while conn.is_handshaking() {
+        let n = tcp.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("the client closed the connection during the handshake".into());
+        }
+        let fed = feed_all(&mut conn, buf.get(..n).unwrap_or_default());
+        request.extend(conn.take_early_data());
+        // A GET is safe to repeat, so it may be answered from replayable 0-RTT data, before
+        // the client's Finished (RFC 8446 §8).
+        if fed.is_ok() && !done && request_complete(&request) && conn.is_handshaking() {
+            answered.send(true).ok();
+            conn.write(response.as_bytes()).map_err(|e| e.to_string())?;
+            done = true;
+        }
+        tcp.write_all(conn.pending_tls())
+            .map_err(|e| e.to_string())?;
+        let n = conn.pending_tls().len();
+        conn.consume_tls(n);
+        fed.map_err(|e| e.to_string())?;
+    }
+    let mut tls = Stream::new(conn, tcp);
+    if !done {
+        let mut chunk = [0u8; 1024];
+        while !request_complete(&request) {
+            let n = tls.read(&mut chunk).map_err(|e| e.to_string())?;
+            if n == 0 || request.len() > 16 * 1024 {
+                return Err("the client sent no complete request".into());
+            }
+            request.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        }
+        answered.send(false).ok();
+        tls.write_all(response.as_bytes())
+            .map_err(|e| e.to_string())?;
+    }
     tls.close().map_err(|e| e.to_string())?;
     let mut rest = Vec::new();
     tls.read_to_end(&mut rest).map_err(|e| e.to_string())?;
     Ok(())
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+fn request_complete(request: &[u8]) -> bool {
+    request.windows(4).any(|w| w == b"\r\n\r\n")
 }
 
-/// Flights (runs of messages from one side) and round trips (the times the client had to wait
-/// for the server: one per server flight).
-fn count_flights(senders: &[Side]) -> (usize, usize) {
-    let mut flights = 0;
-    let mut round_trips = 0;
-    let mut last = None;
-    for &side in senders {
-        if last != Some(side) {
-            flights += 1;
-            if side == Side::Server {
-                round_trips += 1;
-            }
-            last = Some(side);
-        }
-    }
-    (flights, round_trips)
-}
-
-fn show_events(conn: &mut Connection, start: Instant, senders: &mut Vec<Side>) {
+fn show_events(conn: &mut Connection, start: Instant, steps: &mut Vec<TraceStep>) {
     while let Some(event) = conn.next_event() {
         if let Event::Trace(step) = event {
-            senders.push(step.from);
-            arrow(
-                step.from,
-                &format!("{} ({} bytes)", message_name(&step), step.len),
-                step.at.saturating_duration_since(start),
-            );
-            for line in details(&step) {
-                println!("    {line}");
+            let at = step.at.saturating_duration_since(start);
+            for line in diagram::step_lines(&step, at, "localhost") {
+                println!("{line}");
             }
+            steps.push(step);
         }
     }
 }
 
-/// One message as an arrow between the two lifelines, with the time since the handshake began.
+/// Prints one arrow that is not a handshake message (application data, close_notify).
 fn arrow(from: Side, label: &str, at: Duration) {
-    let at = ms(at);
-    let dashes = "-".repeat(WIDTH.saturating_sub(label.len() + 2));
-    match from {
-        Side::Client => println!("{label} {dashes}>   +{at}"),
-        Side::Server => println!("<{dashes} {label}   +{at}"),
-    }
-}
-
-/// The message's name as RFC 8446 §4 writes it (a HelloRetryRequest is a ServerHello with a
-/// special random, §4.1.3).
-fn message_name(step: &TraceStep) -> String {
-    let name = match step.typ {
-        HandshakeType::CLIENT_HELLO => "ClientHello",
-        HandshakeType::SERVER_HELLO => match ServerHello::decode(body(step)) {
-            Ok(sh) if sh.is_hello_retry_request() => "HelloRetryRequest",
-            _ => "ServerHello",
-        },
-        HandshakeType::ENCRYPTED_EXTENSIONS => "EncryptedExtensions",
-        HandshakeType::CERTIFICATE_REQUEST => "CertificateRequest",
-        HandshakeType::CERTIFICATE => "Certificate",
-        HandshakeType::CERTIFICATE_VERIFY => "CertificateVerify",
-        HandshakeType::FINISHED => "Finished",
-        HandshakeType::NEW_SESSION_TICKET => "NewSessionTicket",
-        HandshakeType::KEY_UPDATE => "KeyUpdate",
-        HandshakeType::END_OF_EARLY_DATA => "EndOfEarlyData",
-        other => return format!("{other:?}"),
-    };
-    name.to_string()
-}
-
-fn body(step: &TraceStep) -> &[u8] {
-    step.bytes
-        .get(padlock::msgs::HANDSHAKE_HEADER_LEN..)
-        .unwrap_or_default()
-}
-
-/// The IANA name padlock uses for a group (`X25519`, not the registry's `x25519`).
-fn group_name(group: NamedGroup) -> String {
-    crypto::group_by_id(group.0)
-        .map(|g| g.name.to_string())
-        .unwrap_or_else(|| format!("{group:?}"))
-}
-
-fn list<T>(items: &[T], name: impl Fn(&T) -> String) -> String {
-    items.iter().map(name).collect::<Vec<_>>().join(", ")
-}
-
-/// What matters in each message, in a sentence or two.
-fn details(step: &TraceStep) -> Vec<String> {
-    let body = body(step);
-    match step.typ {
-        HandshakeType::CLIENT_HELLO => match ClientHello::decode(body) {
-            Ok(ch) => {
-                let e = &ch.extensions;
-                let mut out = vec![format!(
-                    "offers suites {}",
-                    list(&ch.cipher_suites, |s| format!("{s:?}"))
-                )];
-                if let Some(groups) = &e.supported_groups {
-                    out.push(format!(
-                        "offers groups {}",
-                        list(groups, |g| group_name(*g))
-                    ));
-                }
-                if let Some(shares) = &e.key_shares {
-                    out.push(format!(
-                        "sends key shares {} (if the server takes one, no extra round trip)",
-                        list(shares, |s| format!(
-                            "{} ({} bytes)",
-                            group_name(s.group),
-                            s.key_exchange.len()
-                        ))
-                    ));
-                }
-                if let Some(name) = &e.server_name {
-                    out.push(format!("asks for server name {name} (SNI)"));
-                }
-                if let Some(alpn) = &e.alpn {
-                    out.push(format!(
-                        "offers application protocols {} (ALPN)",
-                        list(alpn, |p| String::from_utf8_lossy(p).into_owned())
-                    ));
-                }
-                out
-            }
-            Err(_) => Vec::new(),
-        },
-        HandshakeType::SERVER_HELLO => match ServerHello::decode(body) {
-            Ok(sh) if sh.is_hello_retry_request() => vec![format!(
-                "the server wants a key share for {}: the client must send a new ClientHello",
-                sh.extensions
-                    .selected_group
-                    .map(group_name)
-                    .unwrap_or_else(|| "another group".into())
-            )],
-            Ok(sh) => {
-                let share = match &sh.extensions.key_share {
-                    Some(k) => format!(
-                        "key exchange {} (its share: {} bytes)",
-                        group_name(k.group),
-                        k.key_exchange.len()
-                    ),
-                    None => "no key exchange".into(),
-                };
-                vec![
-                    format!("chooses {:?} and {share}", sh.cipher_suite),
-                    "both sides now derive handshake keys: everything after this is encrypted"
-                        .into(),
-                ]
-            }
-            Err(_) => Vec::new(),
-        },
-        HandshakeType::ENCRYPTED_EXTENSIONS => {
-            let alpn = EncryptedExtensions::decode(body)
-                .ok()
-                .and_then(|ee| ee.alpn)
-                .map(|p| format!("ALPN {}", String::from_utf8_lossy(&p)))
-                .unwrap_or_else(|| "no ALPN".into());
-            vec![format!(
-                "the rest of the server's answers, now encrypted: {alpn}"
-            )]
-        }
-        HandshakeType::CERTIFICATE => match Certificate::decode(body) {
-            Ok(c) if step.from == Side::Server => {
-                let leaf = c
-                    .entries
-                    .first()
-                    .map(|e| Summary::of(&e.cert_der).subject)
-                    .unwrap_or_default();
-                vec![
-                    format!(
-                        "the server's chain: {} certificate{}, leaf {leaf}",
-                        c.entries.len(),
-                        if c.entries.len() == 1 { "" } else { "s" }
-                    ),
-                    "the client checks it up to a CA it trusts, and that it covers localhost"
-                        .into(),
-                ]
-            }
-            Ok(c) => vec![format!(
-                "the client's certificate chain ({} certificates)",
-                c.entries.len()
-            )],
-            Err(_) => Vec::new(),
-        },
-        HandshakeType::CERTIFICATE_VERIFY => {
-            let scheme = CertificateVerify::decode(body)
-                .map(|cv| format!("{:?}", cv.scheme))
-                .unwrap_or_default();
-            vec![format!(
-                "{scheme} signature over the handshake so far: the server holds the certificate's key"
-            )]
-        }
-        HandshakeType::FINISHED => match step.from {
-            Side::Server => vec!["an HMAC over the handshake: nothing was tampered with".into()],
-            Side::Client => vec![
-                "the client's HMAC over the handshake; both sides switch to application keys"
-                    .into(),
-            ],
-        },
-        _ => Vec::new(),
-    }
+    println!("{}", diagram::arrow(from, label, at));
 }
 
 /// A CA that lives only as long as this process, and a certificate it issued for localhost.
@@ -420,20 +542,4 @@ fn throwaway_pki() -> Result<(RootStore, CertifiedKey, String), Box<dyn std::err
     let chain = format!("{}{}", leaf.pem(), ca.pem());
     let key = CertifiedKey::from_pem(chain.as_bytes(), leaf_key.serialize_pem().as_bytes())?;
     Ok((roots, key, ca_name))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{count_flights, Side::*};
-
-    #[test]
-    fn flights_and_round_trips() {
-        // CH | SH EE Cert CV Fin | Fin
-        let full = [Client, Server, Server, Server, Server, Server, Client];
-        assert_eq!(count_flights(&full), (3, 1));
-        // CH | HRR | CH | SH EE Cert CV Fin | Fin
-        let retry = [Client, Server, Client, Server, Server, Client];
-        assert_eq!(count_flights(&retry), (5, 2));
-        assert_eq!(count_flights(&[]), (0, 0));
-    }
 }

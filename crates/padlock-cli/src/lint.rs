@@ -2,6 +2,7 @@
 //! sentence saying what is wrong, and what to do.
 
 use crate::certinfo::{self, CertFacts};
+use crate::style::capitalized;
 
 /// Certificates expiring within this many days are flagged.
 pub const EXPIRY_WARN_DAYS: i64 = 30;
@@ -140,27 +141,19 @@ fn key_match(certs: &[CertFacts], key_publics: &[Vec<u8>]) -> Vec<String> {
             match certs.iter().position(|c| c.public_key == *k) {
                 Some(i) => format!(
                     "{} belongs to certificate {} ({}), not to the leaf certificate 1 ({}): put that certificate first, or use the leaf's key.",
-                    capital(&key),
+                    capitalized(&key),
                     i + 1,
                     certs.get(i).map(|c| c.subject.as_str()).unwrap_or("?"),
                     leaf.subject
                 ),
                 None => format!(
                     "{} does not match certificate 1 ({}): use the key the certificate was issued for, or re-issue the certificate for this key.",
-                    capital(&key),
+                    capitalized(&key),
                     leaf.subject
                 ),
             }
         })
         .collect()
-}
-
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Colour for people at a terminal; plain text for pipes, files and `NO_COLOR`
-//! (<https://no-color.org>).
+//! (<https://no-color.org>); and the casing of sentences the commands build from parts.
 
 use std::io::IsTerminal;
 
@@ -29,6 +29,15 @@ pub fn paint(on: bool, colour: Colour, text: &str) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
 }
 
+/// `s` with its first letter upper-case, for a sentence that starts with a name or phrase.
+pub fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +46,12 @@ mod tests {
     fn plain_when_off() {
         assert_eq!(paint(false, Colour::Red, "x"), "x");
         assert_eq!(paint(true, Colour::Green, "ok"), "\x1b[32mok\x1b[0m");
+    }
+
+    #[test]
+    fn capitalized_first_letter_only() {
+        assert_eq!(capitalized("the key"), "The key");
+        assert_eq!(capitalized("élan"), "Élan");
+        assert_eq!(capitalized(""), "");
     }
 }

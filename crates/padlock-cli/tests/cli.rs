@@ -3,9 +3,9 @@
 //! line on stderr. The servers here are padlock servers in this process; the tests against
 //! real peers are in serve.rs.
 
-use std::io::{Read, Write};
+mod run;
+
 use std::net::TcpListener;
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -14,48 +14,12 @@ use padlock::{CertifiedKey, Connection, ServerConfig, Stream};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, PKCS_ECDSA_P256_SHA256,
 };
-
-fn padlock(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_padlock"))
-        .args(args)
-        .output()
-        .expect("run padlock")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The stderr of a failed run, checked to be exactly one line starting with "padlock: ".
-fn one_error_line(out: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "expected failure; stderr: {stderr}");
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "expected one line on stderr, got {stderr:?}"
-    );
-    assert!(lines[0].starts_with("padlock: "), "{stderr:?}");
-    lines[0].to_string()
-}
-
-/// Positions of each needle in `haystack`, searched in order; panics with the text if one
-/// is missing or out of order.
-fn assert_in_order(haystack: &str, needles: &[&str]) {
-    let mut from = 0;
-    for needle in needles {
-        match haystack.get(from..).and_then(|rest| rest.find(needle)) {
-            Some(at) => from += at + needle.len(),
-            None => panic!("{needle:?} missing or out of order in:\n{haystack}"),
-        }
-    }
-}
+use run::{assert_in_order, failure_line, padlock, plain_server, text, TempDir};
 
 #[test]
-fn demo_shows_every_handshake_message_in_order() {
+fn demo_shows_every_handshake_message_in_order_then_a_resumed_0rtt_connection() {
     let out = padlock(&["demo"]);
-    let text = stdout(&out);
+    let text = text(&out.stdout);
     assert!(
         out.status.success(),
         "{text}\n{}",
@@ -76,10 +40,43 @@ fn demo_shows_every_handshake_message_in_order() {
             "handshake complete",
             "3 flights, 1 round trip",
             "application data",
+            "NewSessionTicket (",
+            "0-RTT data up to 16384 bytes",
             "close_notify",
             "close_notify",
+            // The second connection: resumed, with the GET as 0-RTT data.
+            "second connection",
+            "ClientHello (",
+            "offers a ticket from an earlier connection (pre_shared_key",
+            "announces 0-RTT data (early_data)",
+            "application data, 0-RTT (",
+            "ServerHello (",
+            "takes ticket 0 (pre_shared_key)",
+            "EncryptedExtensions (",
+            "accepts the client's 0-RTT data (early_data)",
+            "Finished (",
+            "EndOfEarlyData (",
+            "Finished (",
+            "handshake complete",
+            "3 flights, 1 round trip",
+            "resumed with a ticket from the first connection; 0-RTT data accepted",
+            "application data (",
+            "0.5-RTT data",
+            "close_notify",
+            "close_notify",
+            "what changed on the resumed connection:",
+            "no Certificate, no CertificateVerify",
+            "the ClientHello carried pre_shared_key (the ticket, with a binder) and early_data",
+            "EndOfEarlyData ended it",
+            "early data accepted: yes",
+            "round trips until the response: 2 -> 1",
         ],
     );
+    // No certificate in the resumed handshake.
+    let second = &text[text.find("second connection").unwrap()..];
+    let second = &second[..second.find("what changed").unwrap()];
+    assert!(!second.contains("Certificate ("), "{second}");
+    assert!(!second.contains("CertificateVerify ("), "{second}");
     // Names, not Debug output of Options.
     assert!(!text.contains("Some("), "{text}");
     // Every message line carries a time since the handshake began.
@@ -99,7 +96,7 @@ fn connect_to_a_closed_port_says_so_in_one_line() {
     };
     let target = format!("127.0.0.1:{port}");
     let out = padlock(&["connect", &target]);
-    let line = one_error_line(&out);
+    let line = failure_line(&out);
     assert_eq!(
         line,
         format!(
@@ -109,32 +106,13 @@ fn connect_to_a_closed_port_says_so_in_one_line() {
     assert!(out.stdout.is_empty());
 }
 
-/// A plain TCP server on a free port that reads the ClientHello record, answers `reply` and
-/// closes.
-fn plain_server(reply: &'static [u8]) -> (u16, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        let (mut tcp, _) = listener.accept().unwrap();
-        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        // Read the whole ClientHello record: closing with unread data would send a reset
-        // instead of the orderly close the test wants.
-        let mut header = [0u8; 5];
-        tcp.read_exact(&mut header).unwrap();
-        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
-        tcp.read_exact(&mut vec![0u8; len]).unwrap();
-        tcp.write_all(reply).unwrap();
-    });
-    (port, server)
-}
-
 #[test]
 fn connect_to_a_server_that_hangs_up_says_so_in_one_line() {
     let (port, server) = plain_server(b"");
     let out = padlock(&["connect", &format!("127.0.0.1:{port}")]);
     server.join().unwrap();
     assert_eq!(
-        one_error_line(&out),
+        failure_line(&out),
         format!(
             "padlock: TLS handshake with 127.0.0.1:{port} failed: the server closed the connection \
              during the handshake (it may not support TLS 1.3, or not speak TLS on this port)"
@@ -147,7 +125,7 @@ fn connect_to_a_plain_http_port_says_it_is_not_tls() {
     let (port, server) = plain_server(b"HTTP/1.1 400 Bad Request\r\n\r\n");
     let out = padlock(&["connect", &format!("127.0.0.1:{port}")]);
     server.join().unwrap();
-    let line = one_error_line(&out);
+    let line = failure_line(&out);
     assert!(
         line.ends_with(
             "the server does not speak TLS on this port: it answered in plain text starting \
@@ -160,7 +138,7 @@ fn connect_to_a_plain_http_port_says_it_is_not_tls() {
 #[test]
 fn unknown_group_lists_the_valid_names() {
     let out = padlock(&["connect", "127.0.0.1:1", "--group", "X448"]);
-    let line = one_error_line(&out);
+    let line = failure_line(&out);
     assert!(line.contains("unknown group \"X448\""), "{line}");
     for name in [
         "X25519MLKEM768",
@@ -182,7 +160,7 @@ fn unknown_suite_lists_the_valid_names() {
         "--suite",
         "TLS_AES_128_CCM_SHA256",
     ]);
-    let line = one_error_line(&out);
+    let line = failure_line(&out);
     assert!(
         line.contains("unknown cipher suite \"TLS_AES_128_CCM_SHA256\""),
         "{line}"
@@ -255,10 +233,10 @@ fn connect_failure(chain_pem: &str, key_pem: &str, args: &[&str]) -> String {
     all.extend_from_slice(args);
     let out = padlock(&all);
     server.join().unwrap();
-    let line = one_error_line(&out);
+    let line = failure_line(&out);
     let prefix = format!("padlock: TLS handshake with {target} failed: ");
     assert!(line.starts_with(&prefix), "{line}");
-    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
     line
 }
 
@@ -283,8 +261,8 @@ fn connect_to_an_untrusted_server_names_the_problem_and_the_fix() {
 #[test]
 fn connect_with_the_wrong_name_says_which_names_the_certificate_covers() {
     let ca = Ca::new("padlock test CA");
-    let dir = tempdir();
-    let ca_file = dir.join("ca.pem");
+    let dir = TempDir::new();
+    let ca_file = dir.0.join("ca.pem");
     std::fs::write(&ca_file, &ca.pem).unwrap();
     let (chain, key) = ca.issue(&["other.test"], |_| {});
     let line = connect_failure(&chain, &key, &["--ca", ca_file.to_str().unwrap()]);
@@ -301,8 +279,8 @@ fn connect_with_the_wrong_name_says_which_names_the_certificate_covers() {
 #[test]
 fn connect_to_a_server_with_an_expired_certificate_says_when_it_expired() {
     let ca = Ca::new("padlock test CA");
-    let dir = tempdir();
-    let ca_file = dir.join("ca.pem");
+    let dir = TempDir::new();
+    let ca_file = dir.0.join("ca.pem");
     std::fs::write(&ca_file, &ca.pem).unwrap();
     let (chain, key) = ca.issue(&["localhost"], |p| {
         p.not_before = rcgen::date_time_ymd(2020, 1, 1);
@@ -311,17 +289,4 @@ fn connect_to_a_server_with_an_expired_certificate_says_when_it_expired() {
     let line = connect_failure(&chain, &key, &["--ca", ca_file.to_str().unwrap()]);
     assert!(line.contains("expired on 2021-01-01"), "{line}");
     assert!(line.contains(" Fix: Renew the certificate"), "{line}");
-}
-
-/// A fresh directory under the target's temp dir (no tempfile dependency).
-fn tempdir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "padlock-cli-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -1,9 +1,14 @@
 //! Pieces of the handshake both roles share: the secrets of one connection's key schedule
 //! (RFC 8446 §7.1), CertificateVerify's signed content (§4.4.3) and Finished (§4.4.4).
 
+use crate::common::Core;
 use crate::crypto::{CipherSuite, Output};
 use crate::error::Error;
 use crate::key_schedule::{self, EarlySecret, MasterSecret, Secret};
+use crate::msgs::enums::SignatureScheme;
+use crate::msgs::{Certificate, CertificateEntry, CertificateVerify, HandshakeMessage};
+use crate::server::CertifiedKey;
+use crate::transcript::Transcript;
 
 /// The traffic secrets of one connection, derived as the transcript grows.
 pub(crate) struct Secrets {
@@ -96,6 +101,46 @@ pub(crate) fn signed_content(who: CertificateVerifyContext, transcript_hash: &Ou
     out.push(0);
     out.extend_from_slice(hash);
     out
+}
+
+/// Appends `msg` to a flight being built and to the transcript (§4.4.1 hashes messages exactly
+/// as sent).
+pub(crate) fn add_to_flight(
+    core: &mut Core,
+    transcript: &mut Transcript,
+    msg: &HandshakeMessage,
+    flight: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let start = flight.len();
+    core.encode_handshake(msg, flight);
+    transcript.add(flight.get(start..).unwrap_or_default())?;
+    Ok(())
+}
+
+/// §4.4.2 and §4.4.3: our Certificate (with `context`, empty for a server) and a
+/// CertificateVerify signing the transcript with its key.
+pub(crate) fn add_certificate_and_verify(
+    core: &mut Core,
+    transcript: &mut Transcript,
+    who: CertificateVerifyContext,
+    context: Vec<u8>,
+    (key, scheme): (&CertifiedKey, SignatureScheme),
+    flight: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let entries = key
+        .chain
+        .iter()
+        .map(|c| CertificateEntry {
+            cert_der: c.as_ref().to_vec(),
+            extensions: Vec::new(),
+        })
+        .collect();
+    let cert = HandshakeMessage::Certificate(Certificate { context, entries });
+    add_to_flight(core, transcript, &cert, flight)?;
+    let content = signed_content(who, &transcript.current_hash()?);
+    let signature = key.key.sign(scheme.0, &content)?;
+    let cv = HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature });
+    add_to_flight(core, transcript, &cv, flight)
 }
 
 /// §4.4.4: our verify_data.

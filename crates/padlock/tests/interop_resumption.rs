@@ -17,276 +17,22 @@
 mod common;
 
 use std::fs;
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use common::*;
 use padlock::alert::AlertDescription;
 use padlock::padlock_cert::RootStore;
 use padlock::pki_types::ServerName;
 use padlock::{
-    CertifiedKey, ClientChainVerifier, ClientConfig, Connection, Error, Event, HandshakeInfo,
-    ServerConfig, Stream,
+    CertifiedKey, ClientChainVerifier, ClientConfig, Connection, Error, Event, ServerConfig, Stream,
 };
 
-// ---------------------------------------------------------------------------------------------
-// The in-process padlock server
-// ---------------------------------------------------------------------------------------------
-
-/// What the server does once the handshake is done.
-#[derive(Clone, Copy, Debug)]
-enum Service {
-    /// Sends back the early data, then every byte received until the client's close_notify.
-    Echo,
-    /// Reads one HTTP/1.x request head and answers `200 OK` with [`PAGE`], then closes.
-    Http,
-}
-
-/// The body the HTTP service answers with.
-const PAGE: &str = "hello from the padlock resumption test server\n";
-/// How long one test server lives at most, whatever the test does.
-const SERVER_LIFETIME: Duration = Duration::from_secs(60);
-/// Read/write timeout on each accepted socket, so a silent client cannot hang a handler.
-const IO_TIMEOUT: Duration = Duration::from_secs(15);
-/// Bytes of application data a connection records.
-const MAX_RECORDED: usize = 64 * 1024;
 /// The 0-RTT limit our server and the peers' servers advertise.
 const MAX_EARLY_DATA: u32 = 16384;
-
-/// What the server saw on one connection.
-#[derive(Debug, Default, Clone)]
-struct Seen {
-    /// The handshake's outcome, if it completed.
-    info: Option<HandshakeInfo>,
-    /// The 0-RTT data [`Connection::take_early_data`] gave after the handshake.
-    early: Vec<u8>,
-    /// Whether [`Event::EarlyDataReceived`] was raised.
-    early_event: bool,
-    /// The TLS error that ended the connection, if one did.
-    error: Option<Error>,
-    /// A transport error that was not a TLS error, if one happened.
-    io_error: Option<String>,
-    /// Application data received after the handshake.
-    received: Vec<u8>,
-    /// One entry per KeyUpdate from the peer: whether it had update_requested.
-    key_updates: Vec<bool>,
-    /// Whether the peer sent close_notify.
-    peer_closed: bool,
-    /// A panic inside padlock while serving (must never happen).
-    panicked: Option<String>,
-}
-
-impl Seen {
-    fn info(&self) -> &HandshakeInfo {
-        self.info
-            .as_ref()
-            .unwrap_or_else(|| panic!("the server completed no handshake: {self:?}"))
-    }
-
-    fn error(&self) -> &Error {
-        self.error
-            .as_ref()
-            .unwrap_or_else(|| panic!("the server recorded no TLS error: {self:?}"))
-    }
-}
-
-type Log = Arc<(Mutex<Vec<Seen>>, Condvar)>;
-
-/// A padlock server on 127.0.0.1:<free port>, one thread per connection.
-struct Server {
-    port: u16,
-    log: Log,
-    stop: Arc<AtomicBool>,
-    acceptor: Option<JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(config: ServerConfig, service: Service) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let config = Arc::new(config);
-        let log: Log = Arc::default();
-        let stop = Arc::new(AtomicBool::new(false));
-        let acceptor = {
-            let (log, stop) = (log.clone(), stop.clone());
-            thread::spawn(move || accept_loop(listener, config, service, log, stop))
-        };
-        Server {
-            port,
-            log,
-            stop,
-            acceptor: Some(acceptor),
-        }
-    }
-
-    /// Waits until `n` connections have finished; returns them in completion order.
-    fn wait_seen(&self, n: usize) -> Vec<Seen> {
-        let deadline = Instant::now() + DEFAULT_TIMEOUT;
-        let (lock, cond) = &*self.log;
-        let mut seen = lock.lock().unwrap();
-        while seen.len() < n {
-            let now = Instant::now();
-            assert!(
-                now < deadline,
-                "the server finished {} of {n} connections: {:#?}",
-                seen.len(),
-                *seen
-            );
-            seen = cond.wait_timeout(seen, deadline - now).unwrap().0;
-        }
-        for s in seen.iter() {
-            assert!(
-                s.panicked.is_none(),
-                "padlock panicked while serving: {s:?}"
-            );
-        }
-        seen.clone()
-    }
-
-    /// The `n`th finished connection (1-based), waiting for it.
-    fn nth(&self, n: usize) -> Seen {
-        self.wait_seen(n).swap_remove(n - 1)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.acceptor.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn accept_loop(
-    listener: TcpListener,
-    config: Arc<ServerConfig>,
-    service: Service,
-    log: Log,
-    stop: Arc<AtomicBool>,
-) {
-    let deadline = Instant::now() + SERVER_LIFETIME;
-    while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
-        match listener.accept() {
-            Ok((tcp, _)) => {
-                let (config, log) = (config.clone(), log.clone());
-                thread::spawn(move || {
-                    let seen = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        serve(tcp, config, service)
-                    }))
-                    .unwrap_or_else(|payload| Seen {
-                        panicked: Some(
-                            payload
-                                .downcast_ref::<String>()
-                                .cloned()
-                                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                                .unwrap_or_default(),
-                        ),
-                        ..Seen::default()
-                    });
-                    let (lock, cond) = &*log;
-                    lock.lock().unwrap().push(seen);
-                    cond.notify_all();
-                });
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                thread::sleep(Duration::from_millis(5))
-            }
-            Err(e) => panic!("accept failed: {e}"),
-        }
-    }
-}
-
-fn serve(tcp: TcpStream, config: Arc<ServerConfig>, service: Service) -> Seen {
-    tcp.set_nonblocking(false).unwrap();
-    tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-    tcp.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
-    tcp.set_nodelay(true).unwrap();
-    let conn = Connection::server(config).unwrap();
-    let mut tls = Stream::new(conn, tcp);
-    let mut seen = Seen::default();
-    let result = tls.handshake().and_then(|()| {
-        seen.info = Some(tls.connection().info().clone());
-        // Every 0-RTT record precedes the client's Finished, so it has all arrived.
-        seen.early = tls.connection_mut().take_early_data();
-        match service {
-            Service::Echo => {
-                tls.write_all(&seen.early)?;
-                echo(&mut tls, &mut seen)
-            }
-            Service::Http => http(&mut tls, &mut seen),
-        }
-    });
-    while let Some(event) = tls.connection_mut().next_event() {
-        match event {
-            Event::PeerKeyUpdated { update_requested } => seen.key_updates.push(update_requested),
-            Event::PeerClosed => seen.peer_closed = true,
-            Event::EarlyDataReceived => seen.early_event = true,
-            _ => {}
-        }
-    }
-    seen.peer_closed |= tls.connection().peer_closed();
-    if let Err(e) = result {
-        seen.error = tls.connection().error().cloned();
-        if seen.error.is_none() {
-            seen.io_error = Some(e.to_string());
-        }
-    }
-    linger(tls.get_mut());
-    seen
-}
-
-fn record(seen: &mut Seen, data: &[u8]) {
-    let room = MAX_RECORDED.saturating_sub(seen.received.len());
-    seen.received
-        .extend_from_slice(&data[..data.len().min(room)]);
-}
-
-fn echo(tls: &mut Stream<TcpStream>, seen: &mut Seen) -> io::Result<()> {
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        let n = tls.read(&mut buf)?;
-        if n == 0 {
-            return tls.close();
-        }
-        record(seen, &buf[..n]);
-        tls.write_all(&buf[..n])?;
-    }
-}
-
-fn http(tls: &mut Stream<TcpStream>, seen: &mut Seen) -> io::Result<()> {
-    let mut buf = [0u8; 4096];
-    while !seen.received.windows(4).any(|w| w == b"\r\n\r\n") {
-        if seen.received.len() >= MAX_RECORDED {
-            return Err(io::Error::other("request head too large"));
-        }
-        let n = tls.read(&mut buf)?;
-        if n == 0 {
-            return Err(io::Error::other("client closed before a full request"));
-        }
-        record(seen, &buf[..n]);
-    }
-    let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{PAGE}",
-        PAGE.len()
-    );
-    tls.write_all(response.as_bytes())?;
-    tls.close()
-}
-
-/// Half-closes and drains, so our last records are not destroyed by a reset.
-fn linger(tcp: &mut TcpStream) {
-    let _ = tcp.shutdown(Shutdown::Write);
-    let _ = tcp.set_read_timeout(Some(Duration::from_secs(2)));
-    let mut sink = [0u8; 4096];
-    while matches!(tcp.read(&mut sink), Ok(n) if n > 0) {}
-}
 
 // ---------------------------------------------------------------------------------------------
 // Configurations and small helpers
@@ -336,19 +82,6 @@ fn localhost() -> ServerName<'static> {
     ServerName::try_from(SERVER_NAME).unwrap()
 }
 
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|s| s.to_string()).collect()
-}
-
-/// A line only the echo server can put in a client's output.
-fn token(what: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "padlock-resume-{what}-{}",
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 /// A file in the shared PKI directory unique to this call (session files, early data).
 fn scratch(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -357,22 +90,6 @@ fn scratch(name: &str) -> PathBuf {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     ))
-}
-
-/// Sends `line` and waits for the echo server's copy of it.
-fn echo_through(peer: &mut Peer, line: &str) {
-    peer.send_stdin(&format!("{line}\n"));
-    peer.wait_for_output(line, DEFAULT_TIMEOUT);
-}
-
-/// Closes stdin (the client then sends close_notify) and expects a clean exit.
-fn finish(mut peer: Peer) -> String {
-    peer.close_stdin();
-    let status = peer.wait_for_exit(DEFAULT_TIMEOUT);
-    if !status.success() {
-        peer.fail(&format!("exited with {status}"));
-    }
-    peer.output()
 }
 
 fn openssl_client_args(extra: &[&str]) -> Vec<String> {
@@ -658,10 +375,11 @@ fn padlock_client_resumes_with_early_data_against_gnutls_serv() {
     );
     tls.close().unwrap();
     // gnutls-serv neither prints nor echoes early data; its debug log shows it took ours.
-    let out = server.wait_for_output("early data accepted", DEFAULT_TIMEOUT);
-    assert!(out.contains("This is a resumed session"), "{out}");
+    server.wait_for_output("early data accepted", DEFAULT_TIMEOUT);
+    // gnutls-serv prints these lines in its own order: wait for each rather than assume.
+    server.wait_for_output("This is a resumed session", DEFAULT_TIMEOUT);
     let decrypted = format!("decrypted early data with length: {}", early.len());
-    assert!(out.contains(&decrypted), "{out}");
+    server.wait_for_output(&decrypted, DEFAULT_TIMEOUT);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -701,15 +419,15 @@ fn padlock_client_certificate_against_openssl_s_server() {
     assert!(tls.connection().info().client_authenticated);
     exchange_with_s_server(&mut tls, &mut server);
     tls.close().unwrap();
-    let out = server.output();
     // The client leaves' subject is `CN=padlock test client <kind>` (the SAN holds
-    // CLIENT_NAME): s_server verified it and shows it.
+    // CLIENT_NAME): s_server verified it and shows it. Wait for each line: s_server may
+    // still be printing when the exchange is over.
     let subject = format!("CN = padlock test client {}", KIND.name());
-    assert!(
-        out.contains(&format!("depth=0 {subject}\nverify return:1")),
-        "{out}"
+    server.wait_for_output(
+        &format!("depth=0 {subject}\nverify return:1"),
+        DEFAULT_TIMEOUT,
     );
-    assert!(out.contains(&format!("subject={subject}")), "{out}");
+    let out = server.wait_for_output(&format!("subject={subject}"), DEFAULT_TIMEOUT);
     assert!(!out.contains("verify error"), "{out}");
 }
 
@@ -908,15 +626,7 @@ fn openssl_s_client_key_update_after_resumption() {
 
     let args = openssl_client_args(&["-sess_in", session, "-msg"]);
     let mut peer = spawn_openssl_s_client(server.port, &strs(&args));
-    let before = token("before");
-    echo_through(&mut peer, &before);
-    peer.send_stdin("K\n");
-    peer.wait_for_output(
-        "<<< TLS 1.3, Handshake [length 0005], KeyUpdate",
-        DEFAULT_TIMEOUT,
-    );
-    let after = token("after");
-    echo_through(&mut peer, &after);
+    let (before, after) = openssl_key_update(&mut peer, true);
     let out = finish(peer);
     assert!(out.contains("Reused, TLSv1.3"), "{out}");
     let seen = server.nth(2);

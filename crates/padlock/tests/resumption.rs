@@ -422,3 +422,46 @@ fn client_certificate_from_an_unknown_ca_is_refused() {
     let err = handshake(&mut c, &mut s).unwrap_err();
     assert!(matches!(err, Error::Certificate(_)), "{err:?}");
 }
+
+#[test]
+fn server_answers_early_data_in_its_first_flight() {
+    // RFC 8446 §4.4.4: 0.5-RTT data. The answer to a 0-RTT request reaches the client with
+    // the server's Finished: one round trip for request and response.
+    let pki = Pki::new();
+    let (client, server) = early_data_configs(&pki);
+    first_visit(&client, &server);
+
+    let mut c = Connection::client(client, localhost()).unwrap();
+    c.write_early_data(b"GET /").unwrap();
+    let mut s = Connection::server(server).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    assert!(s.is_handshaking());
+    assert_eq!(s.take_early_data(), b"GET /");
+    assert_eq!(s.write(b"200 OK").unwrap(), 6);
+    transfer(&mut s, &mut c).unwrap();
+    assert!(!c.is_handshaking() && c.info().early_data_accepted);
+    let mut buf = [0u8; 16];
+    assert_eq!(c.read(&mut buf).unwrap(), 6);
+    assert_eq!(&buf[..6], b"200 OK");
+    // The client's EndOfEarlyData and Finished complete the server's side.
+    transfer(&mut c, &mut s).unwrap();
+    assert!(!s.is_handshaking());
+}
+
+#[test]
+fn no_half_rtt_data_to_a_client_asked_for_a_certificate() {
+    let pki = Pki::new();
+    let mut server = pki.server();
+    server.client_verifier = Some(Arc::new(ClientChainVerifier::required(Arc::new(
+        pki.roots.clone(),
+    ))));
+    let mut client = pki.client();
+    client.client_auth = Some(Arc::new(pki.leaf("client.padlock.test")));
+    let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
+    let mut s = Connection::server(Arc::new(server)).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    assert!(s.wants_write(), "the server's first flight is ready");
+    assert!(matches!(s.write(b"x"), Err(Error::HandshakeNotComplete)));
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(s.write(b"x").unwrap(), 1);
+}

@@ -28,8 +28,8 @@ use crate::key_schedule::{self, EarlySecret, Secret};
 use crate::keylog::labels;
 use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
 use crate::msgs::{
-    Certificate, CertificateEntry, CertificateRequest, CertificateVerify, EncryptedExtensions,
-    Finished, HandshakeMessage, NewSessionTicket, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+    Certificate, CertificateRequest, CertificateVerify, EncryptedExtensions, Finished,
+    HandshakeMessage, NewSessionTicket, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
 use crate::resumption::{unix_now_ms, ClientSession, MAX_TICKET_LIFETIME};
 use crate::transcript::Transcript;
@@ -574,46 +574,27 @@ impl ClientHandshake {
                 .choose_scheme(&offered)
                 .map(|scheme| (ck.clone(), SignatureScheme(scheme)))
         });
-        let entries = match &chosen {
-            Some((ck, _)) => ck
-                .chain
-                .iter()
-                .map(|c| CertificateEntry {
-                    cert_der: c.as_ref().to_vec(),
-                    extensions: Vec::new(),
-                })
-                .collect(),
-            // §4.4.2: no suitable certificate: an empty Certificate message.
-            None => Vec::new(),
-        };
-        let msg = HandshakeMessage::Certificate(Certificate {
-            context: cr.context.clone(),
-            entries,
-        });
-        self.add_to_flight(core, &msg, flight)?;
-        if let Some((ck, scheme)) = chosen {
-            let content = signed_content(
-                CertificateVerifyContext::Client,
-                &self.transcript.current_hash()?,
-            );
-            let signature = ck.key.sign(scheme.0, &content)?;
-            let msg = HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature });
-            self.add_to_flight(core, &msg, flight)?;
-            core.info.client_authenticated = true;
+        match chosen {
+            Some((ck, scheme)) => {
+                handshake::add_certificate_and_verify(
+                    core,
+                    &mut self.transcript,
+                    CertificateVerifyContext::Client,
+                    cr.context.clone(),
+                    (&ck, scheme),
+                    flight,
+                )?;
+                core.info.client_authenticated = true;
+            }
+            None => {
+                // §4.4.2: no suitable certificate: an empty Certificate message.
+                let msg = HandshakeMessage::Certificate(Certificate {
+                    context: cr.context.clone(),
+                    entries: Vec::new(),
+                });
+                handshake::add_to_flight(core, &mut self.transcript, &msg, flight)?;
+            }
         }
-        Ok(())
-    }
-
-    fn add_to_flight(
-        &mut self,
-        core: &mut Core,
-        msg: &HandshakeMessage,
-        flight: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        let start = flight.len();
-        core.encode_handshake(msg, flight);
-        self.transcript
-            .add(flight.get(start..).unwrap_or_default())?;
         Ok(())
     }
 

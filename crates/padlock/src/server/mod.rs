@@ -26,9 +26,9 @@ use crate::key_schedule::{self, EarlySecret, Secret};
 use crate::keylog::labels;
 use crate::msgs::enums::{CipherSuiteId, HandshakeType, NamedGroup, ProtocolVersion};
 use crate::msgs::{
-    Certificate, CertificateEntry, CertificateRequest, CertificateVerify, ClientHello,
-    EncryptedExtensions, EndOfEarlyData, Finished, HandshakeMessage, KeyShareEntry,
-    NewSessionTicket, ServerHello, ServerHelloExtensions, HRR_RANDOM,
+    Certificate, CertificateRequest, CertificateVerify, ClientHello, EncryptedExtensions,
+    EndOfEarlyData, Finished, HandshakeMessage, KeyShareEntry, NewSessionTicket, ServerHello,
+    ServerHelloExtensions, HRR_RANDOM,
 };
 use crate::resumption::{unix_now_ms, ServerSession, MAX_TICKET_LIFETIME};
 use crate::transcript::Transcript;
@@ -245,7 +245,7 @@ impl ServerHandshake {
             early_data: early_data.is_some(),
             ..EncryptedExtensions::default()
         });
-        self.add_to_flight(core, &ee, &mut flight)?;
+        handshake::add_to_flight(core, &mut self.transcript, &ee, &mut flight)?;
         let client_verifier = self.config.client_verifier.clone();
         // §4.3.2: no CertificateRequest in a PSK handshake.
         let ask_for_certificate = client_verifier.is_some() && psk.is_none();
@@ -258,27 +258,16 @@ impl ServerHandshake {
                     signature_algorithms_cert: None,
                     present: Vec::new(),
                 });
-                self.add_to_flight(core, &cr, &mut flight)?;
+                handshake::add_to_flight(core, &mut self.transcript, &cr, &mut flight)?;
             }
-            let cert = HandshakeMessage::Certificate(Certificate {
-                context: Vec::new(),
-                entries: certified_key
-                    .chain
-                    .iter()
-                    .map(|c| CertificateEntry {
-                        cert_der: c.as_ref().to_vec(),
-                        extensions: Vec::new(),
-                    })
-                    .collect(),
-            });
-            self.add_to_flight(core, &cert, &mut flight)?;
-            let content = signed_content(
+            handshake::add_certificate_and_verify(
+                core,
+                &mut self.transcript,
                 CertificateVerifyContext::Server,
-                &self.transcript.current_hash()?,
-            );
-            let signature = certified_key.key.sign(scheme.0, &content)?;
-            let cv = HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature });
-            self.add_to_flight(core, &cv, &mut flight)?;
+                Vec::new(),
+                (&certified_key, scheme),
+                &mut flight,
+            )?;
         }
         let verify_data = handshake::finished_verify_data(
             suite,
@@ -288,7 +277,7 @@ impl ServerHandshake {
         let fin = HandshakeMessage::Finished(Finished {
             verify_data: verify_data.to_vec(),
         });
-        self.add_to_flight(core, &fin, &mut flight)?;
+        handshake::add_to_flight(core, &mut self.transcript, &fin, &mut flight)?;
         core.send_handshake_bytes(&flight)?;
 
         // §7.1: application secrets hash the transcript through the server Finished. We
@@ -300,6 +289,12 @@ impl ServerHandshake {
         core.log_secret(labels::SERVER_TRAFFIC_0, &app.server);
         core.log_secret(labels::EXPORTER, &app.exporter);
         core.install_application_secret(Direction::Send, app.server)?;
+        // §4.4.4: a server MAY send data after its first flight (0.5-RTT data), such as the
+        // answer to a 0-RTT request, which is what makes 0-RTT save a round trip. Not to a
+        // client asked for a certificate: it is not authenticated until its Finished.
+        if !ask_for_certificate {
+            core.may_send_application_data = true;
+        }
         core.set_exporter_secret(app.exporter);
         secrets.set_pending_client_application(app.client);
         self.secrets = Some(secrets);
@@ -442,19 +437,6 @@ impl ServerHandshake {
         if !out.is_empty() {
             core.send_handshake_bytes(&out)?;
         }
-        Ok(())
-    }
-
-    fn add_to_flight(
-        &mut self,
-        core: &mut Core,
-        msg: &HandshakeMessage,
-        flight: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        let start = flight.len();
-        core.encode_handshake(msg, flight);
-        self.transcript
-            .add(flight.get(start..).unwrap_or_default())?;
         Ok(())
     }
 

@@ -5,6 +5,8 @@
 //! - [`Peer`]: a spawned peer process with captured output and bounded waits.
 //! - Builders: [`openssl_s_server`], [`gnutls_serv`] (running, listening) and
 //!   [`openssl_s_client`], [`gnutls_cli`], [`curl`] (finished, bounded by a timeout).
+//! - [`Server`]: a padlock server in this process ([`Service::Echo`] or [`Service::Http`]) that
+//!   records a [`Seen`] per connection, for real clients pointed at padlock.
 //! - Spellings: our suite/group names in each peer's syntax ([`gnutls_priority`], ...).
 //!
 //! From padlock-cli's tests (to drive the `padlock` binary with `env!("CARGO_BIN_EXE_padlock")`):
@@ -16,11 +18,13 @@
 // Each test binary uses a different part of the harness.
 #![allow(dead_code, unused_imports)]
 
+pub mod inproc;
 pub mod names;
 pub mod peers;
 pub mod pki;
 pub mod process;
 
+pub use inproc::*;
 pub use names::*;
 pub use peers::*;
 pub use pki::*;

@@ -118,3 +118,8 @@ pub fn curl_tls13_args(suite: &str, groups: &[&str]) -> Vec<String> {
 pub fn strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
+
+/// Owned copies of `args`, to extend an argument list built as `Vec<String>`.
+pub fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}

@@ -1,0 +1,221 @@
+//! Certificates chosen by SNI, reloaded when their files change.
+//!
+//! Handshakes read the current [`SniResolver`] behind a lock held only to clone an `Arc`;
+//! a reload builds a whole new one and swaps it in, so a handshake sees either the old set
+//! or the new one, never a mix. A chain and key that fail to load, or do not belong together
+//! (say the certificate was written and the key not yet), leave the current set serving.
+
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use aws_lc_rs::digest;
+use padlock::{CertifiedKey, ResolvesServerCert, SniResolver};
+use tokio::signal::unix::Signal;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+/// SHA-256 of a certificate file and of its key file, `None` for one that cannot be read.
+type Stamp = [Option<[u8; 32]>; 2];
+
+/// A `--cert` file and its `--key`.
+#[derive(Debug, Clone)]
+pub struct CertPair {
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+impl CertPair {
+    pub fn new(cert: PathBuf, key: PathBuf) -> Self {
+        Self { cert, key }
+    }
+
+    fn load(&self) -> Result<CertifiedKey, String> {
+        let ck = CertifiedKey::from_pem_files(&self.cert, &self.key).map_err(|e| e.to_string())?;
+        let leaf = ck.chain.first().map(|c| c.as_ref()).unwrap_or_default();
+        let spki = X509Certificate::from_der(leaf)
+            .map(|(_, cert)| cert.public_key().subject_public_key.data.to_vec())
+            .map_err(|e| format!("reading {}: {e}", self.cert.display()))?;
+        if spki != ck.key.public_key() {
+            return Err(format!(
+                "the key in {} does not belong to the first certificate in {}",
+                self.key.display(),
+                self.cert.display()
+            ));
+        }
+        Ok(ck)
+    }
+
+    /// What tells us the files changed: a digest of their contents. Modification times can
+    /// miss a rewrite within the file system's clock tick; a few kilobytes read every few
+    /// seconds cost nothing.
+    fn stamp(&self) -> Stamp {
+        [&self.cert, &self.key].map(|p| {
+            let bytes = std::fs::read(p).ok()?;
+            let d = digest::digest(&digest::SHA256, &bytes);
+            d.as_ref().try_into().ok()
+        })
+    }
+}
+
+fn load_all(pairs: &[CertPair]) -> Result<SniResolver, String> {
+    let mut resolver = SniResolver::new();
+    for pair in pairs {
+        resolver.add(Arc::new(pair.load()?));
+    }
+    Ok(resolver)
+}
+
+/// The server's certificate resolver: an [`SniResolver`] that can be replaced while
+/// handshakes use it.
+pub struct ReloadingResolver {
+    current: RwLock<Arc<SniResolver>>,
+}
+
+impl ReloadingResolver {
+    /// Loads every pair, or says which one failed.
+    pub fn load(pairs: &[CertPair]) -> Result<Self, String> {
+        Ok(Self {
+            current: RwLock::new(Arc::new(load_all(pairs)?)),
+        })
+    }
+
+    fn current(&self) -> Arc<SniResolver> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn replace(&self, resolver: SniResolver) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(resolver);
+    }
+}
+
+impl ResolvesServerCert for ReloadingResolver {
+    fn resolve(&self, server_name: Option<&str>) -> Option<Arc<CertifiedKey>> {
+        self.current().resolve(server_name)
+    }
+}
+
+/// Watches the certificate files and reloads them into the resolver.
+pub struct Watcher {
+    pairs: Vec<CertPair>,
+    resolver: Arc<ReloadingResolver>,
+    stamps: Vec<Stamp>,
+}
+
+impl Watcher {
+    /// Starts from the files as they are now (what the resolver was loaded from).
+    pub fn new(pairs: Vec<CertPair>, resolver: Arc<ReloadingResolver>) -> Self {
+        let stamps = pairs.iter().map(CertPair::stamp).collect();
+        Self {
+            pairs,
+            resolver,
+            stamps,
+        }
+    }
+
+    /// Reloads if any file changed since the last look (or always, if `force`); logs the
+    /// outcome. Blocking (it reads files).
+    fn check(&mut self, force: bool) {
+        let stamps: Vec<_> = self.pairs.iter().map(CertPair::stamp).collect();
+        if !force && stamps == self.stamps {
+            return;
+        }
+        // Remembered even if loading fails: the next change (the key written after the
+        // certificate) tries again, an unchanged broken file is not retried every poll.
+        self.stamps = stamps;
+        match load_all(&self.pairs) {
+            Ok(resolver) => {
+                self.resolver.replace(resolver);
+                eprintln!("reloaded {} certificate chain(s)", self.pairs.len());
+            }
+            Err(e) => eprintln!("reloading certificates failed, still serving the old ones: {e}"),
+        }
+    }
+
+    /// Checks every `interval` (never, if it is zero) and on each SIGHUP, forever.
+    pub async fn run(mut self, interval: Duration, mut hangup: Signal) {
+        let mut tick = (!interval.is_zero()).then(|| {
+            let mut t = tokio::time::interval(interval);
+            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            t
+        });
+        loop {
+            let force = tokio::select! {
+                _ = async {
+                    match tick.as_mut() {
+                        Some(t) => { t.tick().await; }
+                        None => std::future::pending::<()>().await,
+                    }
+                } => false,
+                r = hangup.recv() => {
+                    if r.is_none() {
+                        return;
+                    }
+                    true
+                }
+            };
+            self = match tokio::task::spawn_blocking(move || {
+                self.check(force);
+                self
+            })
+            .await
+            {
+                Ok(watcher) => watcher,
+                Err(_) => return,
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_pair(dir: &std::path::Path, name: &str) -> (CertPair, rcgen::KeyPair) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec![name.to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let pair = CertPair::new(dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&pair.cert, cert.pem()).unwrap();
+        std::fs::write(&pair.key, key.serialize_pem()).unwrap();
+        (pair, key)
+    }
+
+    fn served_names(resolver: &ReloadingResolver) -> Vec<String> {
+        resolver.resolve(None).unwrap().dns_names()
+    }
+
+    #[test]
+    fn changed_files_are_swapped_in_and_broken_ones_are_not() {
+        let dir = std::env::temp_dir().join(format!("padlock-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (pair, _) = write_pair(&dir, "one.test");
+        let resolver = Arc::new(ReloadingResolver::load(std::slice::from_ref(&pair)).unwrap());
+        let mut watcher = Watcher::new(vec![pair.clone()], resolver.clone());
+        assert_eq!(served_names(&resolver), ["one.test"]);
+
+        // A certificate whose key is not there yet: the old pair keeps serving.
+        let other = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["two.test".to_string()])
+            .unwrap()
+            .self_signed(&other)
+            .unwrap();
+        std::fs::write(&pair.cert, cert.pem()).unwrap();
+        watcher.check(false);
+        assert_eq!(served_names(&resolver), ["one.test"]);
+        assert!(ReloadingResolver::load(std::slice::from_ref(&pair))
+            .err()
+            .unwrap()
+            .contains("does not belong"));
+
+        // Now the key: the new pair is served.
+        std::fs::write(&pair.key, other.serialize_pem()).unwrap();
+        watcher.check(false);
+        assert_eq!(served_names(&resolver), ["two.test"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

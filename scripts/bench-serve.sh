@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# padlock serve vs nginx (Debian's package), same certificate, same TLS 1.3 settings, same static
+# page, same load generator (wrk), on loopback only. Not a test: a benchmark for BENCHMARKS.md.
+#   scripts/bench-serve.sh [SECONDS]      (default 10 s per measurement; 4 measurements)
+# Needs: nginx (apt-get install -y nginx-light), wrk, openssl. Prints a Markdown table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+threads=2          # padlock serve --threads, nginx worker_processes, wrk -t
+conns=64           # wrk -c
+page_bytes=612     # the size of nginx's stock index.html, served by both
+
+for tool in nginx wrk openssl; do
+  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "missing: $tool" >&2; exit 1; }
+done
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+cargo build --release -p padlock-cli >&2
+padlock=${CARGO_TARGET_DIR:-target}/release/padlock
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# A free loopback port: bind port 0 and read it back.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on 127.0.0.1:$1" >&2; exit 1
+}
+
+# ECDSA P-256 leaf from a throwaway CA (padlock ca writes P-256 keys).
+"$padlock" ca --ca-dir "$tmp/ca" init >&2
+"$padlock" ca --ca-dir "$tmp/ca" issue localhost 127.0.0.1 --out "$tmp" >&2
+cert=$tmp/localhost.pem
+key=$tmp/localhost-key.pem
+
+# nginx's workers drop root for nobody: they must be able to read the page.
+chmod 755 "$tmp"
+mkdir -p "$tmp/www"
+head -c "$page_bytes" /dev/zero | tr '\0' 'x' > "$tmp/www/index.html"
+
+p_port=$(free_port)
+"$padlock" serve --cert "$cert" --key "$key" --listen "127.0.0.1:$p_port" --root "$tmp/www" \
+  --threads "$threads" 2>"$tmp/padlock.log" &
+pids+=($!)
+
+n_port=$(free_port)
+n_port2=$(free_port)
+mkdir -p "$tmp/nginx"
+cat > "$tmp/nginx/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes $threads;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $tmp/nginx;
+  proxy_temp_path $tmp/nginx;
+  fastcgi_temp_path $tmp/nginx;
+  uwsgi_temp_path $tmp/nginx;
+  scgi_temp_path $tmp/nginx;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$n_port ssl;
+    ssl_certificate $cert;
+    ssl_certificate_key $key;
+    ssl_protocols TLSv1.3;
+    ssl_ecdh_curve X25519;
+    # padlock serve picks TLS_AES_128_GCM_SHA256; OpenSSL would follow the client's
+    # preference (AES-256 first).
+    ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
+    root $tmp/www;
+  }
+  # The same site with a log of resumptions, only to check what wrk's reconnections do.
+  log_format resumed "\$ssl_session_reused";
+  server {
+    listen 127.0.0.1:$n_port2 ssl;
+    access_log $tmp/nginx/resumed.log resumed;
+    ssl_certificate $cert;
+    ssl_certificate_key $key;
+    ssl_protocols TLSv1.3;
+    ssl_ecdh_curve X25519;
+    ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
+    root $tmp/www;
+  }
+}
+EOF
+"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" &
+pids+=($!)
+wait_port "$p_port"
+wait_port "$n_port"
+
+# What a default OpenSSL client (wrk links the same libssl) negotiates with each server.
+for s in "padlock:$p_port" "nginx:$n_port"; do
+  name=${s%%:*}; port=${s#*:}
+  neg=$(openssl s_client -connect "127.0.0.1:$port" -servername localhost </dev/null 2>/dev/null |
+    grep -E '^(New, |Server Temp Key|Negotiated TLS1.3 group)' | tr '\n' ' ')
+  bytes=$(curl -sk "https://127.0.0.1:$port/" | wc -c)
+  echo "$name negotiates: $neg; page: $bytes bytes" >&2
+done
+
+# wrk's "Requests/sec:" line; it also fails the run when errors are reported.
+rate() {
+  local out
+  out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" "$@")
+  echo "$out" >&2
+  echo "$out" | awk '/^Requests\/sec:/ { print $2 }'
+}
+
+# wrk keeps the session across reconnections (SSL_clear), so "Connection: close" measures
+# resumed (PSK + X25519) handshakes. Count how many are resumed, one second each.
+wrk -t1 -c4 -d1s -H 'Connection: close' "https://127.0.0.1:$p_port/" >/dev/null
+wrk -t1 -c4 -d1s -H 'Connection: close' "https://127.0.0.1:$n_port2/" >/dev/null
+echo "wrk reconnections resumed: padlock $(grep -c ' resumed' "$tmp/padlock.log") of $(grep -c ' 200 ' "$tmp/padlock.log");" \
+  "nginx $(grep -c r "$tmp/nginx/resumed.log") of $(wc -l < "$tmp/nginx/resumed.log")" >&2
+
+# Full handshakes, no resumption: openssl s_time -new, one process per core, each a
+# sequence of connection, handshake, GET /, close.
+full() {
+  local i start end
+  start=$(date +%s.%N)
+  for i in $(seq 1 "$threads"); do
+    openssl s_time -connect "127.0.0.1:$1" -new -www / -time "$secs" >"$tmp/stime.$i" 2>&1 &
+  done
+  wait # the s_time processes: this runs in its own subshell
+  end=$(date +%s.%N)
+  grep -h 'real seconds' "$tmp"/stime.* >&2
+  # s_time truncates its real seconds to an integer: divide by the wall time measured here.
+  awk -v t="$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" \
+    '/connections in .* real seconds/ { n += $1 } END { printf "%.0f", n / t }' "$tmp"/stime.*
+}
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+p_ka=$(rate "https://127.0.0.1:$p_port/")
+n_ka=$(rate "https://127.0.0.1:$n_port/")
+p_hs=$(rate -H 'Connection: close' "https://127.0.0.1:$p_port/")
+n_hs=$(rate -H 'Connection: close' "https://127.0.0.1:$n_port/")
+p_full=$(full "$p_port")
+n_full=$(full "$n_port")
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "| measurement (wrk -t$threads -c$conns -d${secs}s, ${page_bytes}-byte page) | padlock serve | nginx | padlock / nginx |"
+echo "|---|---:|---:|---:|"
+echo "| requests/s, keep-alive | $p_ka | $n_ka | $(ratio "$p_ka" "$n_ka") |"
+echo "| resumed handshakes/s (wrk, Connection: close, one request each) | $p_hs | $n_hs | $(ratio "$p_hs" "$n_hs") |"
+echo "| full handshakes/s (openssl s_time -new, $threads processes, one GET each) | $p_full | $n_full | $(ratio "$p_full" "$n_full") |"
