@@ -4,8 +4,12 @@
 //! buffers); receiving is the client's time taking the records in, decrypting, and reading
 //! the plaintext out in 16 KiB reads. Handing the records to the transport stands for the
 //! kernel's copy into a socket: it is left out of `send`, and shown in a `send+wire` row.
+//! `recv-inplace` is the same receive with each library's borrowing read (`BufRead`-like:
+//! the plaintext used where the library holds it) instead of a copy out.
 
-use crate::harness::{complete_handshake, interleaved, transfer, Meter, Sides, Wire};
+use crate::harness::{
+    complete_handshake, interleaved, transfer_reading, Meter, ReadMode, Sides, Wire,
+};
 use crate::pki::Identity;
 use crate::report::{Better, Figure, Row};
 use crate::stacks::{Endpoint, Group, PadlockConfigs, RustlsConfigs, Suite};
@@ -23,6 +27,9 @@ pub struct Measured {
     /// The senders' time handing the records to the transport.
     pub padlock_wire: Meter,
     pub rustls_wire: Meter,
+    /// The receivers' time with the borrowing read (`recv-inplace`).
+    pub padlock_in_place: Meter,
+    pub rustls_in_place: Meter,
 }
 
 impl Measured {
@@ -37,6 +44,14 @@ impl Measured {
                 self.mib / self.rustls.server.secs,
                 self.mib / self.rustls.client.secs,
             ),
+        )
+    }
+
+    /// (padlock, rustls) receive MiB/s with the borrowing read.
+    pub fn in_place_rates(&self) -> (f64, f64) {
+        (
+            self.mib / self.padlock_in_place.secs,
+            self.mib / self.rustls_in_place.secs,
         )
     }
 }
@@ -61,17 +76,18 @@ impl<C: Endpoint, S: Endpoint> Pair<C, S> {
 
     /// `n` writes of `data`, each delivered and read before the next. Returns the sides'
     /// meters and the sender's time handing records to the transport.
-    fn rounds(&mut self, n: u64, data: &[u8], wire: &mut Wire) -> (Sides, Meter) {
+    fn rounds(&mut self, n: u64, data: &[u8], wire: &mut Wire, mode: ReadMode) -> (Sides, Meter) {
         let mut m = Sides::default();
         let mut give = Meter::default();
         for _ in 0..n {
             m.server.run(|| self.server.write_plain(data));
-            let moved = transfer(
+            let moved = transfer_reading(
                 &mut self.server,
                 &mut give,
                 &mut self.client,
                 &mut m.client,
                 wire,
+                mode,
             );
             assert_eq!(moved.plaintext, data.len(), "every byte written arrives");
         }
@@ -89,18 +105,28 @@ pub fn run(settings: &Settings, id: &Identity) -> (Vec<Row>, Vec<Measured>) {
         let r = RustlsConfigs::new(id, suite, Group::X25519, false);
         let mut pp = Pair::new(p.new_client(), p.new_server(), &mut pw);
         let mut rp = Pair::new(r.new_client(), r.new_server(), &mut rw);
-        pp.rounds(settings.bulk_warmup, &data, &mut pw);
-        rp.rounds(settings.bulk_warmup, &data, &mut rw);
+        let copy = ReadMode::Copy;
+        pp.rounds(settings.bulk_warmup, &data, &mut pw, copy);
+        rp.rounds(settings.bulk_warmup, &data, &mut rw, copy);
         let n = settings.bulk_writes;
         let ((padlock, padlock_wire), (rustls, rustls_wire)) = interleaved(
             n,
             settings.blocks,
-            |k| pp.rounds(k, &data, &mut pw),
-            |k| rp.rounds(k, &data, &mut rw),
+            |k| pp.rounds(k, &data, &mut pw, copy),
+            |k| rp.rounds(k, &data, &mut rw, copy),
             |total: &mut (Sides, Meter), (s, g)| {
                 total.0.add(s);
                 total.1.add(g);
             },
+        );
+        // The same again with the borrowing read; only the receivers' figures are used.
+        let in_place = ReadMode::InPlace;
+        let (padlock_in_place, rustls_in_place) = interleaved(
+            n,
+            settings.blocks,
+            |k| pp.rounds(k, &data, &mut pw, in_place).0.client,
+            |k| rp.rounds(k, &data, &mut rw, in_place).0.client,
+            |total: &mut Meter, m| total.add(m),
         );
         let m = Measured {
             suite,
@@ -109,11 +135,19 @@ pub fn run(settings: &Settings, id: &Identity) -> (Vec<Row>, Vec<Measured>) {
             rustls,
             padlock_wire,
             rustls_wire,
+            padlock_in_place,
+            rustls_in_place,
         };
         let ((ps, pr), (rs, rr)) = m.rates();
         let psw = m.mib / (m.padlock.server.secs + m.padlock_wire.secs);
         let rsw = m.mib / (m.rustls.server.secs + m.rustls_wire.secs);
-        for (dir, pv, rv) in [("send", ps, rs), ("send+wire", psw, rsw), ("recv", pr, rr)] {
+        let (pri, rri) = m.in_place_rates();
+        for (dir, pv, rv) in [
+            ("send", ps, rs),
+            ("send+wire", psw, rsw),
+            ("recv", pr, rr),
+            ("recv-inplace", pri, rri),
+        ] {
             rows.push(Row::new(
                 "bulk",
                 format!("{dir} {} 1MiB-writes", suite.label()),
@@ -128,13 +162,14 @@ pub fn run(settings: &Settings, id: &Identity) -> (Vec<Row>, Vec<Measured>) {
     (rows, measured)
 }
 
-/// `n` 1 MiB writes over one connection, for `padlock-bench profile`.
-pub fn profile<C: Endpoint, S: Endpoint>(n: u64, client: C, server: S) -> Sides {
+/// `n` 1 MiB writes over one connection, for `padlock-bench profile`; the receiver reads as
+/// `mode` says.
+pub fn profile<C: Endpoint, S: Endpoint>(n: u64, client: C, server: S, mode: ReadMode) -> Sides {
     let mut wire = Wire::new();
     let data = vec![0x5a_u8; WRITE_LEN];
     let mut pair = Pair::new(client, server, &mut wire);
-    pair.rounds(16, &data, &mut wire);
-    let (mut sides, give) = pair.rounds(n, &data, &mut wire);
+    pair.rounds(16, &data, &mut wire, mode);
+    let (mut sides, give) = pair.rounds(n, &data, &mut wire, mode);
     // The profile's send figure includes handing records to the transport.
     sides.server.add(give);
     sides

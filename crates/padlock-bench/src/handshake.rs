@@ -279,6 +279,10 @@ macro_rules! side_wrapper {
             fn read_plain(&mut self, buf: &mut [u8]) -> usize {
                 self.inner_mut().read_plain(buf)
             }
+            #[inline(never)]
+            fn read_plain_in_place(&mut self) -> usize {
+                self.inner_mut().read_plain_in_place()
+            }
             fn is_handshaking(&self) -> bool {
                 self.inner().is_handshaking()
             }

@@ -136,6 +136,15 @@ pub struct Moved {
     pub plaintext: usize,
 }
 
+/// How the receiving application takes its plaintext.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadMode {
+    /// `read(&mut buf)` into the application's 16 KiB buffer (a copy).
+    Copy,
+    /// The library's borrowing read: the plaintext used where the library holds it.
+    InPlace,
+}
+
 /// Moves everything `left` has to send over to `right`, which processes it and reads every
 /// byte of application data that arrives. Repeats until `left` has nothing more to send.
 pub fn transfer<L: Endpoint, R: Endpoint>(
@@ -144,6 +153,18 @@ pub fn transfer<L: Endpoint, R: Endpoint>(
     right: &mut R,
     right_meter: &mut Meter,
     wire: &mut Wire,
+) -> Moved {
+    transfer_reading(left, left_meter, right, right_meter, wire, ReadMode::Copy)
+}
+
+/// [`transfer`], with the receiver reading its plaintext as `mode` says.
+pub fn transfer_reading<L: Endpoint, R: Endpoint>(
+    left: &mut L,
+    left_meter: &mut Meter,
+    right: &mut R,
+    right_meter: &mut Meter,
+    wire: &mut Wire,
+    mode: ReadMode,
 ) -> Moved {
     let mut moved = Moved::default();
     loop {
@@ -164,7 +185,10 @@ pub fn transfer<L: Endpoint, R: Endpoint>(
                 let taken = right.take_tls(buf.get(offset..).unwrap_or_default());
                 let mut read = 0;
                 loop {
-                    let n = right.read_plain(app);
+                    let n = match mode {
+                        ReadMode::Copy => right.read_plain(app),
+                        ReadMode::InPlace => right.read_plain_in_place(),
+                    };
                     if n == 0 {
                         break;
                     }

@@ -62,7 +62,8 @@ enum Cmd {
     Profile {
         /// `padlock` or `rustls`.
         stack: String,
-        /// `handshake`, `resume`, `cert-verify` or `bulk`.
+        /// `handshake`, `resume`, `cert-verify`, `bulk` or `bulk-inplace` (the receiver
+        /// uses the borrowing read).
         what: String,
         /// Handshakes: `ecdsa-p256` or `rsa2048`.
         #[arg(long, default_value = "ecdsa-p256")]
@@ -261,7 +262,12 @@ fn vs_aead_floor(measured: &[bulk::Measured], rates: &[(stacks::Suite, f64, f64)
             continue;
         };
         let ((ps, pr), (rs, rr)) = m.rates();
-        for (dir, p, r, floor) in [("send", ps, rs, seal), ("recv", pr, rr, open)] {
+        let (pri, rri) = m.in_place_rates();
+        for (dir, p, r, floor) in [
+            ("send", ps, rs, seal),
+            ("recv", pr, rr, open),
+            ("recv-inplace", pri, rri, open),
+        ] {
             rows.push(Row::new(
                 "bulk-vs-floor",
                 format!("{dir} {}", m.suite.label()),
@@ -363,16 +369,17 @@ fn profile(stack: &str, what: &str, key: &str, group: &str, suite: &str, rounds:
             client: certverify::rustls_verify(&id, rounds),
             server: harness::Meter::default(),
         },
-        ("padlock", "bulk") => {
+        ("padlock", "bulk" | "bulk-inplace") => {
             let c = stacks::PadlockConfigs::new(&id, suite, stacks::Group::X25519, false);
-            bulk::profile(rounds, c.new_client(), c.new_server())
+            bulk::profile(rounds, c.new_client(), c.new_server(), read_mode(what))
         }
-        ("rustls", "bulk") => {
+        ("rustls", "bulk" | "bulk-inplace") => {
             let c = stacks::RustlsConfigs::new(&id, suite, stacks::Group::X25519, false);
-            bulk::profile(rounds, c.new_client(), c.new_server())
+            bulk::profile(rounds, c.new_client(), c.new_server(), read_mode(what))
         }
         _ => panic!(
-            "profile: STACK is padlock or rustls, WHAT is handshake, resume, cert-verify or bulk"
+            "profile: STACK is padlock or rustls, WHAT is handshake, resume, cert-verify, bulk \
+             or bulk-inplace"
         ),
     };
     let n = rounds as f64;
@@ -383,4 +390,13 @@ fn profile(stack: &str, what: &str, key: &str, group: &str, suite: &str, rounds:
         n / sides.server.secs,
         sides.server.allocs as f64 / n
     );
+}
+
+/// How `profile bulk` / `profile bulk-inplace` has the receiver read.
+fn read_mode(what: &str) -> harness::ReadMode {
+    if what == "bulk-inplace" {
+        harness::ReadMode::InPlace
+    } else {
+        harness::ReadMode::Copy
+    }
 }

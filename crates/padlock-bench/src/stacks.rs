@@ -1,7 +1,7 @@
 //! The two stacks behind one small trait, so that every benchmark drives padlock and rustls
 //! through literally the same code: same steps, same buffers, same order of calls.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::sync::Arc;
 
 use crate::pki::{Identity, SERVER_NAME};
@@ -93,6 +93,10 @@ pub trait Endpoint {
     fn write_plain(&mut self, data: &[u8]);
     /// Copies received application data into `buf`; 0 when none is waiting.
     fn read_plain(&mut self, buf: &mut [u8]) -> usize;
+    /// Takes the received application data the library lends where it holds it (a borrowing
+    /// read, as `BufRead::fill_buf` + `consume`) and marks it read; 0 when none is waiting.
+    /// The slice goes through `black_box`, standing for an application that uses it there.
+    fn read_plain_in_place(&mut self) -> usize;
     /// Whether the handshake is still under way.
     fn is_handshaking(&self) -> bool;
     /// Whether the handshake was a full one without HelloRetryRequest (`resumed == false`)
@@ -182,6 +186,13 @@ impl Endpoint for padlock::Connection {
         self.read(buf).expect("padlock: read")
     }
 
+    fn read_plain_in_place(&mut self) -> usize {
+        let n = std::hint::black_box(self.plaintext()).len();
+        self.consume_plaintext(n)
+            .expect("padlock: consume_plaintext");
+        n
+    }
+
     fn is_handshaking(&self) -> bool {
         padlock::Connection::is_handshaking(self)
     }
@@ -210,8 +221,8 @@ pub struct RustlsConfigs {
 }
 
 impl RustlsConfigs {
-    /// Full handshakes: no session cache on either side and no tickets, as padlock (which has
-    /// no resumption yet) does. `resumption` turns on stateless tickets (one per handshake)
+    /// Full handshakes: no session cache on either side and no tickets, as padlock's
+    /// `handshake` rows. `resumption` turns on stateless tickets (one per handshake)
     /// and a client session cache, for the `resume` rows.
     pub fn new(id: &Identity, suite: Suite, group: Group, resumption: bool) -> Self {
         use rustls::crypto::aws_lc_rs as provider;
@@ -303,6 +314,17 @@ macro_rules! rustls_endpoint {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
                     Err(e) => panic!("rustls: read: {e}"),
                 }
+            }
+
+            fn read_plain_in_place(&mut self) -> usize {
+                let mut reader = self.reader();
+                let n = match reader.fill_buf() {
+                    Ok(lent) => std::hint::black_box(lent).len(),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+                    Err(e) => panic!("rustls: fill_buf: {e}"),
+                };
+                reader.consume(n);
+                n
             }
 
             fn is_handshaking(&self) -> bool {

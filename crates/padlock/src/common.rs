@@ -552,18 +552,18 @@ impl Core {
         self.received.len() - self.received_read
     }
 
-    pub(crate) fn take_received(&mut self, buf: &mut [u8]) -> usize {
-        let avail = self.received.get(self.received_read..).unwrap_or_default();
-        let n = avail.len().min(buf.len());
-        if let (Some(dst), Some(src)) = (buf.get_mut(..n), avail.get(..n)) {
-            dst.copy_from_slice(src);
-        }
-        self.received_read += n;
+    /// Queued application data not yet read.
+    pub(crate) fn received(&self) -> &[u8] {
+        self.received.get(self.received_read..).unwrap_or_default()
+    }
+
+    /// Marks `n` bytes of [`Core::received`] as read (at most all of them).
+    pub(crate) fn consume_received(&mut self, n: usize) {
+        self.received_read = (self.received_read + n).min(self.received.len());
         if self.received_read == self.received.len() {
             // Released, not kept: an idle connection holds no plaintext buffer.
             self.received = Vec::new();
             self.received_read = 0;
         }
-        n
     }
 }

@@ -206,32 +206,59 @@ impl Connection {
     ///
     /// `Ok(0)` means nothing is buffered right now: check [`Connection::peer_closed`] to tell
     /// the end of the stream (close_notify) from "feed more TLS data first". A connection
-    /// that failed returns its error.
+    /// that failed returns its error once the data received before the failure is read.
+    /// [`Connection::plaintext`] lends the same bytes without the copy.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
-        let n = match self.deframer.retained() {
-            [] => self.core.take_received(buf),
-            retained => {
-                let n = retained.len().min(buf.len());
-                if let (Some(dst), Some(src)) = (buf.get_mut(..n), retained.get(..n)) {
-                    dst.copy_from_slice(src);
-                }
-                self.deframer.consume_retained(n);
-                n
-            }
-        };
+        let src = self.plaintext();
+        let n = src.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), src.get(..n)) {
+            dst.copy_from_slice(src);
+        }
         if n > 0 {
-            // Space freed: records held back by backpressure can be processed now.
-            if self.deframer_has_data() {
-                self.process()?;
-            } else if self.readable() == 0 {
-                self.release_idle_buffers();
-            }
+            // The bytes are the caller's now: a failure in the records processed next is
+            // kept and returned by the next call, not in place of these bytes.
+            let _ = self.consume_plaintext(n);
             return Ok(n);
         }
-        if let Some(e) = &self.core.error {
-            return Err(e.clone());
-        }
+        self.check_usable()?;
         Ok(0)
+    }
+
+    /// Received application data, lent where it was decrypted (no copy): the plaintext of
+    /// the record opened last, or less once part of it was consumed. Empty when nothing is
+    /// waiting, as [`Connection::read`] returning `Ok(0)`.
+    ///
+    /// Mark what was used with [`Connection::consume_plaintext`]; until all of it is
+    /// consumed no further record is opened (its bytes wait in the receive buffer or in the
+    /// transport). Like [`std::io::BufRead::fill_buf`]; [`crate::Stream`] implements that.
+    pub fn plaintext(&self) -> &[u8] {
+        match self.deframer.retained() {
+            [] => self.core.received(),
+            retained => retained,
+        }
+    }
+
+    /// Marks the first `n` bytes of [`Connection::plaintext`] as read (at most all of it),
+    /// then opens the records that waited for that space. The error is that of one of
+    /// those records: the connection has failed (and sent its alert).
+    pub fn consume_plaintext(&mut self, n: usize) -> Result<(), Error> {
+        if n == 0 {
+            return Ok(());
+        }
+        if self.deframer.retained().is_empty() {
+            self.core.consume_received(n);
+        } else {
+            self.deframer.consume_retained(n);
+        }
+        // Space freed: records held back by backpressure can be processed now.
+        if self.deframer_has_data() {
+            self.process()
+        } else {
+            if self.readable() == 0 {
+                self.release_idle_buffers();
+            }
+            Ok(())
+        }
     }
 
     /// Bytes of application data ready for [`Connection::read`].

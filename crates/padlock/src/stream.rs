@@ -1,6 +1,6 @@
 //! A blocking `std::io` adapter: a [`Connection`] over any `Read + Write` transport.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 
 use crate::conn::Connection;
 use crate::error::Error;
@@ -123,6 +123,31 @@ impl<T: Read + Write> Read for Stream<T> {
             }
             self.read_tls()?;
         }
+    }
+}
+
+/// Reads without copying: [`BufRead::fill_buf`] lends the plaintext where it was decrypted
+/// ([`Connection::plaintext`]), a record's worth at most. `fill_buf` returns an empty slice
+/// only after the peer's close_notify.
+impl<T: Read + Write> BufRead for Stream<T> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.handshake()?;
+        while self.conn.plaintext().is_empty() {
+            if let Some(e) = self.conn.error() {
+                return Err(to_io_error(e.clone()));
+            }
+            if self.conn.peer_closed() {
+                break;
+            }
+            self.read_tls()?;
+        }
+        Ok(self.conn.plaintext())
+    }
+
+    fn consume(&mut self, amt: usize) {
+        // A failure in the records opened next stays with the connection: the next
+        // `fill_buf` or `read` returns it.
+        let _ = self.conn.consume_plaintext(amt);
     }
 }
 

@@ -685,3 +685,46 @@ fn wants_read_is_false_while_received_data_waits_and_the_buffer_never_runs_dry()
     }
     assert!(s.wants_read());
 }
+
+#[test]
+fn plaintext_is_lent_in_place_and_consumed_in_any_steps() {
+    // The borrowing read gives the same bytes in the same order as `read`, whatever the
+    // consumption steps, mixed with copying reads, across records, a KeyUpdate and
+    // close_notify; nothing is lent beyond one record.
+    let pki = Pki::new();
+    let (mut c, mut s) = connect(pki.client(), pki.server());
+    let data: Vec<u8> = (0..150_000u32).map(|i| (i % 253) as u8).collect();
+    c.write(&data[..70_000]).unwrap();
+    c.send_key_update(false).unwrap();
+    c.write(&data[70_000..]).unwrap();
+    c.send_close_notify();
+    let wire = c.pending_tls().to_vec();
+    let n = wire.len();
+    c.consume_tls(n);
+
+    let mut received = Vec::new();
+    let mut offset = 0;
+    let mut buf = [0u8; 1000];
+    let mut step = 0;
+    while offset < wire.len() || s.readable() > 0 {
+        offset += s.feed_tls(&wire[offset..]).unwrap();
+        step += 1;
+        if step % 5 == 0 {
+            let r = s.read(&mut buf).unwrap();
+            received.extend_from_slice(&buf[..r]);
+            continue;
+        }
+        let lent = s.plaintext();
+        assert!(lent.len() <= 16_384, "more than a record lent");
+        assert_eq!(lent.len(), s.readable());
+        let take = lent.len().min([1, 9_000, 100_000, 4_095][step % 4]);
+        received.extend_from_slice(&lent[..take]);
+        s.consume_plaintext(take).unwrap();
+    }
+    assert!(received == data, "data reordered or lost");
+    assert!(s.peer_closed());
+    assert!(s.plaintext().is_empty());
+    // Consuming more than is lent, or from nothing, is harmless.
+    s.consume_plaintext(10).unwrap();
+    assert_eq!(s.read(&mut buf).unwrap(), 0);
+}

@@ -17,7 +17,7 @@
 
 mod common;
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
@@ -186,6 +186,30 @@ fn openssl_every_suite_and_group() {
             drop(server);
         }
     }
+}
+
+/// `Stream` as `BufRead`: the page of `openssl s_server -www` read line by line from the
+/// plaintext padlock lends in place, up to the server's close_notify.
+#[test]
+fn openssl_page_read_line_by_line_without_copies() {
+    let pki = TestPki::shared();
+    let (server, port) = openssl_s_server(pki, KeyKind::EcdsaP256, &["-tls1_3", "-www"]);
+    let mut tls = connect(port, client_for(KeyKind::EcdsaP256));
+    tls.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    let mut status = String::new();
+    tls.read_line(&mut status).unwrap();
+    assert_eq!(status.trim_end(), "HTTP/1.0 200 ok");
+    let lines: Vec<String> = (&mut tls)
+        .lines()
+        .map(|l| l.unwrap_or_else(|e| panic!("reading the page: {e}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("New, TLSv1.3, Cipher is")),
+        "{lines:?}"
+    );
+    assert!(tls.connection().peer_closed());
+    assert!(tls.fill_buf().unwrap().is_empty(), "EOF after close_notify");
+    drop(server);
 }
 
 // ---------------------------------------------------------------------------------------
