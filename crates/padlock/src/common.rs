@@ -473,6 +473,32 @@ impl Core {
         }
     }
 
+    /// Whether a protected record may be opened straight from the transport's bytes
+    /// ([`Core::open_into`]): keys are installed and no rejected 0-RTT data is being
+    /// skipped by trial decryption (which [`Core::unprotect`] does).
+    pub(crate) fn opens_directly(&self) -> bool {
+        self.opener.is_some() && self.early_data_to_skip == 0 && !self.peer_closed
+    }
+
+    /// [`Core::unprotect`] for a protected record whose bytes stay with the caller: the
+    /// plaintext is decrypted into `out`.
+    pub(crate) fn open_into<'o>(
+        &mut self,
+        header: [u8; record::RECORD_HEADER_LEN],
+        payload: &[u8],
+        out: &'o mut [u8],
+    ) -> Result<(ContentType, &'o mut [u8]), Error> {
+        let opener = self
+            .opener
+            .as_mut()
+            .ok_or(Error::Internal("no receive keys"))?;
+        let (typ, plaintext) = opener.open_into(header, payload, out)?;
+        if plaintext.is_empty() && typ != ContentType::APPLICATION_DATA {
+            return Err(RecordError::UnexpectedMessage("empty record").into());
+        }
+        Ok((typ, plaintext))
+    }
+
     pub(crate) fn receive_alert(&mut self, payload: &[u8]) -> Result<(), Error> {
         let alert = Alert::decode(payload)?;
         // RFC 8446 §6.1: close_notify ends the peer's data; user_canceled is followed by it.

@@ -12,7 +12,7 @@ use crate::common::Core;
 use crate::error::Error;
 use crate::info::HandshakeInfo;
 use crate::msgs::enums::HandshakeType;
-use crate::record::{ContentType, Deframer, HandshakeJoiner, RecordError};
+use crate::record::{ContentType, Deframer, HandshakeJoiner, RecordError, RECORD_HEADER_LEN};
 use crate::server::ServerHandshake;
 
 /// Received plaintext we hold for the application before we stop reading records
@@ -90,6 +90,9 @@ pub struct Connection {
     /// Length of the last [`Connection::recv_buffer`] handed out: a transport that filled
     /// less of it had nothing more to give, the moment to release idle buffers.
     offered: usize,
+    /// The last [`Connection::feed_tls`] left bytes with the caller until the plaintext is
+    /// read: they come straight back, so reading does not free the receive buffer.
+    feed_left_bytes: bool,
 }
 
 impl Connection {
@@ -100,6 +103,7 @@ impl Connection {
             core,
             hs: Some(hs),
             offered: 0,
+            feed_left_bytes: false,
         }
     }
 
@@ -119,6 +123,11 @@ impl Connection {
         // (zero-copy); meanwhile more bytes would only push it around, so none are taken.
         while taken < data.len() && self.deframer.retained().is_empty() {
             let rest = data.get(taken..).unwrap_or_default();
+            let r = self.open_in_one_pass(rest);
+            if let Some(n) = self.fail_on_error(r)? {
+                taken += n;
+                continue;
+            }
             let n = self.deframer.push(rest);
             taken += n;
             self.process()?;
@@ -126,7 +135,8 @@ impl Connection {
                 break;
             }
         }
-        if taken == data.len() {
+        self.feed_left_bytes = taken < data.len();
+        if !self.feed_left_bytes {
             self.release_idle_buffers();
         }
         Ok(taken)
@@ -254,7 +264,7 @@ impl Connection {
         if self.deframer_has_data() {
             self.process()
         } else {
-            if self.readable() == 0 {
+            if self.readable() == 0 && !self.feed_left_bytes {
                 self.release_idle_buffers();
             }
             Ok(())
@@ -397,6 +407,43 @@ impl Connection {
         self.fail_on_error(r)
     }
 
+    /// Opens the protected record at the front of `data` straight into the receive buffer,
+    /// when `data` holds all of it and nothing is buffered before it: decrypting out of place
+    /// reads the bytes once, where copying them in and decrypting in place reads them twice.
+    /// Returns how many bytes of `data` the record took; `None` leaves the bytes to the
+    /// deframer (which also reports malformed headers).
+    fn open_in_one_pass(&mut self, data: &[u8]) -> Result<Option<usize>, Error> {
+        if !self.core.opens_directly() || self.readable() > 0 {
+            return Ok(None);
+        }
+        let Some(&header) = data.first_chunk::<RECORD_HEADER_LEN>() else {
+            return Ok(None);
+        };
+        let [typ, major, _, l0, l1] = header;
+        let len = usize::from(u16::from_be_bytes([l0, l1]));
+        if ContentType(typ) != ContentType::APPLICATION_DATA || major != 3 {
+            return Ok(None);
+        }
+        let Some(payload) = data.get(RECORD_HEADER_LEN..RECORD_HEADER_LEN + len) else {
+            return Ok(None);
+        };
+        let Some(out) = self.deframer.plaintext_room(len) else {
+            return Ok(None);
+        };
+        let (typ, plaintext) = self.core.open_into(header, payload, out)?;
+        let keep = Self::take_plaintext(
+            &mut self.hs,
+            &mut self.core,
+            &mut self.joiner,
+            typ,
+            plaintext,
+        )?;
+        if keep > 0 && !self.deframer.retain(keep) {
+            return Err(Error::Internal("decrypted data could not be kept"));
+        }
+        Ok(Some(RECORD_HEADER_LEN + len))
+    }
+
     /// Takes records from the deframer until it needs more bytes or the application has
     /// enough plaintext waiting.
     fn process_records(&mut self) -> Result<(), Error> {
@@ -415,43 +462,66 @@ impl Connection {
             let Some((typ, plaintext)) = self.core.unprotect(record)? else {
                 continue;
             };
-            match typ {
-                ContentType::HANDSHAKE => {
-                    self.joiner.push(plaintext)?;
-                    self.process_handshake_messages()?;
-                }
-                ContentType::ALERT => self.core.receive_alert(plaintext)?,
-                ContentType::APPLICATION_DATA if self.core.receiving_early_data => {
-                    self.core.receive_early_data(plaintext)?;
-                }
-                ContentType::APPLICATION_DATA => {
-                    self.core.check_application_data_allowed()?;
-                    if self.core.received_len() > 0 {
-                        // Order: it goes behind plaintext already queued.
-                        self.core.receive_application_data(plaintext)?;
-                    } else {
-                        // Zero-copy: the plaintext stays where it was decrypted until read
-                        // (nothing is retained: see the backpressure check above).
-                        let len = plaintext.len();
-                        if len > 0 && !self.deframer.retain(len) {
-                            return Err(Error::Internal("decrypted data could not be kept"));
-                        }
-                    }
-                }
-                other => return Err(RecordError::UnexpectedContentType(other.0).into()),
+            let keep = Self::take_plaintext(
+                &mut self.hs,
+                &mut self.core,
+                &mut self.joiner,
+                typ,
+                plaintext,
+            )?;
+            // Zero-copy: application data stays where it was decrypted until read (nothing
+            // is retained: see the backpressure check above).
+            if keep > 0 && !self.deframer.retain(keep) {
+                return Err(Error::Internal("decrypted data could not be kept"));
             }
         }
     }
 
-    fn process_handshake_messages(&mut self) -> Result<(), Error> {
-        while let Some((typ, raw)) = self.joiner.next_message()? {
+    /// Acts on one opened record by its content type (RFC 8446 §5.1). Returns how many
+    /// bytes of application data the caller keeps in the receive buffer for the reader.
+    fn take_plaintext(
+        hs: &mut Option<Handshaker>,
+        core: &mut Core,
+        joiner: &mut HandshakeJoiner,
+        typ: ContentType,
+        plaintext: &[u8],
+    ) -> Result<usize, Error> {
+        match typ {
+            ContentType::HANDSHAKE => {
+                joiner.push(plaintext)?;
+                Self::process_handshake_messages(hs, core, joiner)?;
+            }
+            ContentType::ALERT => core.receive_alert(plaintext)?,
+            ContentType::APPLICATION_DATA if core.receiving_early_data => {
+                core.receive_early_data(plaintext)?;
+            }
+            ContentType::APPLICATION_DATA => {
+                core.check_application_data_allowed()?;
+                if core.received_len() > 0 {
+                    // Order: it goes behind plaintext already queued.
+                    core.receive_application_data(plaintext)?;
+                } else {
+                    return Ok(plaintext.len());
+                }
+            }
+            other => return Err(RecordError::UnexpectedContentType(other.0).into()),
+        }
+        Ok(0)
+    }
+
+    fn process_handshake_messages(
+        hs: &mut Option<Handshaker>,
+        core: &mut Core,
+        joiner: &mut HandshakeJoiner,
+    ) -> Result<(), Error> {
+        while let Some((typ, raw)) = joiner.next_message()? {
             let typ = HandshakeType(typ);
-            let epoch = self.core.recv_epoch;
+            let epoch = core.recv_epoch;
             // The message is handed over where the joiner holds it (no copy): the state
             // machine borrows the handshake state and the core, the joiner is left alone.
-            Self::handle_handshake(&mut self.hs, &mut self.core, typ, raw)?;
+            Self::handle_handshake(hs, core, typ, raw)?;
             // RFC 8446 §5.1: messages before a key change must end on a record boundary.
-            if self.core.recv_epoch != epoch && !self.joiner.is_empty() {
+            if core.recv_epoch != epoch && !joiner.is_empty() {
                 return Err(Error::UnexpectedMessage {
                     expected: "a record boundary before the key change",
                     got: "more handshake data under the old key".into(),

@@ -224,6 +224,34 @@ impl Deframer {
         true
     }
 
+    /// Room for the plaintext of one record of `payload_len` bytes that the
+    /// caller decrypts out of place from its own bytes (which never enter the
+    /// buffer): only while nothing is buffered or retained. The room then
+    /// counts as the payload most recently handed out, so
+    /// [`retain`](Self::retain) keeps the plaintext written there. `None`
+    /// otherwise: the caller pushes the bytes instead.
+    pub fn plaintext_room(&mut self, payload_len: usize) -> Option<&mut [u8]> {
+        if self.has_partial() || !self.retained().is_empty() || payload_len > MAX_CIPHERTEXT_LEN {
+            return None;
+        }
+        if self.buf.len() < payload_len {
+            let grown = (self.buf.len() * 2)
+                .max(payload_len)
+                .max(INITIAL_CAPACITY)
+                .max(self.released_len)
+                .min(self.limit);
+            self.buf.resize(grown, 0);
+        }
+        // As if the record had been received at the front and handed out:
+        // the plaintext lies before `start`, where retained bytes live.
+        self.start = payload_len;
+        self.end = payload_len;
+        self.retained_start = 0;
+        self.retained_end = 0;
+        self.last_payload = Some((0, payload_len));
+        self.buf.get_mut(..payload_len)
+    }
+
     /// Plaintext kept by [`retain`](Self::retain) and not yet consumed.
     pub fn retained(&self) -> &[u8] {
         self.buf

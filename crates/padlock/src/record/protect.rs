@@ -357,6 +357,34 @@ impl RecordOpener {
         }
     }
 
+    /// Like [`open`](Self::open), but decrypts out of place: from `payload`
+    /// (the caller's bytes, left untouched) into `out`, which must hold the
+    /// payload less the tag. One pass over the record where a copy into the
+    /// receive buffer and an in-place decryption would make two. On failure
+    /// `out` holds unauthenticated bytes: the caller must not use them.
+    pub fn open_into<'o>(
+        &mut self,
+        header: [u8; RECORD_HEADER_LEN],
+        payload: &[u8],
+        out: &'o mut [u8],
+    ) -> Result<(ContentType, &'o mut [u8]), RecordError> {
+        self.check_record(header, payload.len())?;
+        let inner_len = payload
+            .len()
+            .checked_sub(self.key.tag_len())
+            .ok_or(RecordError::BadRecordMac)?;
+        let (ciphertext, tag) = payload.split_at(inner_len);
+        let inner = out
+            .get_mut(..inner_len)
+            .ok_or(RecordError::Internal("no room for the plaintext"))?;
+        self.key
+            .key
+            .open_separate_gather(self.key.nonce(), Aad::from(header), ciphertext, tag, inner)
+            .map_err(|_| RecordError::BadRecordMac)?;
+        self.key.seq += 1;
+        inner_plaintext(inner)
+    }
+
     /// `Ok(None)` when authentication fails; the caller decides whether that
     /// is fatal.
     fn decrypt<'a>(
@@ -364,23 +392,7 @@ impl RecordOpener {
         header: [u8; RECORD_HEADER_LEN],
         payload: &'a mut [u8],
     ) -> Result<Option<&'a mut [u8]>, RecordError> {
-        let [typ, _, _, l0, l1] = header;
-        if ContentType(typ) != ContentType::APPLICATION_DATA {
-            // RFC 8446 §5.2: opaque_type is always application_data; §5 a
-            // protected record of any other outer type is unexpected.
-            return Err(RecordError::UnexpectedMessage(
-                "unprotected record where a protected one was expected",
-            ));
-        }
-        if usize::from(u16::from_be_bytes([l0, l1])) != payload.len() {
-            return Err(RecordError::Internal(
-                "record header length does not match payload",
-            ));
-        }
-        if payload.len() > MAX_CIPHERTEXT_LEN {
-            return Err(RecordError::RecordOverflow);
-        }
-        self.key.check_usable(1)?;
+        self.check_record(header, payload.len())?;
         let Some(inner_len) = payload.len().checked_sub(self.key.tag_len()) else {
             // Shorter than a tag: cannot be authentic.
             return Ok(None);
@@ -395,6 +407,31 @@ impl RecordOpener {
             Ok(inner) => Ok(Some(inner)),
             Err(_) => Ok(None),
         }
+    }
+
+    /// The checks before decryption: outer type, length, key usage (§5.2, §5.5).
+    fn check_record(
+        &self,
+        header: [u8; RECORD_HEADER_LEN],
+        payload_len: usize,
+    ) -> Result<(), RecordError> {
+        let [typ, _, _, l0, l1] = header;
+        if ContentType(typ) != ContentType::APPLICATION_DATA {
+            // RFC 8446 §5.2: opaque_type is always application_data; §5 a
+            // protected record of any other outer type is unexpected.
+            return Err(RecordError::UnexpectedMessage(
+                "unprotected record where a protected one was expected",
+            ));
+        }
+        if usize::from(u16::from_be_bytes([l0, l1])) != payload_len {
+            return Err(RecordError::Internal(
+                "record header length does not match payload",
+            ));
+        }
+        if payload_len > MAX_CIPHERTEXT_LEN {
+            return Err(RecordError::RecordOverflow);
+        }
+        self.key.check_usable(1)
     }
 
     /// The sequence number the next record must carry (RFC 8446 §5.3).

@@ -315,3 +315,30 @@ fn releases_only_when_empty_and_comes_back_at_the_released_size() {
     // The next read gets the size the stream needed, at once.
     assert_eq!(d.space().len(), grown);
 }
+
+#[test]
+fn plaintext_room_is_kept_like_a_received_record_and_never_handed_out_again() {
+    let mut d = Deframer::new();
+    let room = d.plaintext_room(1000).unwrap();
+    room[..600].fill(0x33);
+    assert!(d.retain(600));
+    assert_eq!(d.retained(), &[0x33; 600][..]);
+    // Received bytes go after it, and none of the space overlaps the retained plaintext.
+    let space = d.space();
+    space[..5].copy_from_slice(&[23, 3, 3, 0, 1]);
+    d.advance(5);
+    assert_eq!(d.retained(), &[0x33; 600][..]);
+    // While anything is retained or buffered, no room is given.
+    assert!(d.plaintext_room(10).is_none());
+    d.consume_retained(600);
+    assert!(
+        d.plaintext_room(10).is_none(),
+        "a partial record is buffered"
+    );
+    let mut fresh = Deframer::new();
+    assert!(fresh.plaintext_room(MAX_CIPHERTEXT_LEN + 1).is_none());
+    assert_eq!(
+        fresh.plaintext_room(MAX_CIPHERTEXT_LEN).map(|r| r.len()),
+        Some(MAX_CIPHERTEXT_LEN)
+    );
+}

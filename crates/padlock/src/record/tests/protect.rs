@@ -510,3 +510,68 @@ fn seal_into_a_caller_buffer() {
     let (h, mut p) = split_record(&buf[..n]);
     assert_eq!(opener.open(h, &mut p).unwrap().1, &[1; 20][..]);
 }
+
+#[test]
+fn open_into_agrees_with_open_and_leaves_the_record_alone() {
+    for alg in ALGS {
+        let (mut sealer, mut in_place) = pair(alg);
+        let (_, mut out_of_place) = pair(alg);
+        for (typ, len, padding) in [
+            (ContentType::APPLICATION_DATA, MAX_PLAINTEXT_LEN, 0),
+            (ContentType::HANDSHAKE, 100, 7),
+            (ContentType::APPLICATION_DATA, 0, 0),
+        ] {
+            let msg: Vec<u8> = (0..len).map(|i| (i * 5 + 1) as u8).collect();
+            let mut wire = Vec::new();
+            sealer.seal(typ, &msg, padding, &mut wire).unwrap();
+            let (h, mut p) = split_record(&wire);
+            let payload = p.clone();
+            let mut out = vec![0u8; MAX_CIPHERTEXT_LEN];
+            let (t, plain) = out_of_place.open_into(h, &payload, &mut out).unwrap();
+            assert_eq!((t, &*plain), (typ, &msg[..]));
+            assert_eq!(payload, wire[5..], "the caller's bytes are untouched");
+            let (t, plain) = in_place.open(h, &mut p).unwrap();
+            assert_eq!((t, &*plain), (typ, &msg[..]));
+        }
+        assert_eq!(out_of_place.sequence(), in_place.sequence());
+    }
+}
+
+#[test]
+fn open_into_refuses_a_flipped_bit_and_a_short_output() {
+    for alg in ALGS {
+        let (mut sealer, _) = pair(alg);
+        let mut wire = Vec::new();
+        sealer
+            .seal(
+                ContentType::APPLICATION_DATA,
+                b"attack at dawn",
+                0,
+                &mut wire,
+            )
+            .unwrap();
+        let mut out = vec![0u8; 64];
+        for byte in 5..wire.len() {
+            let mut rec = wire.clone();
+            rec[byte] ^= 0x10;
+            let (h, p) = split_record(&rec);
+            let (_, mut opener) = pair(alg);
+            assert_eq!(
+                opener.open_into(h, &p, &mut out),
+                Err(RecordError::BadRecordMac),
+                "byte {byte}"
+            );
+            assert_eq!(opener.sequence(), 0);
+        }
+        let (h, p) = split_record(&wire);
+        let (_, mut opener) = pair(alg);
+        assert!(matches!(
+            opener.open_into(h, &p, &mut out[..3]),
+            Err(RecordError::Internal(_))
+        ));
+        assert!(matches!(
+            opener.open_into(h, &p[..5], &mut out),
+            Err(RecordError::Internal(_))
+        ));
+    }
+}
