@@ -314,7 +314,7 @@ impl Core {
             Direction::Send => {
                 self.sealer = Some(RecordSealer::new(
                     suite.aead,
-                    &keys.key,
+                    keys.key(),
                     keys.iv,
                     suite.confidentiality_limit,
                 )?);
@@ -322,7 +322,7 @@ impl Core {
             Direction::Receive => {
                 self.opener = Some(RecordOpener::new(
                     suite.aead,
-                    &keys.key,
+                    keys.key(),
                     keys.iv,
                     suite.confidentiality_limit,
                 )?);

@@ -22,7 +22,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use aws_lc_rs::{hkdf, hmac};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use crate::crypto::suites::IV_LEN;
 use crate::crypto::{CipherSuite, CryptoError, HashAlgorithm, Output, MAX_HASH_LEN};
@@ -356,12 +356,30 @@ impl fmt::Debug for MasterSecret {
     }
 }
 
-/// A record protection key and IV (RFC 8446 §7.3).
+/// The longest AEAD key of a TLS 1.3 suite (AES-256, ChaCha20: 32 bytes).
+const MAX_KEY_LEN: usize = 32;
+
+/// A record protection key and IV (RFC 8446 §7.3). The key is held inline (no
+/// allocation: four are derived per handshake) and wiped on drop.
 pub struct TrafficKeys {
-    /// `write_key`, `key_length` bytes; wiped on drop.
-    pub key: Zeroizing<Vec<u8>>,
+    key: [u8; MAX_KEY_LEN],
+    key_len: usize,
     /// `write_iv`, XORed with the sequence number to form nonces (§5.3).
     pub iv: [u8; IV_LEN],
+}
+
+impl TrafficKeys {
+    /// `write_key`, `key_length` bytes.
+    pub fn key(&self) -> &[u8] {
+        self.key.get(..self.key_len).unwrap_or_default()
+    }
+}
+
+impl Drop for TrafficKeys {
+    fn drop(&mut self) {
+        self.key.zeroize();
+        self.iv.zeroize();
+    }
 }
 
 impl fmt::Debug for TrafficKeys {
@@ -376,11 +394,18 @@ pub fn derive_traffic_keys(
     suite: &CipherSuite,
     secret: &Secret,
 ) -> Result<TrafficKeys, CryptoError> {
-    let mut key = Zeroizing::new(vec![0u8; suite.key_len]);
-    hkdf_expand_label(suite.hash, secret, b"key", &[], &mut key)?;
-    let mut iv = [0u8; IV_LEN];
-    hkdf_expand_label(suite.hash, secret, b"iv", &[], &mut iv)?;
-    Ok(TrafficKeys { key, iv })
+    let mut keys = TrafficKeys {
+        key: [0u8; MAX_KEY_LEN],
+        key_len: suite.key_len,
+        iv: [0u8; IV_LEN],
+    };
+    let key = keys
+        .key
+        .get_mut(..suite.key_len)
+        .ok_or(CryptoError::InvalidLength)?;
+    hkdf_expand_label(suite.hash, secret, b"key", &[], key)?;
+    hkdf_expand_label(suite.hash, secret, b"iv", &[], &mut keys.iv)?;
+    Ok(keys)
 }
 
 /// finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length)

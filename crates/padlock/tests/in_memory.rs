@@ -493,7 +493,7 @@ fn wrong_client_finished_is_decrypt_error() {
     let record = c.pending_tls().to_vec();
     let secret = Secret::from_bytes(&log.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET")).unwrap();
     let keys = derive_traffic_keys(suite, &secret).unwrap();
-    let mut opener = RecordOpener::new(suite.aead, &keys.key, keys.iv, u64::MAX).unwrap();
+    let mut opener = RecordOpener::new(suite.aead, keys.key(), keys.iv, u64::MAX).unwrap();
     let header: [u8; 5] = record[..5].try_into().unwrap();
     let mut payload = record[5..].to_vec();
     let (typ, plain) = opener.open(header, &mut payload).unwrap();
@@ -502,7 +502,7 @@ fn wrong_client_finished_is_decrypt_error() {
     assert_eq!(finished[0], 20, "expected the Finished message");
     let last = finished.len() - 1;
     finished[last] ^= 0x80;
-    let mut sealer = RecordSealer::new(suite.aead, &keys.key, keys.iv, u64::MAX).unwrap();
+    let mut sealer = RecordSealer::new(suite.aead, keys.key(), keys.iv, u64::MAX).unwrap();
     let mut forged = Vec::new();
     sealer
         .seal(ContentType::HANDSHAKE, &finished, 0, &mut forged)

@@ -94,10 +94,10 @@ fn rfc8448_simple_1rtt() {
     );
 
     let keys = derive_traffic_keys(&TLS_AES_128_GCM_SHA256, &s_hs).unwrap();
-    assert_hex(&keys.key, "3fce516009c21727d0f2e4e86ee403bc");
+    assert_hex(keys.key(), "3fce516009c21727d0f2e4e86ee403bc");
     assert_hex(&keys.iv, "5d313eb2671276ee13000b30");
     let keys = derive_traffic_keys(&TLS_AES_128_GCM_SHA256, &c_hs).unwrap();
-    assert_hex(&keys.key, "dbfaa693d1762c5b666af5d950258d01");
+    assert_hex(keys.key(), "dbfaa693d1762c5b666af5d950258d01");
     assert_hex(&keys.iv, "5bd3c71b836e0b76bb73265f");
 
     assert_hex(
@@ -143,10 +143,10 @@ fn rfc8448_simple_1rtt() {
         "fe22f881176eda18eb8f44529e6792c50c9a3f89452f68d8ae311b4309d3cf50",
     );
     let keys = derive_traffic_keys(&TLS_AES_128_GCM_SHA256, &s_ap).unwrap();
-    assert_hex(&keys.key, "9f02283b6c9c07efc26bb9f2ac92e356");
+    assert_hex(keys.key(), "9f02283b6c9c07efc26bb9f2ac92e356");
     assert_hex(&keys.iv, "cf782b88dd83549aadf1e984");
     let keys = derive_traffic_keys(&TLS_AES_128_GCM_SHA256, &c_ap).unwrap();
-    assert_hex(&keys.key, "17422dda596ed5d9acd890e3c63f5051");
+    assert_hex(keys.key(), "17422dda596ed5d9acd890e3c63f5051");
     assert_hex(&keys.iv, "5b78923dee08579033e523d9");
 
     // The client Finished covers the transcript through the server Finished.
@@ -240,7 +240,7 @@ fn rfc8448_resumed_0rtt() {
         "b2026866610937d7423e5be90862ccf24c0e6091186d34f812089ff5be2ef7df",
     );
     let keys = derive_traffic_keys(&TLS_AES_128_GCM_SHA256, &c_e).unwrap();
-    assert_hex(&keys.key, "920205a5b7bf2115e6fc5c2942834f54");
+    assert_hex(keys.key(), "920205a5b7bf2115e6fc5c2942834f54");
     assert_hex(&keys.iv, "6d475f0993c8e564610db2b9");
 
     transcript.add(&unhex(RESUMED_SERVER_HELLO)).unwrap();
@@ -264,7 +264,7 @@ fn rfc8448_resumed_0rtt() {
         "fe927ae271312e8bf0275b581c54eef020450dc4ecffaa05a1a35d27518e7803",
     );
     let keys = derive_traffic_keys(&TLS_AES_128_GCM_SHA256, &s_hs).unwrap();
-    assert_hex(&keys.key, "27c6bdc0a3dcea39a47326d79bc9e4ee");
+    assert_hex(keys.key(), "27c6bdc0a3dcea39a47326d79bc9e4ee");
     assert_hex(&keys.iv, "9569ecdd4d0536705e9ef725");
     let master = hs.into_master_secret().unwrap();
     assert_hex(

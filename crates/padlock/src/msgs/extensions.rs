@@ -91,16 +91,33 @@ pub(crate) fn read_block<'a>(r: &mut Reader<'a>) -> Result<Vec<RawExtension<'a>>
         data.at(ext_label(typ));
         out.push((typ, data));
     }
+    match first_duplicate(&out) {
+        Some(t) => Err(DecodeError::DuplicateExtension(t)),
+        None => Ok(out),
+    }
+}
+
+/// Blocks up to this many extensions are checked for duplicates pairwise, without
+/// allocating (real blocks have 2-20); longer ones are sorted.
+const PAIRWISE_DUPLICATE_CHECK: usize = 32;
+
+/// The first extension type that occurs twice, if any.
+fn first_duplicate(block: &[RawExtension<'_>]) -> Option<ExtensionType> {
+    if block.len() <= PAIRWISE_DUPLICATE_CHECK {
+        return block.iter().enumerate().find_map(|(i, (t, _))| {
+            let later = block.get(i + 1..).unwrap_or_default();
+            later.iter().any(|(u, _)| u == t).then_some(*t)
+        });
+    }
     // Sorting keeps this O(n log n) for hostile blocks of thousands of
     // empty extensions.
-    let mut types: Vec<ExtensionType> = out.iter().map(|(t, _)| *t).collect();
+    let mut types: Vec<ExtensionType> = block.iter().map(|(t, _)| *t).collect();
     types.sort_unstable();
-    if let Some(w) = types.windows(2).find(|w| w.first() == w.get(1)) {
-        if let Some(t) = w.first() {
-            return Err(DecodeError::DuplicateExtension(*t));
-        }
-    }
-    Ok(out)
+    types.windows(2).find_map(|w| {
+        (w.first() == w.get(1))
+            .then(|| w.first().copied())
+            .flatten()
+    })
 }
 
 /// Applies the RFC 8446 §4.2 table: a recognized extension in the wrong
@@ -405,6 +422,32 @@ mod tests {
             None
         );
         assert_eq!(allowed_in(ExtensionType(0x1a1a), ClientHello), None);
+    }
+
+    #[test]
+    fn duplicates_rejected_in_short_and_long_blocks() {
+        for n in [3u16, 40, 2000] {
+            // n distinct empty GREASE-like extensions, then a repeat of the second.
+            let mut body = Vec::new();
+            for t in (0..n).chain([1]) {
+                body.extend_from_slice(&(0x7000 + t).to_be_bytes());
+                body.extend_from_slice(&[0, 0]);
+            }
+            let mut block = (body.len() as u16).to_be_bytes().to_vec();
+            block.extend_from_slice(&body);
+            assert_eq!(
+                read_block(&mut Reader::new(&block)).unwrap_err(),
+                DecodeError::DuplicateExtension(ExtensionType(0x7001)),
+                "{n} extensions"
+            );
+            // Without the repeat, the block is fine.
+            let mut block = ((body.len() - 4) as u16).to_be_bytes().to_vec();
+            block.extend_from_slice(&body[..body.len() - 4]);
+            assert_eq!(
+                read_block(&mut Reader::new(&block)).unwrap().len(),
+                n as usize
+            );
+        }
     }
 
     #[test]
