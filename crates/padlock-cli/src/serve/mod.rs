@@ -51,6 +51,7 @@ Examples:
   padlock serve --cert a.pem --key a-key.pem --cert b.pem --key b-key.pem --listen 0.0.0.0:443
   padlock serve --cert site.pem --key site-key.pem --root ./public --early-data
   padlock serve --cert site.pem --key site-key.pem --client-ca clients.pem --max-connections 1000
+  padlock serve --cert site.pem --key site-key.pem --client-ca clients.pem --crl clients.crl
 
 The page at /.padlock (and at / unless --root has an index.html) shows the visitor's
 handshake. Certificate files are reloaded when they change (checked every --reload-interval
@@ -80,6 +81,10 @@ pub struct Args {
     /// Require a client certificate issued by a CA in this PEM file (mTLS; repeatable).
     #[arg(long = "client-ca", value_name = "FILE.pem")]
     client_ca: Vec<PathBuf>,
+    /// Refuse client certificates revoked by the CRLs in FILE (PEM or DER; repeatable; with
+    /// --client-ca). Read at start.
+    #[arg(long = "crl", value_name = "FILE", requires = "client_ca")]
+    crls: Vec<PathBuf>,
     /// Serve the files under DIR (index.html for directories; nothing outside DIR, even
     /// through symbolic links; no dot files but .well-known).
     #[arg(long, value_name = "DIR")]
@@ -125,7 +130,9 @@ fn server_config(args: &Args, resolver: Arc<ReloadingResolver>) -> Result<Server
         for path in &args.client_ca {
             certs::add_pem_file(&mut roots, path)?;
         }
-        config.client_verifier = Some(Arc::new(ClientChainVerifier::required(Arc::new(roots))));
+        let verifier =
+            ClientChainVerifier::required(Arc::new(roots)).with_crls(certs::crls(&args.crls)?);
+        config.client_verifier = Some(Arc::new(verifier));
     }
     // The page lists what the client offered: that is in its ClientHello, which the
     // connection hands over as a trace event.
