@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use padlock::msgs::enums::SignatureScheme;
 use padlock::padlock_cert::{CertError, RootStore, VerifiedChain};
 use padlock::pki_types::ServerName;
 use padlock::{ChainVerifier, ClientConfig, Connection, Error, HandshakeInfo, ServerCertVerifier};
@@ -148,18 +147,6 @@ impl ServerCertVerifier for RecordingVerifier {
             *v = Some(result.map(|_| ()));
         }
         Ok(chain)
-    }
-
-    /// As [`ChainVerifier`]: the key comes from the validated chain, not a second parse.
-    fn verify_signature_after_chain(
-        &self,
-        verified: Option<&VerifiedChain>,
-        end_entity: &[u8],
-        scheme: SignatureScheme,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        padlock::verify::check_certificate_verify(verified, end_entity, scheme, message, signature)
     }
 }
 

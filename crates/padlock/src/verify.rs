@@ -90,9 +90,13 @@ pub trait ServerCertVerifier: Send + Sync {
     }
 
     /// Checks the CertificateVerify signature after [`ServerCertVerifier::verify_server_cert`]
-    /// accepted `end_entity` and returned `verified`. The default calls
-    /// [`ServerCertVerifier::verify_signature`]; [`ChainVerifier`] reads the key from the
-    /// chain it validated instead of parsing the certificate again.
+    /// accepted `end_entity` and returned `verified`: what the handshake calls. When
+    /// `verified` is a chain validated for this very `end_entity`, the default checks with
+    /// the key read from it (the same check as [`ServerCertVerifier::verify_signature`]'s
+    /// default, without parsing the certificate again); otherwise it calls
+    /// [`ServerCertVerifier::verify_signature`]. A verifier that returns chains and checks
+    /// signatures its own way overrides this method too. (Which schemes are acceptable at
+    /// all is [`ServerCertVerifier::supported_schemes`], enforced before either.)
     fn verify_signature_after_chain(
         &self,
         verified: Option<&VerifiedChain>,
@@ -101,8 +105,8 @@ pub trait ServerCertVerifier: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        let _ = verified;
-        self.verify_signature(end_entity, scheme, message, signature)
+        with_validated_key(verified, end_entity, scheme, message, signature)
+            .unwrap_or_else(|| self.verify_signature(end_entity, scheme, message, signature))
     }
 
     /// The schemes to offer in signature_algorithms.
@@ -147,8 +151,8 @@ pub trait ClientCertVerifier: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        let _ = verified;
-        self.verify_signature(end_entity, scheme, message, signature)
+        with_validated_key(verified, end_entity, scheme, message, signature)
+            .unwrap_or_else(|| self.verify_signature(end_entity, scheme, message, signature))
     }
 
     /// The schemes to offer in CertificateRequest.
@@ -167,13 +171,27 @@ pub fn check_certificate_verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let result = match verified {
-        Some(chain) if chain.certs.first().is_some_and(|leaf| leaf == end_entity) => {
-            chain.verify_tls13_signature(scheme.0, message, signature)
-        }
-        _ => padlock_cert::verify_tls13_signature(end_entity, scheme.0, message, signature),
-    };
-    result.map_err(Error::BadSignature)
+    with_validated_key(verified, end_entity, scheme, message, signature).unwrap_or_else(|| {
+        padlock_cert::verify_tls13_signature(end_entity, scheme.0, message, signature)
+            .map_err(Error::BadSignature)
+    })
+}
+
+/// The check with the key of `verified`'s end entity, if `verified` is a chain for this
+/// very `end_entity`; `None` otherwise.
+fn with_validated_key(
+    verified: Option<&VerifiedChain>,
+    end_entity: &[u8],
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Option<Result<(), Error>> {
+    let chain = verified.filter(|c| c.certs.first().is_some_and(|leaf| leaf == end_entity))?;
+    Some(
+        chain
+            .verify_tls13_signature(scheme.0, message, signature)
+            .map_err(Error::BadSignature),
+    )
 }
 
 /// The default verifier of both roles: path validation by `padlock-cert` up to a set of
@@ -321,17 +339,6 @@ impl ServerCertVerifier for ChainVerifier {
             now,
         )
     }
-
-    fn verify_signature_after_chain(
-        &self,
-        verified: Option<&VerifiedChain>,
-        end_entity: &[u8],
-        scheme: SignatureScheme,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        check_certificate_verify(verified, end_entity, scheme, message, signature)
-    }
 }
 
 impl ClientCertVerifier for ChainVerifier {
@@ -348,17 +355,6 @@ impl ClientCertVerifier for ChainVerifier {
         // RFC 5280 §4.2.1.12: a client certificate must allow id-kp-clientAuth; there is no
         // name to check (the server did not ask for one).
         self.verify(end_entity, intermediates, Usage::ClientAuth, None, now)
-    }
-
-    fn verify_signature_after_chain(
-        &self,
-        verified: Option<&VerifiedChain>,
-        end_entity: &[u8],
-        scheme: SignatureScheme,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        check_certificate_verify(verified, end_entity, scheme, message, signature)
     }
 }
 
