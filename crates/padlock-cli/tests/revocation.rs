@@ -2,7 +2,7 @@
 //! s_server`, and `padlock serve --client-ca --crl` against `openssl s_client`, with CRLs
 //! made by `openssl ca -revoke` and `-gencrl` for the shared PKI's openssl-made RSA-PSS
 //! intermediate. Each checks the one-line sentence and fix a person sees, and that without
-//! the CRL the same certificate is accepted.
+//! the CRL the same certificate is accepted; `serve` reloads a CRL file on SIGHUP.
 
 #[path = "../../padlock/tests/common/mod.rs"]
 mod common;
@@ -56,15 +56,21 @@ impl OpensslCa {
         run_tool(cmd, "", DEFAULT_TIMEOUT).assert_success();
     }
 
-    /// Revokes `cert` and writes a fresh CRL (PEM, signed like the PKI's certificates:
-    /// RSA-PSS with SHA-256 and a 32-byte salt). Returns the CRL's path and the words
-    /// padlock uses for the revoked certificate: `serial SERIAL) was revoked on DATE`.
-    fn revoke(&self, cert: &Path) -> (PathBuf, String) {
-        let cert = cert.display().to_string();
-        self.openssl(&["-revoke", &cert]);
+    /// Writes a fresh CRL of the certificates revoked so far (PEM, signed like the PKI's
+    /// certificates: RSA-PSS with SHA-256 and a 32-byte salt); returns its path.
+    fn crl(&self) -> PathBuf {
         let crl = self.dir.0.join("crl.pem");
         let out = crl.display().to_string();
         self.openssl(&[&["-gencrl", "-out", &out], RSA_PSS_SIGOPTS].concat());
+        crl
+    }
+
+    /// Revokes `cert` and writes a fresh CRL. Returns the CRL's path and the words padlock
+    /// uses for the revoked certificate: `serial SERIAL) was revoked on DATE.`.
+    fn revoke(&self, cert: &Path) -> (PathBuf, String) {
+        let cert = cert.display().to_string();
+        self.openssl(&["-revoke", &cert]);
+        let crl = self.crl();
         // index.txt: R <TAB> notAfter <TAB> revocation time <TAB> serial <TAB> ...
         let index = std::fs::read_to_string(self.dir.0.join("index.txt")).unwrap();
         let fields: Vec<&str> = index.lines().last().unwrap().split('\t').collect();
@@ -90,6 +96,41 @@ impl OpensslCa {
             format!("serial {}) was revoked on {when}.", serial.join(":")),
         )
     }
+}
+
+/// `openssl s_client` arguments presenting `client`'s certificate and intermediate, reading
+/// until the server closes (its alert about our certificate comes after our Finished).
+fn s_client_args(client: &Credential) -> Vec<String> {
+    let mut args = openssl_verify_args(pki(), support::KIND);
+    for (flag, path) in [
+        ("-cert", &client.cert_pem),
+        ("-cert_chain", &client.intermediate_pem),
+        ("-key", &client.key_pem),
+    ] {
+        args.push(flag.to_string());
+        args.push(path.display().to_string());
+    }
+    args.extend(["-tls1_3".to_string(), "-ign_eof".to_string()]);
+    args
+}
+
+/// `openssl s_client` with `args` is refused by `serve` with certificate_revoked, and the
+/// server logs the sentence (ending in `revoked`, as [`OpensslCa::revoke`] gave it) and fix.
+fn assert_refused_as_revoked(serve: &Serve, args: &[&str], revoked: &str) {
+    let run = openssl_s_client(serve.port, args);
+    assert!(
+        run.output.contains("alert certificate revoked"),
+        "{}",
+        run.output
+    );
+    let log = serve
+        .peer
+        .wait_for_output("Fix: The client certificate", DEFAULT_TIMEOUT);
+    let expected = format!(
+        "handshake failed: The client's certificate (CN=padlock test client rsa-pss, {revoked} \
+         Fix: The client certificate was withdrawn by its CA: issue the client a new one."
+    );
+    assert!(log.contains(&expected), "{expected}\n{log}");
 }
 
 #[test]
@@ -157,32 +198,10 @@ fn serve_with_crl_refuses_a_revoked_client_certificate() {
     let client_ca = client.ca_pem.display().to_string();
     let crl = crl.display().to_string();
     let serve = Serve::start(&["--client-ca", &client_ca, "--crl", &crl]);
-    let mut args = openssl_verify_args(pki(), support::KIND);
-    for (flag, path) in [
-        ("-cert", &client.cert_pem),
-        ("-cert_chain", &client.intermediate_pem),
-        ("-key", &client.key_pem),
-    ] {
-        args.push(flag.to_string());
-        args.push(path.display().to_string());
-    }
-    args.extend(["-tls1_3".to_string(), "-ign_eof".to_string()]);
+    let args = s_client_args(client);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
 
-    let run = openssl_s_client(serve.port, &args);
-    assert!(
-        run.output.contains("alert certificate revoked"),
-        "{}",
-        run.output
-    );
-    let log = serve
-        .peer
-        .wait_for_output("Fix: The client certificate", DEFAULT_TIMEOUT);
-    let expected = format!(
-        "handshake failed: The client's certificate (CN=padlock test client rsa-pss, {revoked} \
-         Fix: The client certificate was withdrawn by its CA: issue the client a new one."
-    );
-    assert!(log.contains(&expected), "{expected}\n{log}");
+    assert_refused_as_revoked(&serve, &args, &revoked);
 
     // The same client is let in by a server without the CRL.
     drop(serve);
@@ -190,4 +209,34 @@ fn serve_with_crl_refuses_a_revoked_client_certificate() {
     let request = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     let run = openssl_s_client_input(serve.port, &args, request);
     assert!(run.output.contains("HTTP/1.1 200 OK"), "{}", run.output);
+}
+
+#[test]
+fn serve_reloads_its_crl_on_sighup() {
+    let ca = OpensslCa::new();
+    let client = pki().client(KeyKind::RsaPss);
+    let client_ca = client.ca_pem.display().to_string();
+    // A CRL that revokes nothing yet.
+    let crl = ca.crl().display().to_string();
+    let serve = Serve::start(&[
+        "--client-ca",
+        &client_ca,
+        "--crl",
+        &crl,
+        "--reload-interval",
+        "0",
+    ]);
+    let args = s_client_args(client);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let request = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    let run = openssl_s_client_input(serve.port, &args, request);
+    assert!(run.output.contains("HTTP/1.1 200 OK"), "{}", run.output);
+
+    // The CA revokes the client and publishes a new CRL in the same file; SIGHUP.
+    let (_, revoked) = ca.revoke(&client.cert_pem);
+    serve.signal("HUP");
+    serve
+        .peer
+        .wait_for_output("reloaded 1 CRL file(s)", DEFAULT_TIMEOUT);
+    assert_refused_as_revoked(&serve, &args, &revoked);
 }
