@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::verify::Usage;
+
 /// Which rule a certificate broke, for [`CertError::ConstraintViolated`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -240,27 +242,55 @@ pub(crate) fn format_span(secs: i64) -> String {
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
-fn place(depth: usize) -> String {
-    match depth {
-        0 => "the end-entity certificate".to_string(),
-        n => format!("the certificate at depth {n}"),
+/// Which certificate of the chain, in words. A server's certificate keeps the neutral
+/// wording padlock-cert uses for any chain; a client's says whose it is, since the person
+/// reading it (a server's operator) might otherwise look at their own certificate.
+fn place(depth: usize, usage: Usage) -> String {
+    match (depth, usage) {
+        (0, Usage::ServerAuth) => "the end-entity certificate".to_string(),
+        (0, Usage::ClientAuth) => "the client's certificate".to_string(),
+        (n, Usage::ServerAuth) => format!("the certificate at depth {n}"),
+        (n, Usage::ClientAuth) => format!("the certificate at depth {n} of the client's chain"),
     }
 }
 
+/// Who sent the chain, in words.
+fn sender(usage: Usage) -> &'static str {
+    match usage {
+        Usage::ServerAuth => "the peer",
+        Usage::ClientAuth => "the client",
+    }
+}
+
+/// A [`CertError`]'s sentence for a certificate judged for `usage`.
+pub(crate) struct Described<'a> {
+    error: &'a CertError,
+    usage: Usage,
+}
+
+/// The sentence for a server's certificate (and for chains judged for no peer in
+/// particular); [`CertError::sentence_for`] words it for a client's.
 impl fmt::Display for CertError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Malformed { what, depth } => match depth {
-                Some(d) => write!(f, "{} is malformed: {what}.", capital(&place(*d))),
+        fmt::Display::fmt(&self.describe(Usage::ServerAuth), f)
+    }
+}
+
+impl fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let usage = self.usage;
+        match self.error {
+            CertError::Malformed { what, depth } => match depth {
+                Some(d) => write!(f, "{} is malformed: {what}.", capital(&place(*d, usage))),
                 None => write!(f, "The certificate data is malformed: {what}."),
             },
-            Self::NoCertificates => write!(f, "The PEM input contains no certificate."),
-            Self::Io { path, reason } => write!(f, "Could not read {path}: {reason}."),
-            Self::NativeStore { reason } => write!(
+            CertError::NoCertificates => write!(f, "The PEM input contains no certificate."),
+            CertError::Io { path, reason } => write!(f, "Could not read {path}: {reason}."),
+            CertError::NativeStore { reason } => write!(
                 f,
                 "Could not load the operating system's trusted roots: {reason}."
             ),
-            Self::Expired {
+            CertError::Expired {
                 subject,
                 depth,
                 not_after,
@@ -268,11 +298,11 @@ impl fmt::Display for CertError {
             } => write!(
                 f,
                 "{} ({subject}) expired on {}, {} ago.",
-                capital(&place(*depth)),
+                capital(&place(*depth, usage)),
                 format_time(*not_after),
                 format_span(now - not_after)
             ),
-            Self::NotYetValid {
+            CertError::NotYetValid {
                 subject,
                 depth,
                 not_before,
@@ -280,20 +310,30 @@ impl fmt::Display for CertError {
             } => write!(
                 f,
                 "{} ({subject}) is not valid until {}, {} from now.",
-                capital(&place(*depth)),
+                capital(&place(*depth, usage)),
                 format_time(*not_before),
                 format_span(not_before - now)
             ),
-            Self::SelfSignedNotTrusted { subject, depth: 0 } => write!(
+            CertError::SelfSignedNotTrusted { subject, depth: 0 } => match usage {
+                Usage::ServerAuth => write!(
+                    f,
+                    "The certificate for {subject} is self-signed and is not in the trust store."
+                ),
+                Usage::ClientAuth => write!(
+                    f,
+                    "The client's certificate ({subject}) is self-signed and is not in the trust store."
+                ),
+            },
+            CertError::SelfSignedNotTrusted { subject, .. } => write!(
                 f,
-                "The certificate for {subject} is self-signed and is not in the trust store."
+                "{} ends at the self-signed root {subject}, which is not in the trust store.",
+                match usage {
+                    Usage::ServerAuth => "The chain",
+                    Usage::ClientAuth => "The client's chain",
+                }
             ),
-            Self::SelfSignedNotTrusted { subject, .. } => write!(
-                f,
-                "The chain ends at the self-signed root {subject}, which is not in the trust store."
-            ),
-            Self::BadCrl { reason } => write!(f, "A supplied CRL cannot be used: {reason}."),
-            Self::UnknownIssuer {
+            CertError::BadCrl { reason } => write!(f, "A supplied CRL cannot be used: {reason}."),
+            CertError::UnknownIssuer {
                 subject,
                 issuer,
                 depth,
@@ -302,18 +342,23 @@ impl fmt::Display for CertError {
             } => {
                 write!(
                     f,
-                    "{} ({subject}) was issued by {issuer}, which is neither a trusted root nor among the certificates the peer sent",
-                    capital(&place(*depth))
+                    "{} ({subject}) was issued by {issuer}, which is neither a trusted root nor among the certificates {} sent",
+                    capital(&place(*depth, usage)),
+                    sender(usage)
                 )?;
                 if *missing_intermediate {
-                    write!(f, "; the peer probably left out an intermediate certificate")?;
+                    write!(
+                        f,
+                        "; {} probably left out an intermediate certificate",
+                        sender(usage)
+                    )?;
                     if let Some(url) = ca_issuers_url {
                         write!(f, " (it is published at {url})")?;
                     }
                 }
                 write!(f, ".")
             }
-            Self::NameMismatch {
+            CertError::NameMismatch {
                 expected,
                 covered,
                 common_name,
@@ -338,34 +383,34 @@ impl fmt::Display for CertError {
                     )
                 }
             }
-            Self::WeakAlgorithm {
+            CertError::WeakAlgorithm {
                 subject,
                 depth,
                 what,
             } => write!(
                 f,
                 "{} ({subject}) uses {what}, which is too weak to trust.",
-                capital(&place(*depth))
+                capital(&place(*depth, usage))
             ),
-            Self::UnsupportedAlgorithm {
+            CertError::UnsupportedAlgorithm {
                 subject,
                 depth,
                 what,
             } => write!(
                 f,
                 "{} ({subject}) uses {what}, which padlock does not support.",
-                capital(&place(*depth))
+                capital(&place(*depth, usage))
             ),
-            Self::BadSignature {
+            CertError::BadSignature {
                 subject,
                 issuer,
                 depth,
             } => write!(
                 f,
                 "The signature on {} ({subject}) does not verify with the key of its issuer {issuer}.",
-                place(*depth)
+                place(*depth, usage)
             ),
-            Self::ConstraintViolated {
+            CertError::ConstraintViolated {
                 constraint,
                 subject,
                 depth,
@@ -373,18 +418,18 @@ impl fmt::Display for CertError {
             } => write!(
                 f,
                 "{} ({subject}) violates its {}: {detail}.",
-                capital(&place(*depth)),
+                capital(&place(*depth, usage)),
                 constraint.describe()
             ),
-            Self::PathTooLong { max_intermediates } => write!(
+            CertError::PathTooLong { max_intermediates } => write!(
                 f,
                 "The chain to a trusted root would need more than {max_intermediates} intermediate certificates."
             ),
-            Self::BudgetExhausted { signature_checks } => write!(
+            CertError::BudgetExhausted { signature_checks } => write!(
                 f,
                 "Gave up building a chain after {signature_checks} signature checks without finding a valid path."
             ),
-            Self::Revoked {
+            CertError::Revoked {
                 subject,
                 depth,
                 serial,
@@ -392,25 +437,29 @@ impl fmt::Display for CertError {
             } => write!(
                 f,
                 "{} ({subject}, serial {serial}) was revoked on {}.",
-                capital(&place(*depth)),
+                capital(&place(*depth, usage)),
                 format_time(*revoked_at)
             ),
-            Self::PinMismatch { expected, present } => write!(
+            CertError::PinMismatch { expected, present } => write!(
                 f,
-                "No certificate in the chain matches the pinned keys {}; the chain has {}.",
+                "No certificate in {} matches the pinned keys {}; the chain has {}.",
+                match usage {
+                    Usage::ServerAuth => "the chain",
+                    Usage::ClientAuth => "the client's chain",
+                },
                 expected.join(", "),
                 present.join(", ")
             ),
-            Self::BadPin { pin } => write!(
+            CertError::BadPin { pin } => write!(
                 f,
                 "The pin {pin:?} is not of the form sha256/BASE64 with a 32-byte hash."
             ),
-            Self::BadCertificateVerify { scheme } => write!(
+            CertError::BadCertificateVerify { scheme } => write!(
                 f,
                 "The peer's CertificateVerify signature ({}) does not verify with its certificate's key.",
                 scheme_name(*scheme)
             ),
-            Self::SchemeMismatch { scheme, key } => write!(
+            CertError::SchemeMismatch { scheme, key } => write!(
                 f,
                 "The peer signed with {}, which TLS 1.3 does not allow for a certificate with {key}.",
                 scheme_name(*scheme)
@@ -475,36 +524,71 @@ impl CertError {
 }
 
 impl CertError {
-    /// A suggested fix, in one or two plain sentences.
+    /// The one plain sentence for a certificate judged for `usage`: a client's certificate
+    /// is called the client's (`The client's certificate (CN=...) expired on ...`); a
+    /// server's reads as [`CertError`]'s `Display`.
+    pub fn sentence_for(&self, usage: Usage) -> String {
+        self.describe(usage).to_string()
+    }
+
+    pub(crate) fn describe(&self, usage: Usage) -> Described<'_> {
+        Described { error: self, usage }
+    }
+
+    /// A suggested fix, in one or two plain sentences, for a server's certificate (and for
+    /// chains judged for no peer in particular); see [`CertError::fix_for`].
     pub fn fix(&self) -> String {
+        self.fix_for(Usage::ServerAuth)
+    }
+
+    /// A suggested fix for a certificate judged for `usage`: for a client's certificate it
+    /// says what to do on the client (renew its certificate, send its chain) or in the
+    /// server's client CAs, not in "the server".
+    pub fn fix_for(&self, usage: Usage) -> String {
+        let client = usage == Usage::ClientAuth;
+        // "the certificate" of the fixes that hold for any end entity, made specific.
+        let cert = if client {
+            "client certificate"
+        } else {
+            "certificate"
+        };
+        let holder = if client { "client" } else { "server" };
         match self {
             Self::Malformed { .. } => "Re-issue the certificate with a standard tool; check that the file holds DER or PEM certificates and nothing else.".into(),
             Self::NoCertificates => "Check that the file holds -----BEGIN CERTIFICATE----- blocks.".into(),
             Self::Io { path, .. } => format!("Check that {path} exists and is readable."),
             Self::NativeStore { .. } => "Use RootStore::mozilla() or add the roots from a PEM file instead.".into(),
-            Self::Expired { depth: 0, .. } => "Renew the certificate (or check that this machine's clock is right).".into(),
+            Self::Expired { depth: 0, .. } => format!("Renew the {cert} (or check that this machine's clock is right)."),
+            Self::Expired { .. } if client => "Give the client the CA's current intermediate certificate to send, or update the server's client CAs (or check this machine's clock).".into(),
             Self::Expired { .. } => "Install the CA's current intermediate certificate on the server, or update the trust store (or check this machine's clock).".into(),
-            Self::NotYetValid { .. } => "Check this machine's clock; if it is right, wait until the certificate becomes valid or re-issue it.".into(),
+            Self::NotYetValid { .. } => format!("Check this machine's clock; if it is right, wait until the {cert} becomes valid or re-issue it."),
+            Self::SelfSignedNotTrusted { depth: 0, .. } if client => "Issue the client a certificate from a CA the server trusts, or add this certificate to the server's client CAs if you trust it (RootStore::add_pem_file).".into(),
             Self::SelfSignedNotTrusted { depth: 0, .. } => "Use a certificate from a public CA, or add this certificate to the trust store if you trust it (RootStore::add_pem_file).".into(),
+            Self::SelfSignedNotTrusted { subject, .. } if client => format!("Add {subject} to the server's client CAs if you trust it (RootStore::add_pem_file), or issue the client a certificate from a CA the server trusts."),
             Self::SelfSignedNotTrusted { subject, .. } => format!("Add {subject} to the trust store if you trust it (RootStore::add_pem_file), or use a certificate from a public CA."),
             Self::BadCrl { .. } => "Supply the issuing CA's current CRL, as published by the CA.".into(),
-            Self::UnknownIssuer { missing_intermediate: true, ca_issuers_url: Some(url), .. } => format!("Configure the server to send its full chain; the missing intermediate is at {url}."),
+            Self::UnknownIssuer { missing_intermediate: true, ca_issuers_url: Some(url), .. } => format!("Configure the {holder} to send its full chain; the missing intermediate is at {url}."),
+            Self::UnknownIssuer { missing_intermediate: true, .. } if client => "Configure the client to send its full chain (leaf followed by intermediates), or add the issuing CA to the server's client CAs.".into(),
             Self::UnknownIssuer { missing_intermediate: true, .. } => "Configure the server to send its full chain (leaf followed by intermediates), or add the issuing CA to the trust store.".into(),
+            Self::UnknownIssuer { issuer, .. } if client => format!("Add the root {issuer} to the server's client CAs if you trust it, or issue the client a certificate from a CA the server trusts."),
             Self::UnknownIssuer { issuer, .. } => format!("Add the root {issuer} to the trust store if you trust it, or use a certificate from a public CA."),
             Self::NameMismatch { expected, .. } => format!("Connect using a name the certificate covers, or re-issue it with {expected} in subjectAltName."),
-            Self::WeakAlgorithm { .. } => "Re-issue the certificate with SHA-256 or better and an RSA key of at least 2048 bits (or ECDSA P-256).".into(),
-            Self::UnsupportedAlgorithm { .. } => "Re-issue the certificate with ECDSA P-256/P-384, RSA (2048+ bits) or Ed25519.".into(),
-            Self::BadSignature { .. } => "The chain has been altered or mixes up certificates; configure the server with the issuer that actually signed its certificate.".into(),
+            Self::WeakAlgorithm { .. } => format!("Re-issue the {cert} with SHA-256 or better and an RSA key of at least 2048 bits (or ECDSA P-256)."),
+            Self::UnsupportedAlgorithm { .. } => format!("Re-issue the {cert} with ECDSA P-256/P-384, RSA (2048+ bits) or Ed25519."),
+            Self::BadSignature { .. } => format!("The chain has been altered or mixes up certificates; configure the {holder} with the issuer that actually signed its certificate."),
+            Self::ConstraintViolated { constraint: Constraint::ExtendedKeyUsage, .. } if client => "Re-issue the client certificate with the clientAuth extended key usage.".into(),
             Self::ConstraintViolated { constraint: Constraint::ExtendedKeyUsage, .. } => "Re-issue the certificate with the serverAuth (or clientAuth) extended key usage.".into(),
             Self::ConstraintViolated { constraint: Constraint::NameConstraints, .. } => "The issuing CA may not certify this name; get the certificate from a CA allowed to issue for it.".into(),
-            Self::ConstraintViolated { constraint: Constraint::CaAsEndEntity, .. } => "Issue the server its own end-entity certificate (basicConstraints CA:FALSE); with `openssl req -x509` add `-addext basicConstraints=critical,CA:FALSE`.".into(),
+            Self::ConstraintViolated { constraint: Constraint::CaAsEndEntity, .. } => format!("Issue the {holder} its own end-entity certificate (basicConstraints CA:FALSE); with `openssl req -x509` add `-addext basicConstraints=critical,CA:FALSE`."),
             Self::ConstraintViolated { .. } => "Re-issue the certificate (or chain) so that it follows RFC 5280; the CA's tooling produced an invalid certificate.".into(),
             Self::PathTooLong { .. } => "Send a shorter chain, or raise VerifyOptions::max_intermediates.".into(),
-            Self::BudgetExhausted { .. } => "Send only the certificates of one chain; the peer sent many candidates that do not lead to a trusted root.".into(),
+            Self::BudgetExhausted { .. } => format!("Send only the certificates of one chain; the {} sent many candidates that do not lead to a trusted root.", if client { "client" } else { "peer" }),
+            Self::Revoked { .. } if client => "The client certificate was withdrawn by its CA: issue the client a new one.".into(),
             Self::Revoked { .. } => "The certificate was withdrawn by its CA: replace it with a new one.".into(),
-            Self::PinMismatch { present, .. } => match present.first() {
-                Some(p) => format!("If the key change is expected, update the pin (the end-entity key is {p})."),
-                None => "Update the configured pins.".into(),
+            Self::PinMismatch { present, .. } => match (present.first(), client) {
+                (Some(p), false) => format!("If the key change is expected, update the pin (the end-entity key is {p})."),
+                (Some(p), true) => format!("If the client's key change is expected, update the pin (the client certificate's key is {p})."),
+                (None, _) => "Update the configured pins.".into(),
             },
             Self::BadPin { .. } => "Write pins as sha256/ followed by the base64 SHA-256 of the SubjectPublicKeyInfo.".into(),
             Self::BadCertificateVerify { .. } => "The peer does not hold the private key of its certificate, or its signing is broken.".into(),
@@ -543,6 +627,112 @@ impl CertError {
             | Self::PinMismatch { .. }
             | Self::BadPin { .. }
             | Self::BadCrl { .. } => CERTIFICATE_UNKNOWN,
+        }
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+
+    fn expired() -> CertError {
+        CertError::Expired {
+            subject: "CN=alice".into(),
+            depth: 0,
+            not_after: 1_700_000_000,
+            now: 1_700_000_000 + 3 * 86_400,
+        }
+    }
+
+    #[test]
+    fn a_servers_certificate_reads_as_before() {
+        let e = expired();
+        assert_eq!(e.sentence_for(Usage::ServerAuth), e.to_string());
+        assert_eq!(e.fix_for(Usage::ServerAuth), e.fix());
+        assert_eq!(
+            e.to_string(),
+            "The end-entity certificate (CN=alice) expired on 2023-11-14 22:13:20 UTC, 3 days ago."
+        );
+    }
+
+    #[test]
+    fn a_clients_certificate_is_called_the_clients() {
+        let unknown = CertError::UnknownIssuer {
+            subject: "CN=alice".into(),
+            issuer: "CN=Other CA".into(),
+            depth: 0,
+            missing_intermediate: true,
+            ca_issuers_url: None,
+        };
+        let pins = CertError::PinMismatch {
+            expected: vec!["sha256/AAAA".into()],
+            present: vec!["sha256/BBBB".into()],
+        };
+        let cases = [
+            (
+                expired(),
+                "The client's certificate (CN=alice) expired on 2023-11-14 22:13:20 UTC, 3 days ago.",
+                "Renew the client certificate (or check that this machine's clock is right).",
+            ),
+            (
+                unknown,
+                "The client's certificate (CN=alice) was issued by CN=Other CA, which is neither a trusted root nor among the certificates the client sent; the client probably left out an intermediate certificate.",
+                "Configure the client to send its full chain (leaf followed by intermediates), or add the issuing CA to the server's client CAs.",
+            ),
+            (
+                pins,
+                "No certificate in the client's chain matches the pinned keys sha256/AAAA; the chain has sha256/BBBB.",
+                "If the client's key change is expected, update the pin (the client certificate's key is sha256/BBBB).",
+            ),
+        ];
+        for (e, sentence, fix) in cases {
+            assert_eq!(e.sentence_for(Usage::ClientAuth), sentence);
+            assert_eq!(e.fix_for(Usage::ClientAuth), fix);
+        }
+    }
+
+    #[test]
+    fn no_client_fix_sends_the_reader_to_the_server() {
+        let samples = [
+            expired(),
+            expired().at_depth(1),
+            CertError::SelfSignedNotTrusted {
+                subject: "CN=alice".into(),
+                depth: 0,
+            },
+            CertError::UnknownIssuer {
+                subject: "CN=alice".into(),
+                issuer: "CN=CA".into(),
+                depth: 0,
+                missing_intermediate: true,
+                ca_issuers_url: Some("http://ca.test/i.der".into()),
+            },
+            CertError::BadSignature {
+                subject: "CN=alice".into(),
+                issuer: "CN=CA".into(),
+                depth: 0,
+            },
+            CertError::ConstraintViolated {
+                constraint: Constraint::CaAsEndEntity,
+                subject: "CN=alice".into(),
+                depth: 0,
+                detail: "it is a CA".into(),
+            },
+            CertError::Revoked {
+                subject: "CN=alice".into(),
+                depth: 0,
+                serial: "01".into(),
+                revoked_at: 0,
+            },
+        ];
+        for e in samples {
+            let fix = e.fix_for(Usage::ClientAuth);
+            assert!(
+                !fix.contains("server to") && !fix.contains("on the server"),
+                "{fix}"
+            );
+            assert!(!fix.contains("the server its"), "{fix}");
+            assert!(!fix.contains("configure the server"), "{fix}");
         }
     }
 }

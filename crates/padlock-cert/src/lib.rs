@@ -32,6 +32,7 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
+pub use crl::Crls;
 pub use error::{CertError, Constraint};
 pub use name::PeerName;
 pub use pin::SpkiPin;

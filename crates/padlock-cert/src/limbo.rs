@@ -207,7 +207,7 @@ pub fn run_case(case: &Case) -> CaseResult {
         max_depth: case
             .max_chain_depth
             .unwrap_or(VerifyOptions::default().max_depth),
-        crls,
+        crls: crls.into(),
         require_digital_signature: case
             .key_usage
             .iter()

@@ -820,7 +820,7 @@ fn revoked_by_crl() {
     .signed_by(&p.inter.issuer())
     .unwrap();
     let with_crl = VerifyOptions {
-        crls: vec![crl.der().to_vec()],
+        crls: vec![crl.der().to_vec()].into(),
         ..opts()
     };
     let err = verify_chain(&ee, &[&p.inter.der], &p.store, None, &with_crl).unwrap_err();
@@ -1127,7 +1127,7 @@ fn unusable_crl() {
     .signed_by(&impostor.issuer())
     .unwrap();
     let with_crl = VerifyOptions {
-        crls: vec![crl.der().to_vec()],
+        crls: vec![crl.der().to_vec()].into(),
         ..opts()
     };
     let err = verify_chain(&ee, &[&p.inter.der], &p.store, None, &with_crl).unwrap_err();

@@ -5,6 +5,7 @@ use rustls_pki_types::UnixTime;
 
 use crate::build::Builder;
 use crate::cert::Cert;
+use crate::crl::Crls;
 use crate::error::CertError;
 use crate::name::{check_name, PeerName};
 use crate::pin::SpkiPin;
@@ -45,8 +46,8 @@ pub struct VerifyOptions {
     /// The most signature verifications path building may spend (pathological inputs
     /// with many candidate issuers would otherwise cost exponential time).
     pub max_signature_checks: usize,
-    /// DER CRLs to check the chain against (RFC 5280 §6.3), when the caller has them.
-    pub crls: Vec<Vec<u8>>,
+    /// CRLs to check the chain against (RFC 5280 §6.3), when the caller has them.
+    pub crls: Crls,
     /// Require digitalSignature in the end entity's keyUsage, when it has one. TLS 1.3
     /// needs it: the key signs CertificateVerify (RFC 8446 §4.4.2.2).
     pub require_digital_signature: bool,
@@ -62,7 +63,7 @@ impl Default for VerifyOptions {
             usage: Usage::ServerAuth,
             max_depth: 8,
             max_signature_checks: 100,
-            crls: Vec::new(),
+            crls: Crls::empty(),
             require_digital_signature: true,
             pins: Vec::new(),
         }
@@ -137,19 +138,22 @@ pub struct Rejection {
     /// The path that got furthest (end entity first), ending with the anchor's
     /// certificate when the failure came after reaching one.
     pub best_chain: Vec<Vec<u8>>,
+    /// What the end entity was judged for: whether it is a server's or a client's
+    /// certificate, which the sentence and the fix name.
+    pub usage: Usage,
 }
 
 impl Rejection {
-    /// The suggested fix for [`Rejection::error`].
+    /// The suggested fix for [`Rejection::error`], for a certificate of [`Rejection::usage`].
     pub fn fix(&self) -> String {
-        self.error.fix()
+        self.error.fix_for(self.usage)
     }
 }
 
-/// The one plain sentence of [`Rejection::error`].
+/// The one plain sentence of [`Rejection::error`], for a certificate of [`Rejection::usage`].
 impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.error, f)
+        std::fmt::Display::fmt(&self.error.describe(self.usage), f)
     }
 }
 
@@ -186,6 +190,7 @@ pub fn verify_chain_report(
                 .map(<[u8]>::to_vec)
                 .collect(),
             best_chain,
+            usage: opts.usage,
         })
     };
     let leaf = Cert::parse(end_entity, Some(0)).map_err(|e| reject(e, Vec::new()))?;

@@ -36,6 +36,16 @@ impl Summary {
 }
 
 /// Reads every PEM certificate in `path` into a root store.
+/// The CRLs in the `--crl` files (PEM or DER), for a verifier's `with_crls`.
+pub fn crls(paths: &[std::path::PathBuf]) -> Result<padlock::padlock_cert::Crls, String> {
+    let mut crls = padlock::padlock_cert::Crls::empty();
+    for path in paths {
+        crls.add_file(path)
+            .map_err(|e| format!("--crl: {e} Fix: {}", e.fix()))?;
+    }
+    Ok(crls)
+}
+
 pub fn add_pem_file(
     roots: &mut padlock::padlock_cert::RootStore,
     path: &std::path::Path,

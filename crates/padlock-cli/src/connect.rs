@@ -35,6 +35,7 @@ Examples:
   padlock connect example.com:443 --trace          (each handshake message, the chain, the verdict)
   padlock connect localhost:8443 --ca ca.pem --http-get /
   padlock connect example.com --pin sha256/BASE64   (a pin that --trace or inspect printed)
+  padlock connect intranet:443 --ca ca.pem --crl ca.crl   (refuse revoked certificates)
   padlock connect example.com --group X25519MLKEM768 --alpn h2 --json
   padlock connect example.com --resume --early-data --http-get /
 
@@ -73,6 +74,11 @@ pub struct Args {
     /// `padlock inspect` prints it (repeatable: any one may match).
     #[arg(long = "pin", value_name = "sha256/BASE64")]
     pins: Vec<String>,
+    /// Refuse certificates revoked by the CRLs in FILE (PEM, as `openssl ca -gencrl` writes
+    /// them, or DER; repeatable). A CRL applies to the certificates its issuer issued and
+    /// must be current; certificates of other issuers are not checked for revocation.
+    #[arg(long = "crl", value_name = "FILE")]
+    crls: Vec<PathBuf>,
     /// Append the traffic secrets to FILE in the NSS key log format (for Wireshark).
     #[arg(long, value_name = "FILE")]
     keylog: Option<PathBuf>,
@@ -423,7 +429,9 @@ fn build_config(args: &Args, pins: &[SpkiPin]) -> Result<ClientConfig, String> {
         roots
     };
     // RFC 7469 §2.6: a pin narrows trust; the chain must still lead to a trusted root.
-    let verifier = ChainVerifier::new(Arc::new(roots)).with_pins(pins.to_vec());
+    let verifier = ChainVerifier::new(Arc::new(roots))
+        .with_pins(pins.to_vec())
+        .with_crls(certs::crls(&args.crls)?);
     let mut config = ClientConfig::with_verifier(Arc::new(verifier));
     if !args.suites.is_empty() {
         config.cipher_suites = args

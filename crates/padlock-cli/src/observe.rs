@@ -159,6 +159,13 @@ pub struct Problem {
 
 impl Problem {
     pub fn of_error(e: &Error) -> Problem {
+        // A rejection words its sentence and fix for whose certificate it judged.
+        if let Some(r) = e.rejection() {
+            return Problem {
+                sentence: r.to_string(),
+                fix: Some(r.fix()),
+            };
+        }
         match e.certificate_error() {
             Some(c) => Problem::of_cert(c),
             None => Problem {

@@ -129,9 +129,14 @@ impl Error {
 
 impl Error {
     /// A suggested fix, for the errors where padlock can tell what would help (certificate
-    /// problems, from [`padlock_cert::CertError::fix`]).
+    /// problems: [`padlock_cert::Rejection::fix`], which words it for a server's or a
+    /// client's certificate, or [`padlock_cert::CertError::fix`]).
     pub fn fix(&self) -> Option<String> {
-        self.certificate_error().map(padlock_cert::CertError::fix)
+        match self {
+            Error::Certificate(r) => Some(r.fix()),
+            Error::BadSignature(e) => Some(e.fix()),
+            _ => None,
+        }
     }
 
     /// The certificate error behind [`Error::Certificate`] or [`Error::BadSignature`].
@@ -166,7 +171,7 @@ impl fmt::Display for Error {
             Error::Decode(e) => write!(f, "malformed message from the peer: {e}"),
             Error::Record(e) => write!(f, "record layer: {e}"),
             Error::Crypto(e) => write!(f, "cryptography: {e}"),
-            Error::Certificate(r) => write!(f, "{}", r.error),
+            Error::Certificate(r) => write!(f, "{r}"),
             Error::BadSignature(e) => write!(
                 f,
                 "the peer's CertificateVerify signature is invalid, so it does not hold the certificate's private key: {e}"

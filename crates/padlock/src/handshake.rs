@@ -1,5 +1,10 @@
 //! Pieces of the handshake both roles share: the secrets of one connection's key schedule
-//! (RFC 8446 §7.1), CertificateVerify's signed content (§4.4.3) and Finished (§4.4.4).
+//! (RFC 8446 §7.1), judging the peer's Certificate and CertificateVerify (§4.4.2, §4.4.3),
+//! CertificateVerify's signed content and Finished (§4.4.4).
+
+use std::time::SystemTime;
+
+use padlock_cert::VerifiedChain;
 
 use crate::common::Core;
 use crate::crypto::{CipherSuite, Output};
@@ -9,6 +14,7 @@ use crate::msgs::enums::SignatureScheme;
 use crate::msgs::{Certificate, CertificateEntry, CertificateVerify, HandshakeMessage};
 use crate::server::CertifiedKey;
 use crate::transcript::Transcript;
+use crate::verify::PeerVerifier;
 
 /// The traffic secrets of one connection, derived as the transcript grows.
 pub(crate) struct Secrets {
@@ -101,6 +107,67 @@ pub(crate) fn signed_content(who: CertificateVerifyContext, transcript_hash: &Ou
     out.push(0);
     out.extend_from_slice(hash);
     out
+}
+
+/// A peer chain the verifier accepted, kept until the peer's CertificateVerify proves that
+/// it holds the end entity's key (§4.4.3); what the verifier validated, if it built a path.
+pub(crate) struct AcceptedChain(Option<VerifiedChain>);
+
+/// §4.4.2: judges the peer's Certificate with `verifier` and keeps the chain in
+/// [`crate::HandshakeInfo::peer_certificates`]. `Ok(None)`: the peer sent no certificate,
+/// which the caller judges (a server must send one; a client may send none, §4.4.2.4).
+pub(crate) fn judge_certificate(
+    core: &mut Core,
+    verifier: &PeerVerifier<'_>,
+    cert: Certificate,
+) -> Result<Option<AcceptedChain>, Error> {
+    // A server's certificate_request_context is empty; a client's echoes the
+    // CertificateRequest's, which is empty too: padlock asks only during the handshake.
+    if !cert.context.is_empty() {
+        return Err(Error::IllegalParameter(match verifier {
+            PeerVerifier::Server(..) => "server Certificate has a certificate_request_context",
+            PeerVerifier::Client(_) => {
+                "client Certificate has a different certificate_request_context"
+            }
+        }));
+    }
+    let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert_der).collect();
+    let Some((leaf, rest)) = chain.split_first() else {
+        return Ok(None);
+    };
+    let intermediates: Vec<&[u8]> = rest.iter().map(Vec::as_slice).collect();
+    let verified = verifier.verify_chain(leaf, &intermediates, SystemTime::now())?;
+    core.info.peer_certificates = chain;
+    Ok(Some(AcceptedChain(verified)))
+}
+
+/// §4.4.3: checks the peer's CertificateVerify over `transcript_hash` (the transcript up to
+/// its Certificate) with the key of the chain accepted before, reading it from the
+/// validated path rather than parsing the certificate again; then records in
+/// [`crate::HandshakeInfo`] what was established about the peer.
+pub(crate) fn judge_certificate_verify(
+    core: &mut Core,
+    verifier: &PeerVerifier<'_>,
+    accepted: Option<AcceptedChain>,
+    transcript_hash: &Output,
+    cv: &CertificateVerify,
+) -> Result<(), Error> {
+    if !verifier.supported_schemes().contains(&cv.scheme) {
+        return Err(Error::IllegalParameter(
+            "CertificateVerify uses a signature scheme we did not offer",
+        ));
+    }
+    let AcceptedChain(verified) = accepted.ok_or(Error::Internal("no accepted peer chain"))?;
+    let leaf = core
+        .info
+        .peer_certificates
+        .first()
+        .ok_or(Error::Internal("no peer certificate"))?;
+    let content = signed_content(verifier.context(), transcript_hash);
+    verifier.verify_signature(verified.as_ref(), leaf, cv.scheme, &content, &cv.signature)?;
+    core.info.record_verified(verified);
+    core.info.peer_signature_scheme = Some(cv.scheme.0);
+    Ok(())
 }
 
 /// Appends `msg` to a flight being built and to the transcript (§4.4.1 hashes messages exactly

@@ -25,20 +25,30 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Pinning narrows that trust to chains holding a given key:
-//! `ClientConfig::with_verifier(Arc::new(ChainVerifier::new(roots).with_pins(pins)))`.
+//! [`ChainVerifier`] is the one policy for both roles: as a [`ServerCertVerifier`] (in a
+//! client) it validates the server's chain for serverAuth and the name asked for; as a
+//! [`ClientCertVerifier`] (in a server; [`ClientChainVerifier`] is the same type) the
+//! client's chain for clientAuth. Either way it can also:
+//! - narrow trust to chains holding a given key, [`ChainVerifier::with_pins`]:
+//!   `ClientConfig::with_verifier(Arc::new(ChainVerifier::new(roots).with_pins(pins)))`;
+//! - refuse revoked certificates, [`ChainVerifier::with_crls`], with CRLs a CA published
+//!   ([`padlock_cert::Crls::add_file`] reads PEM or DER files).
 //!
 //! A failed validation is [`Error::Certificate`], which keeps the chain the peer presented
-//! and the best path padlock built ([`padlock_cert::Rejection`]); a successful one fills
+//! and the best path padlock built ([`padlock_cert::Rejection`], whose sentence and fix say
+//! whether the certificate was the server's or the client's); a successful one fills
 //! [`crate::HandshakeInfo::verified_chain`] and [`crate::HandshakeInfo::validation_level`].
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use padlock_cert::{PeerName, RootStore, SpkiPin, UnixTime, Usage, VerifiedChain, VerifyOptions};
+use padlock_cert::{
+    Crls, PeerName, RootStore, SpkiPin, UnixTime, Usage, VerifiedChain, VerifyOptions,
+};
 use rustls_pki_types::ServerName;
 
 use crate::error::Error;
+use crate::handshake::CertificateVerifyContext;
 use crate::msgs::enums::SignatureScheme;
 
 /// The signature schemes we accept in CertificateVerify, best first (RFC 8446 §4.2.3).
@@ -76,14 +86,17 @@ pub trait ServerCertVerifier: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        padlock_cert::verify_tls13_signature(end_entity, scheme.0, message, signature)
-            .map_err(Error::BadSignature)
+        check_certificate_verify(None, end_entity, scheme, message, signature)
     }
 
     /// Checks the CertificateVerify signature after [`ServerCertVerifier::verify_server_cert`]
-    /// accepted `end_entity` and returned `verified`. The default calls
-    /// [`ServerCertVerifier::verify_signature`]; [`ChainVerifier`] reads the key from the
-    /// chain it validated instead of parsing the certificate again.
+    /// accepted `end_entity` and returned `verified`: what the handshake calls. When
+    /// `verified` is a chain validated for this very `end_entity`, the default checks with
+    /// the key read from it (the same check as [`ServerCertVerifier::verify_signature`]'s
+    /// default, without parsing the certificate again); otherwise it calls
+    /// [`ServerCertVerifier::verify_signature`]. A verifier that returns chains and checks
+    /// signatures its own way overrides this method too. (Which schemes are acceptable at
+    /// all is [`ServerCertVerifier::supported_schemes`], enforced before either.)
     fn verify_signature_after_chain(
         &self,
         verified: Option<&VerifiedChain>,
@@ -92,8 +105,8 @@ pub trait ServerCertVerifier: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        let _ = verified;
-        self.verify_signature(end_entity, scheme, message, signature)
+        with_validated_key(verified, end_entity, scheme, message, signature)
+            .unwrap_or_else(|| self.verify_signature(end_entity, scheme, message, signature))
     }
 
     /// The schemes to offer in signature_algorithms.
@@ -102,7 +115,8 @@ pub trait ServerCertVerifier: Send + Sync {
     }
 }
 
-/// Judges a client's certificate chain on behalf of a server (mTLS).
+/// Judges a client's certificate chain on behalf of a server (mTLS). The methods mirror
+/// [`ServerCertVerifier`]'s, without a name to check (the server did not ask for one).
 pub trait ClientCertVerifier: Send + Sync {
     /// Whether a client without a certificate is refused (`certificate_required`).
     fn client_auth_mandatory(&self) -> bool;
@@ -124,13 +138,11 @@ pub trait ClientCertVerifier: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        padlock_cert::verify_tls13_signature(end_entity, scheme.0, message, signature)
-            .map_err(Error::BadSignature)
+        check_certificate_verify(None, end_entity, scheme, message, signature)
     }
 
-    /// Checks the CertificateVerify signature after [`ClientCertVerifier::verify_client_cert`]
-    /// accepted `end_entity` and returned `verified`; as
-    /// [`ServerCertVerifier::verify_signature_after_chain`].
+    /// As [`ServerCertVerifier::verify_signature_after_chain`], after
+    /// [`ClientCertVerifier::verify_client_cert`].
     fn verify_signature_after_chain(
         &self,
         verified: Option<&VerifiedChain>,
@@ -139,8 +151,8 @@ pub trait ClientCertVerifier: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        let _ = verified;
-        self.verify_signature(end_entity, scheme, message, signature)
+        with_validated_key(verified, end_entity, scheme, message, signature)
+            .unwrap_or_else(|| self.verify_signature(end_entity, scheme, message, signature))
     }
 
     /// The schemes to offer in CertificateRequest.
@@ -149,39 +161,78 @@ pub trait ClientCertVerifier: Send + Sync {
     }
 }
 
-/// RFC 8446 §4.4.3 with the key of a chain padlock-cert validated for this very
-/// `end_entity`, so that the certificate is not parsed a second time; any other case
-/// goes the general way.
-fn verify_with_chain(
+/// RFC 8446 §4.4.3: checks a CertificateVerify signature with the key of `end_entity`. When
+/// `verified` is a chain padlock-cert validated for this very `end_entity`, its key is read
+/// from there, so that the certificate is not parsed a second time.
+pub fn check_certificate_verify(
     verified: Option<&VerifiedChain>,
     end_entity: &[u8],
     scheme: SignatureScheme,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let result = match verified {
-        Some(chain) if chain.certs.first().is_some_and(|leaf| leaf == end_entity) => {
-            chain.verify_tls13_signature(scheme.0, message, signature)
-        }
-        _ => padlock_cert::verify_tls13_signature(end_entity, scheme.0, message, signature),
-    };
-    result.map_err(Error::BadSignature)
+    with_validated_key(verified, end_entity, scheme, message, signature).unwrap_or_else(|| {
+        padlock_cert::verify_tls13_signature(end_entity, scheme.0, message, signature)
+            .map_err(Error::BadSignature)
+    })
 }
 
-/// The default verifier: path validation by `padlock-cert` up to a set of trusted roots,
-/// optionally with SPKI pins.
+/// The check with the key of `verified`'s end entity, if `verified` is a chain for this
+/// very `end_entity`; `None` otherwise.
+fn with_validated_key(
+    verified: Option<&VerifiedChain>,
+    end_entity: &[u8],
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Option<Result<(), Error>> {
+    let chain = verified.filter(|c| c.certs.first().is_some_and(|leaf| leaf == end_entity))?;
+    Some(
+        chain
+            .verify_tls13_signature(scheme.0, message, signature)
+            .map_err(Error::BadSignature),
+    )
+}
+
+/// The default verifier of both roles: path validation by `padlock-cert` up to a set of
+/// trusted roots, optionally with SPKI pins and CRLs. What the end entity must be for
+/// comes from the role: serverAuth and the name the client asked for when a client
+/// judges a server ([`ServerCertVerifier`]), clientAuth when a server judges a client
+/// ([`ClientCertVerifier`]).
 #[derive(Clone)]
 pub struct ChainVerifier {
     roots: Arc<RootStore>,
     pins: Vec<SpkiPin>,
+    crls: Crls,
+    client_auth_mandatory: bool,
 }
 
+/// The name [`ChainVerifier`] goes by in a server, judging client certificates: built with
+/// [`ChainVerifier::required`] or [`ChainVerifier::optional`].
+pub type ClientChainVerifier = ChainVerifier;
+
 impl ChainVerifier {
-    /// Trusts exactly the roots in `roots`.
+    /// Trusts exactly the roots in `roots`. As a [`ClientCertVerifier`] it refuses clients
+    /// without a certificate, as [`ChainVerifier::required`].
     pub fn new(roots: Arc<RootStore>) -> Self {
         Self {
             roots,
             pins: Vec::new(),
+            crls: Crls::empty(),
+            client_auth_mandatory: true,
+        }
+    }
+
+    /// For a server: clients must present a certificate chaining to `roots`.
+    pub fn required(roots: Arc<RootStore>) -> Self {
+        Self::new(roots)
+    }
+
+    /// For a server: clients may present a certificate; if they do, it must chain to `roots`.
+    pub fn optional(roots: Arc<RootStore>) -> Self {
+        Self {
+            client_auth_mandatory: false,
+            ..Self::new(roots)
         }
     }
 
@@ -191,6 +242,17 @@ impl ChainVerifier {
     /// mismatch is [`padlock_cert::CertError::PinMismatch`], listing the pins the chain has.
     pub fn with_pins(mut self, pins: Vec<SpkiPin>) -> Self {
         self.pins = pins;
+        self
+    }
+
+    /// Also refuses chains with a certificate that one of `crls` revokes (RFC 5280 §6.3):
+    /// [`padlock_cert::CertError::Revoked`], alert certificate_revoked. A CRL applies to the
+    /// certificates its issuer issued, and must verify with that issuer's key and be
+    /// current (before its nextUpdate), else the validation fails with
+    /// [`padlock_cert::CertError::BadCrl`]: refresh the CRLs as the CA publishes them.
+    /// Certificates whose issuer has no CRL here are not checked for revocation.
+    pub fn with_crls(mut self, crls: Crls) -> Self {
+        self.crls = crls;
         self
     }
 
@@ -204,18 +266,35 @@ impl ChainVerifier {
         &self.pins
     }
 
-    /// Options for one validation. Built per handshake: the validity period is judged at
-    /// `now`, not at the time the verifier was made.
-    fn options(now: SystemTime, usage: Usage, pins: &[SpkiPin]) -> VerifyOptions {
+    /// The configured CRLs (empty: revocation is not checked).
+    pub fn crls(&self) -> &Crls {
+        &self.crls
+    }
+
+    /// Validates a chain for `usage` (and `name`, if given) at `now`: the one path both
+    /// roles take. Options are built per handshake: the validity period is judged at `now`,
+    /// not at the time the verifier was made (pins and CRLs are shared, not copied).
+    fn verify(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[&[u8]],
+        usage: Usage,
+        name: Option<&PeerName>,
+        now: SystemTime,
+    ) -> Result<Option<VerifiedChain>, Error> {
         let since_epoch = now
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
-        VerifyOptions {
+        let options = VerifyOptions {
             time: UnixTime::since_unix_epoch(since_epoch),
             usage,
-            pins: pins.to_vec(),
+            pins: self.pins.clone(),
+            crls: self.crls.clone(),
             ..VerifyOptions::default()
-        }
+        };
+        padlock_cert::verify_chain_report(end_entity, intermediates, &self.roots, name, &options)
+            .map(Some)
+            .map_err(Error::Certificate)
     }
 }
 
@@ -223,9 +302,15 @@ impl std::fmt::Debug for ChainVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "ChainVerifier({} roots, {} pins)",
+            "ChainVerifier({} roots, {} pins, {} CRLs, client certificates {})",
             self.roots.len(),
-            self.pins.len()
+            self.pins.len(),
+            self.crls.len(),
+            if self.client_auth_mandatory {
+                "required"
+            } else {
+                "optional"
+            }
         )
     }
 }
@@ -246,57 +331,19 @@ impl ServerCertVerifier for ChainVerifier {
         now: SystemTime,
     ) -> Result<Option<VerifiedChain>, Error> {
         let name = peer_name(server_name);
-        padlock_cert::verify_chain_report(
+        self.verify(
             end_entity,
             intermediates,
-            &self.roots,
+            Usage::ServerAuth,
             Some(&name),
-            &Self::options(now, Usage::ServerAuth, &self.pins),
+            now,
         )
-        .map(Some)
-        .map_err(Error::Certificate)
-    }
-
-    fn verify_signature_after_chain(
-        &self,
-        verified: Option<&VerifiedChain>,
-        end_entity: &[u8],
-        scheme: SignatureScheme,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        verify_with_chain(verified, end_entity, scheme, message, signature)
     }
 }
 
-/// The server-side default: client certificates must chain to `roots` with clientAuth.
-#[derive(Clone)]
-pub struct ClientChainVerifier {
-    roots: Arc<RootStore>,
-    mandatory: bool,
-}
-
-impl ClientChainVerifier {
-    /// Clients must present a certificate chaining to `roots`.
-    pub fn required(roots: Arc<RootStore>) -> Self {
-        Self {
-            roots,
-            mandatory: true,
-        }
-    }
-
-    /// Clients may present a certificate; if they do, it must chain to `roots`.
-    pub fn optional(roots: Arc<RootStore>) -> Self {
-        Self {
-            roots,
-            mandatory: false,
-        }
-    }
-}
-
-impl ClientCertVerifier for ClientChainVerifier {
+impl ClientCertVerifier for ChainVerifier {
     fn client_auth_mandatory(&self) -> bool {
-        self.mandatory
+        self.client_auth_mandatory
     }
 
     fn verify_client_cert(
@@ -307,18 +354,41 @@ impl ClientCertVerifier for ClientChainVerifier {
     ) -> Result<Option<VerifiedChain>, Error> {
         // RFC 5280 §4.2.1.12: a client certificate must allow id-kp-clientAuth; there is no
         // name to check (the server did not ask for one).
-        padlock_cert::verify_chain_report(
-            end_entity,
-            intermediates,
-            &self.roots,
-            None,
-            &ChainVerifier::options(now, Usage::ClientAuth, &[]),
-        )
-        .map(Some)
-        .map_err(Error::Certificate)
+        self.verify(end_entity, intermediates, Usage::ClientAuth, None, now)
+    }
+}
+
+/// The verifier judging the peer's certificate in one handshake, for the steps both roles
+/// share (RFC 8446 §4.4.2, §4.4.3; see `handshake.rs`).
+pub(crate) enum PeerVerifier<'a> {
+    /// A client judging the server it asked for by name.
+    Server(&'a dyn ServerCertVerifier, &'a ServerName<'static>),
+    /// A server judging a client.
+    Client(&'a dyn ClientCertVerifier),
+}
+
+impl PeerVerifier<'_> {
+    /// The context string the peer signed under (§4.4.3).
+    pub(crate) fn context(&self) -> CertificateVerifyContext {
+        match self {
+            Self::Server(..) => CertificateVerifyContext::Server,
+            Self::Client(_) => CertificateVerifyContext::Client,
+        }
     }
 
-    fn verify_signature_after_chain(
+    pub(crate) fn verify_chain(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[&[u8]],
+        now: SystemTime,
+    ) -> Result<Option<VerifiedChain>, Error> {
+        match self {
+            Self::Server(v, name) => v.verify_server_cert(end_entity, intermediates, name, now),
+            Self::Client(v) => v.verify_client_cert(end_entity, intermediates, now),
+        }
+    }
+
+    pub(crate) fn verify_signature(
         &self,
         verified: Option<&VerifiedChain>,
         end_entity: &[u8],
@@ -326,6 +396,20 @@ impl ClientCertVerifier for ClientChainVerifier {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        verify_with_chain(verified, end_entity, scheme, message, signature)
+        match self {
+            Self::Server(v, _) => {
+                v.verify_signature_after_chain(verified, end_entity, scheme, message, signature)
+            }
+            Self::Client(v) => {
+                v.verify_signature_after_chain(verified, end_entity, scheme, message, signature)
+            }
+        }
+    }
+
+    pub(crate) fn supported_schemes(&self) -> &[SignatureScheme] {
+        match self {
+            Self::Server(v, _) => v.supported_schemes(),
+            Self::Client(v) => v.supported_schemes(),
+        }
     }
 }

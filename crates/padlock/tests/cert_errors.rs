@@ -27,14 +27,15 @@ use std::time::{Duration, Instant};
 use common::*;
 use padlock::alert::AlertDescription;
 use padlock::padlock_cert::{
-    CertError, Constraint, Rejection, RootStore, SpkiPin, ValidationLevel,
+    CertError, Constraint, Crls, Rejection, RootStore, SpkiPin, Usage, ValidationLevel,
 };
 use padlock::pki_types::ServerName;
 use padlock::verify::{ChainVerifier, ClientChainVerifier};
 use padlock::{CertifiedKey, ClientConfig, Connection, Error, HandshakeInfo, ServerConfig, Stream};
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, CustomExtension, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CertifiedIssuer,
+    CustomExtension, DnType, ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyPair, KeyUsagePurpose,
+    RevokedCertParams, SanType, SerialNumber,
 };
 
 /// Bound on every socket read and write, so a silent peer fails the test instead of hanging it.
@@ -205,6 +206,34 @@ impl Forge {
         self.write_leaf(stem, &pem, &key_pem)
     }
 
+    /// A current CRL from the intermediate (thisUpdate yesterday, nextUpdate in a month)
+    /// revoking `serials` two days ago, written as PEM to `<stem>.pem`; with the revocation
+    /// date as padlock-cert prints it.
+    fn crl(&self, stem: &str, serials: &[&[u8]]) -> (PathBuf, String) {
+        let (revoked_at, when) = midnight(-2);
+        let crl = CertificateRevocationListParams {
+            this_update: midnight(-1).0,
+            next_update: midnight(30).0,
+            crl_number: SerialNumber::from_slice(&[1]),
+            issuing_distribution_point: None,
+            revoked_certs: serials
+                .iter()
+                .map(|serial| RevokedCertParams {
+                    serial_number: SerialNumber::from_slice(serial),
+                    revocation_time: revoked_at,
+                    reason_code: None,
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        }
+        .signed_by(&self.inter)
+        .unwrap();
+        let path = self.path(&format!("{stem}.pem"));
+        std::fs::write(&path, crl.pem().unwrap()).unwrap();
+        (path, when)
+    }
+
     fn openssl(&self, args: &[&str]) {
         let mut cmd = Command::new("openssl");
         cmd.current_dir(&self.dir).args(args);
@@ -363,11 +392,24 @@ fn assert_rejected<'e>(
     sentence: &str,
     fix: &str,
 ) -> &'e Rejection {
+    peer.wait_for_output(&format!("alert number {}", alert.0), DEFAULT_TIMEOUT);
+    assert_refused(e, Usage::ServerAuth, alert, sentence, fix)
+}
+
+/// The checks of [`assert_rejected`] that do not depend on the peer: the error judged a
+/// certificate for `usage` and carries `alert`, `sentence` and `fix`.
+fn assert_refused<'e>(
+    e: &'e Error,
+    usage: Usage,
+    alert: AlertDescription,
+    sentence: &str,
+    fix: &str,
+) -> &'e Rejection {
     let Error::Certificate(rejection) = e else {
         panic!("expected Error::Certificate, got {e:?}");
     };
+    assert_eq!(rejection.usage, usage);
     assert_eq!(e.alert(), Some(alert), "{e:?}");
-    peer.wait_for_output(&format!("alert number {}", alert.0), DEFAULT_TIMEOUT);
     assert_eq!(e.to_string(), sentence);
     assert_eq!(e.fix().as_deref(), Some(fix), "{e:?}");
     assert_eq!(rejection.fix(), fix);
@@ -744,13 +786,33 @@ fn padlock_server_once(
 /// A padlock server with the TestPki ECDSA credential, requiring client certificates that
 /// chain to `roots`.
 fn mtls_server(roots: RootStore) -> ServerConfig {
+    mtls_server_with(ClientChainVerifier::required(Arc::new(roots)))
+}
+
+/// A padlock server with the TestPki ECDSA credential, judging client certificates with
+/// `verifier`.
+fn mtls_server_with(verifier: ClientChainVerifier) -> ServerConfig {
     let cred = TestPki::shared().server(KeyKind::EcdsaP256);
     let mut config = ServerConfig::with_single_cert(
         CertifiedKey::from_pem_files(&cred.chain_pem, &cred.key_pem).unwrap(),
     )
     .unwrap();
-    config.client_verifier = Some(Arc::new(ClientChainVerifier::required(Arc::new(roots))));
+    config.client_verifier = Some(Arc::new(verifier));
     config
+}
+
+/// The checks of [`assert_rejected`] for a client certificate the padlock server refused,
+/// with the alert as `openssl s_client` reported it.
+fn assert_client_rejected<'e>(
+    e: &'e Error,
+    run: &ToolRun,
+    alert: AlertDescription,
+    sentence: &str,
+    fix: &str,
+) -> &'e Rejection {
+    let logged = format!("alert number {}", alert.0);
+    assert!(run.output.contains(&logged), "{}", run.output);
+    assert_refused(e, Usage::ClientAuth, alert, sentence, fix)
 }
 
 /// `openssl s_client` presenting `cert` + `chain` with `key`; `-ign_eof` keeps it reading
@@ -834,15 +896,12 @@ fn server_refuses_a_server_certificate_as_client_certificate() {
         ),
         "{e:?}"
     );
-    assert_eq!(e.alert(), Some(AlertDescription::BAD_CERTIFICATE));
-    assert!(run.output.contains("alert number 42"), "{}", run.output);
-    assert_eq!(
-        e.to_string(),
-        "The end-entity certificate (CN=localhost) violates its extended key usage: its extended key usage does not include clientAuth."
-    );
-    assert_eq!(
-        e.fix().as_deref(),
-        Some("Re-issue the certificate with the serverAuth (or clientAuth) extended key usage.")
+    assert_client_rejected(
+        &e,
+        &run,
+        AlertDescription::BAD_CERTIFICATE,
+        "The client's certificate (CN=localhost) violates its extended key usage: its extended key usage does not include clientAuth.",
+        "Re-issue the client certificate with the clientAuth extended key usage.",
     );
 }
 
@@ -854,21 +913,16 @@ fn server_refuses_expired_client_certificate() {
     let (port, rx) = padlock_server_once(mtls_server(forge.roots()));
     let run = s_client_with_cert(port, &client.cert, &forge.path("inter.pem"), &client.key);
     let e = outcome(&rx).expect_err("an expired client certificate was accepted");
-    let Error::Certificate(r) = &e else {
-        panic!("expected Error::Certificate, got {e:?}");
-    };
+    let r = assert_client_rejected(
+        &e,
+        &run,
+        AlertDescription::CERTIFICATE_EXPIRED,
+        &format!("The client's certificate (CN={CLIENT_CN}) expired on {when}, 3 days ago."),
+        "Renew the client certificate (or check that this machine's clock is right).",
+    );
     assert!(
         matches!(r.error, CertError::Expired { depth: 0, .. }),
         "{e:?}"
-    );
-    assert_eq!(e.alert(), Some(AlertDescription::CERTIFICATE_EXPIRED));
-    assert_eq!(
-        e.to_string(),
-        format!("The end-entity certificate (CN={CLIENT_CN}) expired on {when}, 3 days ago.")
-    );
-    assert_eq!(
-        e.fix().as_deref(),
-        Some("Renew the certificate (or check that this machine's clock is right).")
     );
     assert_eq!(r.presented, vec![client.der.clone(), forge.inter_der()]);
     assert_eq!(
@@ -877,8 +931,207 @@ fn server_refuses_expired_client_certificate() {
     );
     // OpenSSL's client reports the alert the padlock server sent: 45 is certificate_expired.
     assert!(
-        run.output.contains("alert certificate expired") && run.output.contains("alert number 45"),
+        run.output.contains("alert certificate expired"),
         "{}",
         run.output
     );
+}
+
+#[test]
+fn server_refuses_client_certificate_from_unknown_ca() {
+    // A complete client chain to a root the server does not trust.
+    let forge = Forge::new("client-unknown-ca");
+    let client = forge.client_leaf("client", |_| {});
+    let mut other = RootStore::empty();
+    other.add_pem_file(TestPki::shared().ca_pem()).unwrap();
+    let (port, rx) = padlock_server_once(mtls_server(other));
+    let run = s_client_with_cert(port, &client.cert, &forge.path("inter.pem"), &client.key);
+    let e = outcome(&rx).expect_err("a client certificate from an unknown CA was accepted");
+    let r = assert_client_rejected(
+        &e,
+        &run,
+        AlertDescription::UNKNOWN_CA,
+        &format!(
+            "The certificate at depth 1 of the client's chain (CN={INTER_CN}) was issued by CN={ROOT_CN}, which is neither a trusted root nor among the certificates the client sent."
+        ),
+        &format!(
+            "Add the root CN={ROOT_CN} to the server's client CAs if you trust it, or issue the client a certificate from a CA the server trusts."
+        ),
+    );
+    assert!(matches!(r.error, CertError::UnknownIssuer { depth: 1, .. }));
+    assert_eq!(r.presented, vec![client.der.clone(), forge.inter_der()]);
+}
+
+#[test]
+fn server_pins_client_certificates() {
+    let forge = Forge::new("client-pins");
+    let client = forge.client_leaf("client", |_| {});
+    let pin = |der: &[u8]| SpkiPin::of_cert(der).unwrap();
+    let wrong = pin(&Forge::new("client-pins-other").root_der());
+    let verifier = ClientChainVerifier::required(Arc::new(forge.roots())).with_pins(vec![wrong]);
+
+    // Pinned on an unrelated key: refused, and the sentence lists the client chain's pins.
+    let (port, rx) = padlock_server_once(mtls_server_with(verifier.clone()));
+    let run = s_client_with_cert(port, &client.cert, &forge.path("inter.pem"), &client.key);
+    let e = outcome(&rx).expect_err("a client certificate off the pins was accepted");
+    let (leaf, inter, root) = (
+        pin(&client.der),
+        pin(&forge.inter_der()),
+        pin(&forge.root_der()),
+    );
+    let r = assert_client_rejected(
+        &e,
+        &run,
+        AlertDescription::CERTIFICATE_UNKNOWN,
+        &format!(
+            "No certificate in the client's chain matches the pinned keys {wrong}; the chain has {leaf}, {inter}, {root}."
+        ),
+        &format!(
+            "If the client's key change is expected, update the pin (the client certificate's key is {leaf})."
+        ),
+    );
+    match &r.error {
+        CertError::PinMismatch { expected, present } => {
+            assert_eq!(expected, &[wrong.to_string()]);
+            assert_eq!(
+                present,
+                &[leaf.to_string(), inter.to_string(), root.to_string()]
+            );
+        }
+        other => panic!("expected a pin mismatch, got {other:?}"),
+    }
+
+    // Pinned on the client's own key (beside the unrelated pin): accepted.
+    let verifier = verifier.with_pins(vec![wrong, leaf]);
+    assert_eq!(verifier.pins(), &[wrong, leaf]);
+    let (port, rx) = padlock_server_once(mtls_server_with(verifier));
+    let run = s_client_with_cert(port, &client.cert, &forge.path("inter.pem"), &client.key);
+    let info = outcome(&rx).unwrap_or_else(|e| panic!("{e}\n{}", run.output));
+    assert!(info.client_authenticated);
+    assert_eq!(
+        info.verified_chain,
+        vec![client.der.clone(), forge.inter_der(), forge.root_der()]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocation by CRL, both roles
+// ---------------------------------------------------------------------------------------------
+
+/// Serial numbers of the revoked and of the good leaves (rcgen picks random ones otherwise).
+const REVOKED_SERIAL: &[u8] = &[0x0a, 0x0b, 0x0c];
+const GOOD_SERIAL: &[u8] = &[0x0d];
+
+/// Two leaves for `usage` (server or client ones), the first with [`REVOKED_SERIAL`], the
+/// second with [`GOOD_SERIAL`]; and a current CRL revoking the first, with its date.
+fn revocation_case(forge: &Forge, usage: Usage) -> (Leaf, Leaf, PathBuf, String) {
+    let make = |stem: &str, serial: &[u8]| {
+        let serial =
+            |p: &mut CertificateParams| p.serial_number = Some(SerialNumber::from_slice(serial));
+        match usage {
+            Usage::ServerAuth => forge.leaf(stem, serial),
+            _ => forge.client_leaf(stem, serial),
+        }
+    };
+    let (revoked, good) = (make("revoked", REVOKED_SERIAL), make("good", GOOD_SERIAL));
+    let (crl, when) = forge.crl("crl", &[REVOKED_SERIAL]);
+    (revoked, good, crl, when)
+}
+
+#[test]
+fn revoked_server_certificate() {
+    let forge = Forge::new("crl-server");
+    let (revoked, good, crl_file, when) = revocation_case(&forge, Usage::ServerAuth);
+    let crls = Crls::from_file(&crl_file).unwrap();
+    let config = || {
+        let verifier = ChainVerifier::new(Arc::new(forge.roots())).with_crls(crls.clone());
+        assert_eq!(verifier.crls().len(), 1);
+        ClientConfig::with_verifier(Arc::new(verifier))
+    };
+
+    let (server, port) = s_server(&revoked, Some(&forge.path("inter.pem")), &[]);
+    let e = connect_err(port, config());
+    let r = assert_rejected(
+        &e,
+        &server,
+        AlertDescription::CERTIFICATE_REVOKED,
+        &format!(
+            "The end-entity certificate (CN=localhost, serial 0a:0b:0c) was revoked on {when}."
+        ),
+        "The certificate was withdrawn by its CA: replace it with a new one.",
+    );
+    assert_eq!(r.usage, Usage::ServerAuth);
+    assert!(matches!(r.error, CertError::Revoked { depth: 0, .. }));
+    assert_eq!(r.presented, vec![revoked.der.clone(), forge.inter_der()]);
+
+    // The same CRLs let another certificate of that CA through; without CRLs, the revoked
+    // one passes (padlock does not fetch CRLs itself).
+    let (_server, port) = s_server(&good, Some(&forge.path("inter.pem")), &[]);
+    connect_ok(port, config());
+    let (_server, port) = s_server(&revoked, Some(&forge.path("inter.pem")), &[]);
+    connect_ok(port, forge.client());
+}
+
+#[test]
+fn stale_crl_is_refused_rather_than_trusted() {
+    let forge = Forge::new("crl-stale");
+    let good = forge.leaf("good", |_| {});
+    // A CRL whose nextUpdate passed yesterday.
+    let crl = CertificateRevocationListParams {
+        this_update: midnight(-10).0,
+        next_update: midnight(-1).0,
+        crl_number: SerialNumber::from_slice(&[2]),
+        issuing_distribution_point: None,
+        revoked_certs: Vec::new(),
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(&forge.inter)
+    .unwrap();
+    let mut crls = Crls::empty();
+    crls.add_der(crl.der()).unwrap();
+    let verifier = ChainVerifier::new(Arc::new(forge.roots())).with_crls(crls);
+    let (server, port) = s_server(&good, Some(&forge.path("inter.pem")), &[]);
+    let e = connect_err(port, ClientConfig::with_verifier(Arc::new(verifier)));
+    let (_, yesterday) = midnight(-1);
+    let r = assert_rejected(
+        &e,
+        &server,
+        AlertDescription::CERTIFICATE_UNKNOWN,
+        &format!("A supplied CRL cannot be used: its nextUpdate ({yesterday}) has passed."),
+        "Supply the issuing CA's current CRL, as published by the CA.",
+    );
+    assert!(matches!(r.error, CertError::BadCrl { .. }));
+}
+
+#[test]
+fn server_refuses_revoked_client_certificate() {
+    let forge = Forge::new("crl-client");
+    let (revoked, good, crl_file, when) = revocation_case(&forge, Usage::ClientAuth);
+    let verifier = ClientChainVerifier::required(Arc::new(forge.roots()))
+        .with_crls(Crls::from_file(&crl_file).unwrap());
+
+    let (port, rx) = padlock_server_once(mtls_server_with(verifier.clone()));
+    let run = s_client_with_cert(port, &revoked.cert, &forge.path("inter.pem"), &revoked.key);
+    let e = outcome(&rx).expect_err("a revoked client certificate was accepted");
+    let r = assert_client_rejected(
+        &e,
+        &run,
+        AlertDescription::CERTIFICATE_REVOKED,
+        &format!(
+            "The client's certificate (CN={CLIENT_CN}, serial 0a:0b:0c) was revoked on {when}."
+        ),
+        "The client certificate was withdrawn by its CA: issue the client a new one.",
+    );
+    assert!(matches!(r.error, CertError::Revoked { depth: 0, .. }));
+    assert!(
+        run.output.contains("alert certificate revoked"),
+        "{}",
+        run.output
+    );
+
+    // Another client of the same CA is let in.
+    let (port, rx) = padlock_server_once(mtls_server_with(verifier));
+    let run = s_client_with_cert(port, &good.cert, &forge.path("inter.pem"), &good.key);
+    let info = outcome(&rx).unwrap_or_else(|e| panic!("{e}\n{}", run.output));
+    assert!(info.client_authenticated);
 }

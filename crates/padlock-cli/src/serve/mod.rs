@@ -6,10 +6,13 @@
 //! - [`site`]: what each request gets (the handshake [`page`], [`files`] under `--root`, 404);
 //! - [`early`]: which requests arrived as 0-RTT early data;
 //! - [`reload`]: certificates chosen by SNI and reloaded when their files change;
+//! - [`client_auth`]: client certificates (`--client-ca`) and their CRLs (`--crl`), reloaded
+//!   alike;
 //! - [`idle`] and [`linger`]: the transport under TLS, which times out when nothing moves and
 //!   closes so that the last bytes we sent reach the client.
 
 mod body;
+mod client_auth;
 mod early;
 mod files;
 mod idle;
@@ -26,13 +29,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use padlock::padlock_cert::RootStore;
-use padlock::{ClientChainVerifier, KeyLogFile, ServerConfig};
+use padlock::{KeyLogFile, ServerConfig};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc;
 
-use crate::certs;
+use client_auth::ClientAuth;
 use reload::{CertPair, ReloadingResolver};
 use server::{Limits, Stats};
 
@@ -51,6 +53,7 @@ Examples:
   padlock serve --cert a.pem --key a-key.pem --cert b.pem --key b-key.pem --listen 0.0.0.0:443
   padlock serve --cert site.pem --key site-key.pem --root ./public --early-data
   padlock serve --cert site.pem --key site-key.pem --client-ca clients.pem --max-connections 1000
+  padlock serve --cert site.pem --key site-key.pem --client-ca clients.pem --crl clients.crl
 
 The page at /.padlock (and at / unless --root has an index.html) shows the visitor's
 handshake. Certificate files are reloaded when they change (checked every --reload-interval
@@ -80,6 +83,10 @@ pub struct Args {
     /// Require a client certificate issued by a CA in this PEM file (mTLS; repeatable).
     #[arg(long = "client-ca", value_name = "FILE.pem")]
     client_ca: Vec<PathBuf>,
+    /// Refuse client certificates revoked by the CRLs in FILE (PEM or DER; repeatable; with
+    /// --client-ca). Reloaded with the certificates: when the file changes, and on SIGHUP.
+    #[arg(long = "crl", value_name = "FILE", requires = "client_ca")]
+    crls: Vec<PathBuf>,
     /// Serve the files under DIR (index.html for directories; nothing outside DIR, even
     /// through symbolic links; no dot files but .well-known).
     #[arg(long, value_name = "DIR")]
@@ -106,7 +113,11 @@ fn seconds(what: &str, secs: f64) -> Result<Duration, String> {
 }
 
 /// The server's TLS settings; the certificates come from `resolver`.
-fn server_config(args: &Args, resolver: Arc<ReloadingResolver>) -> Result<ServerConfig, String> {
+fn server_config(
+    args: &Args,
+    resolver: Arc<ReloadingResolver>,
+    client_auth: Option<Arc<ClientAuth>>,
+) -> Result<ServerConfig, String> {
     let mut config = ServerConfig::new(resolver).map_err(|e| e.to_string())?;
     config.alpn_protocols = if args.alpn.is_empty() {
         DEFAULT_ALPN.iter().map(|p| p.to_vec()).collect()
@@ -120,12 +131,8 @@ fn server_config(args: &Args, resolver: Arc<ReloadingResolver>) -> Result<Server
     if args.early_data {
         config.max_early_data_size = MAX_EARLY_DATA;
     }
-    if !args.client_ca.is_empty() {
-        let mut roots = RootStore::empty();
-        for path in &args.client_ca {
-            certs::add_pem_file(&mut roots, path)?;
-        }
-        config.client_verifier = Some(Arc::new(ClientChainVerifier::required(Arc::new(roots))));
+    if let Some(client_auth) = client_auth {
+        config.client_verifier = Some(client_auth);
     }
     // The page lists what the client offered: that is in its ClientHello, which the
     // connection hands over as a trace event.
@@ -144,7 +151,15 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         .map(|(cert, key)| CertPair::new(cert.clone(), key.clone()))
         .collect();
     let resolver = Arc::new(ReloadingResolver::load(&pairs)?);
-    let config = Arc::new(server_config(&args, resolver.clone())?);
+    let client_auth = if args.client_ca.is_empty() {
+        None
+    } else {
+        Some(Arc::new(ClientAuth::load(
+            &args.client_ca,
+            args.crls.clone(),
+        )?))
+    };
+    let config = Arc::new(server_config(&args, resolver.clone(), client_auth.clone())?);
     let root = match &args.root {
         Some(dir) => Some(files::Root::open(dir)?),
         None => None,
@@ -172,7 +187,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         // Handlers first: once "listening on" is out, a signal must not kill us by default.
         let signals = Signals::install()?;
-        let watcher = reload::Watcher::new(pairs, resolver);
+        let watcher = reload::Watcher::new(pairs, resolver).with_client_auth(client_auth);
         tokio::spawn(watcher.run(reload_interval, signals.hangup));
         println!("listening on {local}");
         let stats = Arc::new(Stats::default());

@@ -1,11 +1,12 @@
-//! Certificates chosen by SNI, reloaded when their files change.
+//! Certificates chosen by SNI, reloaded when their files change (and the client
+//! certificates' CRLs with them, see [`super::client_auth`]).
 //!
 //! Handshakes read the current [`SniResolver`] behind a lock held only to clone an `Arc`;
 //! a reload builds a whole new one and swaps it in, so a handshake sees either the old set
 //! or the new one, never a mix. A chain and key that fail to load, or do not belong together
 //! (say the certificate was written and the key not yet), leave the current set serving.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -13,6 +14,8 @@ use aws_lc_rs::digest;
 use padlock::{CertifiedKey, ResolvesServerCert, SniResolver};
 use tokio::signal::unix::Signal;
 use x509_parser::prelude::{FromDer, X509Certificate};
+
+use super::client_auth::ClientAuth;
 
 /// SHA-256 of a certificate file and of its key file, `None` for one that cannot be read.
 type Stamp = [Option<[u8; 32]>; 2];
@@ -49,12 +52,15 @@ impl CertPair {
     /// miss a rewrite within the file system's clock tick; a few kilobytes read every few
     /// seconds cost nothing.
     fn stamp(&self) -> Stamp {
-        [&self.cert, &self.key].map(|p| {
-            let bytes = std::fs::read(p).ok()?;
-            let d = digest::digest(&digest::SHA256, &bytes);
-            d.as_ref().try_into().ok()
-        })
+        [&self.cert, &self.key].map(|p| file_stamp(p))
     }
+}
+
+/// SHA-256 of a file's contents, `None` if it cannot be read (see [`CertPair::stamp`]).
+pub(super) fn file_stamp(path: &Path) -> Option<[u8; 32]> {
+    let bytes = std::fs::read(path).ok()?;
+    let d = digest::digest(&digest::SHA256, &bytes);
+    d.as_ref().try_into().ok()
 }
 
 fn load_all(pairs: &[CertPair]) -> Result<SniResolver, String> {
@@ -102,6 +108,8 @@ pub struct Watcher {
     pairs: Vec<CertPair>,
     resolver: Arc<ReloadingResolver>,
     stamps: Vec<Stamp>,
+    /// The client-certificate verifier, whose CRLs are reloaded alike.
+    client_auth: Option<Arc<ClientAuth>>,
 }
 
 impl Watcher {
@@ -112,12 +120,22 @@ impl Watcher {
             pairs,
             resolver,
             stamps,
+            client_auth: None,
         }
+    }
+
+    /// Also reloads `client_auth`'s CRL files when they change.
+    pub fn with_client_auth(mut self, client_auth: Option<Arc<ClientAuth>>) -> Self {
+        self.client_auth = client_auth;
+        self
     }
 
     /// Reloads if any file changed since the last look (or always, if `force`); logs the
     /// outcome. Blocking (it reads files).
     fn check(&mut self, force: bool) {
+        if let Some(client_auth) = &self.client_auth {
+            client_auth.check(force);
+        }
         let stamps: Vec<_> = self.pairs.iter().map(CertPair::stamp).collect();
         if !force && stamps == self.stamps {
             return;

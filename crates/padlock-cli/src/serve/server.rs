@@ -225,7 +225,7 @@ impl Connection<'_> {
             }
             Ok(Err(e)) => {
                 Stats::bump(&self.stats.handshake_failures);
-                return Err(format!("handshake failed: {e}"));
+                return Err(handshake_failure(&e));
             }
             Err(_) => {
                 Stats::bump(&self.stats.handshake_timeouts);
@@ -461,5 +461,17 @@ impl hyper::body::Body for LoggedBody {
 
     fn size_hint(&self) -> SizeHint {
         self.body.size_hint()
+    }
+}
+
+/// A failed handshake, for the log: padlock's sentence, with the fix when padlock knows one
+/// (a client certificate it refused: expired, revoked, from an unknown CA...).
+fn handshake_failure(e: &io::Error) -> String {
+    match e.get_ref().and_then(|e| e.downcast_ref::<padlock::Error>()) {
+        Some(tls) => match tls.fix() {
+            Some(fix) => format!("handshake failed: {tls} Fix: {fix}"),
+            None => format!("handshake failed: {tls}"),
+        },
+        None => format!("handshake failed: {e}"),
     }
 }

@@ -13,7 +13,6 @@ mod config;
 mod hello;
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use rustls_pki_types::ServerName;
 
@@ -23,7 +22,7 @@ use crate::common::{Core, Direction};
 use crate::conn::{Connection, Handshaker, Side};
 use crate::crypto::{CipherSuite, KeyExchange};
 use crate::error::Error;
-use crate::handshake::{self, signed_content, CertificateVerifyContext, Secrets};
+use crate::handshake::{self, AcceptedChain, CertificateVerifyContext, Secrets};
 use crate::key_schedule::{self, EarlySecret, Secret};
 use crate::keylog::labels;
 use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
@@ -33,6 +32,7 @@ use crate::msgs::{
 };
 use crate::resumption::{unix_now_ms, ClientSession, MAX_TICKET_LIFETIME};
 use crate::transcript::Transcript;
+use crate::verify::PeerVerifier;
 use zeroize::Zeroizing;
 
 use hello::ClientHelloState;
@@ -73,8 +73,8 @@ pub(crate) struct ClientHandshake {
     transcript: Transcript,
     suite: Option<&'static CipherSuite>,
     secrets: Option<Secrets>,
-    /// What the verifier validated, until CertificateVerify is checked with it.
-    verified: Option<padlock_cert::VerifiedChain>,
+    /// The server's chain the verifier accepted, until CertificateVerify is checked with it.
+    accepted: Option<AcceptedChain>,
     certificate_request: Option<CertificateRequest>,
     sent_ccs: bool,
     /// The PSK the server accepted, if this is a resumption.
@@ -103,7 +103,7 @@ impl ClientHandshake {
             transcript: Transcript::new(),
             suite: None,
             secrets: None,
-            verified: None,
+            accepted: None,
             certificate_request: None,
             sent_ccs: false,
             resumed: false,
@@ -433,27 +433,14 @@ impl ClientHandshake {
         cert: Certificate,
         raw: &[u8],
     ) -> Result<State, Error> {
-        if !cert.context.is_empty() {
-            return Err(Error::IllegalParameter(
-                "server Certificate has a certificate_request_context",
-            ));
-        }
-        let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert_der).collect();
-        let Some((leaf, rest)) = chain.split_first() else {
+        let verifier = PeerVerifier::Server(&*self.config.verifier, &self.server_name);
+        let Some(accepted) = handshake::judge_certificate(core, &verifier, cert)? else {
             return Err(Error::Decode(crate::codec::DecodeError::Invalid {
                 what: "Certificate",
                 reason: "the server sent no certificate",
             }));
         };
-        let intermediates: Vec<&[u8]> = rest.iter().map(|c| c.as_slice()).collect();
-        let verified = self.config.verifier.verify_server_cert(
-            leaf,
-            &intermediates,
-            &self.server_name,
-            SystemTime::now(),
-        )?;
-        self.verified = verified;
-        core.info.peer_certificates = chain;
+        self.accepted = Some(accepted);
         self.transcript.add(raw)?;
         Ok(State::WaitCertificateVerify)
     }
@@ -465,35 +452,9 @@ impl ClientHandshake {
         cv: CertificateVerify,
         raw: &[u8],
     ) -> Result<State, Error> {
-        if !self
-            .config
-            .verifier
-            .supported_schemes()
-            .contains(&cv.scheme)
-        {
-            return Err(Error::IllegalParameter(
-                "CertificateVerify uses a signature scheme we did not offer",
-            ));
-        }
-        let leaf = core
-            .info
-            .peer_certificates
-            .first()
-            .ok_or(Error::Internal("no server certificate"))?;
-        let content = signed_content(
-            CertificateVerifyContext::Server,
-            &self.transcript.current_hash()?,
-        );
-        let verified = self.verified.take();
-        self.config.verifier.verify_signature_after_chain(
-            verified.as_ref(),
-            leaf,
-            cv.scheme,
-            &content,
-            &cv.signature,
-        )?;
-        core.info.record_verified(verified);
-        core.info.peer_signature_scheme = Some(cv.scheme.0);
+        let verifier = PeerVerifier::Server(&*self.config.verifier, &self.server_name);
+        let hash = self.transcript.current_hash()?;
+        handshake::judge_certificate_verify(core, &verifier, self.accepted.take(), &hash, &cv)?;
         self.transcript.add(raw)?;
         Ok(State::WaitFinished)
     }

@@ -13,7 +13,6 @@ mod config;
 mod negotiate;
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 pub use config::{CertifiedKey, ResolvesServerCert, ServerConfig, SingleCert, SniResolver};
 
@@ -21,7 +20,7 @@ use crate::common::{Core, Direction};
 use crate::conn::{Connection, Handshaker, Side};
 use crate::crypto::{self, CipherSuite};
 use crate::error::Error;
-use crate::handshake::{self, signed_content, CertificateVerifyContext, Secrets};
+use crate::handshake::{self, AcceptedChain, CertificateVerifyContext, Secrets};
 use crate::key_schedule::{self, EarlySecret, Secret};
 use crate::keylog::labels;
 use crate::msgs::enums::{CipherSuiteId, HandshakeType, NamedGroup, ProtocolVersion};
@@ -32,6 +31,7 @@ use crate::msgs::{
 };
 use crate::resumption::{unix_now_ms, ServerSession, MAX_TICKET_LIFETIME};
 use crate::transcript::Transcript;
+use crate::verify::PeerVerifier;
 use zeroize::Zeroizing;
 
 use negotiate::{Negotiated, PskCandidate, Retry};
@@ -77,8 +77,8 @@ pub(crate) struct ServerHandshake {
     retry: Option<Retry>,
     suite: Option<&'static CipherSuite>,
     secrets: Option<Secrets>,
-    /// What the client verifier validated, until CertificateVerify is checked with it.
-    client_chain: Option<padlock_cert::VerifiedChain>,
+    /// The client's chain the verifier accepted, until CertificateVerify is checked with it.
+    client_chain: Option<AcceptedChain>,
     sent_ccs: bool,
     /// The client asked for middlebox compatibility (non-empty legacy_session_id).
     compat: bool,
@@ -497,26 +497,17 @@ impl ServerHandshake {
         let verifier = self
             .config
             .client_verifier
-            .clone()
+            .as_deref()
             .ok_or(Error::Internal("no client verifier"))?;
-        if !cert.context.is_empty() {
-            return Err(Error::IllegalParameter(
-                "client Certificate has a different certificate_request_context",
-            ));
-        }
         self.transcript.add(raw)?;
-        let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert_der).collect();
-        let Some((leaf, rest)) = chain.split_first() else {
-            if verifier.client_auth_mandatory() {
-                return Err(Error::CertificateRequired);
+        match handshake::judge_certificate(core, &PeerVerifier::Client(verifier), cert)? {
+            Some(accepted) => {
+                self.client_chain = Some(accepted);
+                Ok(State::WaitCertificateVerify)
             }
-            return Ok(State::WaitFinished);
-        };
-        let intermediates: Vec<&[u8]> = rest.iter().map(|c| c.as_slice()).collect();
-        let verified = verifier.verify_client_cert(leaf, &intermediates, SystemTime::now())?;
-        self.client_chain = verified;
-        core.info.peer_certificates = chain;
-        Ok(State::WaitCertificateVerify)
+            None if verifier.client_auth_mandatory() => Err(Error::CertificateRequired),
+            None => Ok(State::WaitFinished),
+        }
     }
 
     /// §4.4.3: proof that the client holds its certificate's key.
@@ -529,32 +520,17 @@ impl ServerHandshake {
         let verifier = self
             .config
             .client_verifier
-            .clone()
+            .as_deref()
             .ok_or(Error::Internal("no client verifier"))?;
-        if !verifier.supported_schemes().contains(&cv.scheme) {
-            return Err(Error::IllegalParameter(
-                "CertificateVerify uses a signature scheme we did not offer",
-            ));
-        }
-        let leaf = core
-            .info
-            .peer_certificates
-            .first()
-            .ok_or(Error::Internal("no client certificate"))?;
-        let content = signed_content(
-            CertificateVerifyContext::Client,
-            &self.transcript.current_hash()?,
-        );
-        let verified = self.client_chain.take();
-        verifier.verify_signature_after_chain(
-            verified.as_ref(),
-            leaf,
-            cv.scheme,
-            &content,
-            &cv.signature,
+        let hash = self.transcript.current_hash()?;
+        let accepted = self.client_chain.take();
+        handshake::judge_certificate_verify(
+            core,
+            &PeerVerifier::Client(verifier),
+            accepted,
+            &hash,
+            &cv,
         )?;
-        core.info.record_verified(verified);
-        core.info.peer_signature_scheme = Some(cv.scheme.0);
         core.info.client_authenticated = true;
         self.transcript.add(raw)?;
         Ok(State::WaitFinished)

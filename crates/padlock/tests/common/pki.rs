@@ -355,19 +355,8 @@ impl TestPki {
         if !subject.is_empty() {
             all.extend(["-config", "openssl.cnf", "-subj", subject]);
         }
-        all.extend([
-            "-extensions",
-            section,
-            "-days",
-            "3650",
-            "-sha256",
-            "-sigopt",
-            "rsa_padding_mode:pss",
-            "-sigopt",
-            "rsa_pss_saltlen:32",
-            "-sigopt",
-            "rsa_mgf1_md:sha256",
-        ]);
+        all.extend(["-extensions", section, "-days", "3650", "-sha256"]);
+        all.extend(RSA_PSS_SIGOPTS);
         self.openssl(&all, out);
     }
 
@@ -589,6 +578,18 @@ fn leaf_params(kind: KeyKind, role: Role) -> CertificateParams {
     validity(&mut params);
     params
 }
+
+/// How the openssl-made RSA-PSS chain is signed (and what `openssl ca -gencrl` needs to sign
+/// its CRLs alike): PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt, the parameters of
+/// rsa_pss_pss_sha256 (RFC 8446 §4.2.3), which padlock-cert verifies.
+pub const RSA_PSS_SIGOPTS: &[&str] = &[
+    "-sigopt",
+    "rsa_padding_mode:pss",
+    "-sigopt",
+    "rsa_pss_saltlen:32",
+    "-sigopt",
+    "rsa_mgf1_md:sha256",
+];
 
 /// Sections for the openssl-made RSA-PSS chain; mirrors what rcgen puts in the others.
 const OPENSSL_CNF: &str = "\
