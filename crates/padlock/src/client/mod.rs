@@ -439,6 +439,7 @@ impl ClientHandshake {
                 "server Certificate has a certificate_request_context",
             ));
         }
+        core.info.ocsp_response = self.hello.stapled_ocsp(&cert)?;
         let chain: Vec<Vec<u8>> = cert.entries.into_iter().map(|e| e.cert_der).collect();
         let Some((leaf, rest)) = chain.split_first() else {
             return Err(Error::Decode(crate::codec::DecodeError::Invalid {
@@ -583,6 +584,7 @@ impl ClientHandshake {
                     CertificateVerifyContext::Client,
                     cr.context.clone(),
                     (&ck, scheme),
+                    false,
                     flight,
                 )?;
                 core.info.client_authenticated = true;
