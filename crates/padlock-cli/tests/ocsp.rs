@@ -1,6 +1,7 @@
 //! OCSP stapling (RFC 8446 §4.4.2.1) against real peers: `openssl s_server -status_file`
-//! stapling a response made by `openssl ocsp` to `padlock connect` and `padlock probe`;
-//! `openssl s_client -status` against `padlock serve --ocsp`; servers that do not staple.
+//! and `gnutls-serv --ocsp-response` stapling a response made by `openssl ocsp` to `padlock
+//! connect` and `padlock probe`; `openssl s_client -status` and `gnutls-cli` against
+//! `padlock serve --ocsp`; servers that do not staple.
 
 #[path = "../../padlock/tests/common/mod.rs"]
 mod common;
@@ -306,7 +307,7 @@ fn servers_without_a_staple_are_reported_as_not_stapling() {
     run.assert_output_contains("OCSP staple   none (the server stapled no OCSP response)");
 
     // padlock serve without --ocsp: the same.
-    let serve = Serve::start(&dir, None);
+    let serve = Serve::start(&dir, "good", None);
     let json = json_of(&padlock(&[
         "probe",
         &serve.target(),
@@ -325,22 +326,20 @@ fn servers_without_a_staple_are_reported_as_not_stapling() {
     run.assert_output_contains("OCSP response: no response sent");
 }
 
-/// `padlock serve` with the `good` leaf, stapling `ocsp` if given.
+/// `padlock serve` with the leaf `stem`, stapling `ocsp` if given.
 struct Serve {
     _peer: Peer,
     port: u16,
 }
 
 impl Serve {
-    fn start(dir: &TempDir, ocsp: Option<&Path>) -> Serve {
+    fn start(dir: &TempDir, stem: &str, ocsp: Option<&Path>) -> Serve {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_padlock"));
         cmd.arg("serve")
-            .args([
-                "--cert",
-                &dir.arg("good.pem"),
-                "--key",
-                &dir.arg("good-key.pem"),
-            ])
+            .arg("--cert")
+            .arg(dir.path(&format!("{stem}.pem")))
+            .arg("--key")
+            .arg(dir.path(&format!("{stem}-key.pem")))
             .args(["--listen", "127.0.0.1:0"]);
         if let Some(path) = ocsp {
             cmd.arg("--ocsp").arg(path);
@@ -364,7 +363,7 @@ fn openssl_s_client_sees_padlock_serve_staple() {
     let dir = TempDir::new("serve");
     pki(&dir);
     let ca = dir.arg("ca.pem");
-    let serve = Serve::start(&dir, Some(&dir.path("good-ocsp.der")));
+    let serve = Serve::start(&dir, "good", Some(&dir.path("good-ocsp.der")));
     let run = openssl_s_client(
         serve.port,
         &["-status", "-servername", "localhost", "-CAfile", &ca],
@@ -410,4 +409,61 @@ fn serve_refuses_an_ocsp_file_that_is_not_der() {
     run.assert_failure();
     run.assert_output_contains("bad.der");
     run.assert_output_contains("not a DER OCSPResponse");
+}
+
+#[test]
+fn gnutls_staples_to_padlock_and_checks_padlock_serve_staple() {
+    let dir = TempDir::new("gnutls");
+    pki(&dir);
+    let ca = dir.arg("ca.pem");
+    // gnutls-serv checks that the response is for its certificate before stapling it.
+    let (_server, port) = start_server(|port| {
+        let mut cmd = Command::new(require_tool("gnutls-serv"));
+        cmd.current_dir(&dir.0)
+            .args(["-p", &port.to_string()])
+            .args(["--x509certfile=good.pem", "--x509keyfile=good-key.pem"])
+            .arg("--ocsp-response=good-ocsp.der");
+        cmd
+    });
+    let json = json_of(&padlock(&[
+        "connect",
+        &target(port),
+        "--servername",
+        "localhost",
+        "--ca",
+        &ca,
+        "--json",
+    ]));
+    assert_eq!(json["ocsp_staple"]["good"], true, "{json}");
+
+    // gnutls-cli asks for a staple and verifies the one it gets against the CA.
+    let gnutls_cli = |port: u16| {
+        gnutls_cli(
+            port,
+            &[
+                "--sni-hostname",
+                "localhost",
+                "--verify-hostname",
+                "localhost",
+                "--x509cafile",
+                &ca,
+            ],
+        )
+    };
+    let serve = Serve::start(&dir, "good", Some(&dir.path("good-ocsp.der")));
+    let run = gnutls_cli(serve.port);
+    run.assert_output_contains("- Status: The certificate is trusted.");
+    run.assert_output_contains("- Options: OCSP status request,");
+    // The revoked leaf with its response: gnutls-cli reads the staple and refuses.
+    let revoked = Serve::start(&dir, "revoked", Some(&dir.path("revoked-ocsp.der")));
+    let run = gnutls_cli(revoked.port);
+    run.assert_output_contains("The certificate chain is revoked.");
+    let plain = Serve::start(&dir, "good", None);
+    let run = gnutls_cli(plain.port);
+    run.assert_output_contains("- Status: The certificate is trusted.");
+    assert!(
+        !run.output.contains("OCSP status request"),
+        "{}",
+        run.output
+    );
 }
