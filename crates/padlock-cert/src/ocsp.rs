@@ -7,9 +7,9 @@
 //! CertID: serial, issuer name hash and issuer key hash) and verifies the response's
 //! signature, made by the issuer or by a responder the issuer delegated to with
 //! id-kp-OCSPSigning (RFC 6960 §4.2.2.2), with the same algorithm rules as certificates.
-//! Not checked: the nonce (stapled responses have none), responder certificates' validity
-//! periods and revocation, and whether the issuer itself chains to a trust anchor (that is
-//! the chain validator's job).
+//! Not checked: the nonce (stapled responses have none), critical extensions we do not
+//! know, a delegated responder's revocation (id-pkix-ocsp-nocheck), and whether the issuer
+//! itself chains to a trust anchor (that is the chain validator's job).
 
 use aws_lc_rs::digest::{digest, Algorithm, SHA1_FOR_LEGACY_USE_ONLY, SHA256, SHA384, SHA512};
 use x509_parser::prelude::{AlgorithmIdentifier, FromDer, X509Certificate};
@@ -429,7 +429,7 @@ pub fn check(
             && s.next_update.is_none_or(|n| n >= now.saturating_sub(SKEW));
     }
     if let Some(issuer) = &issuer {
-        report.signature = verify_signature(&resp, issuer);
+        report.signature = verify_signature(&resp, issuer, now);
     }
     Ok(report)
 }
@@ -459,7 +459,7 @@ fn cert_id_matches(
 /// RFC 6960 §4.2.2.2: signed by the CA that issued the certificate, or by a responder whose
 /// certificate that CA issued with id-kp-OCSPSigning. (A locally configured responder is
 /// not supported.)
-fn verify_signature(resp: &OcspResponse, issuer: &X509Certificate<'_>) -> Signature {
+fn verify_signature(resp: &OcspResponse, issuer: &X509Certificate<'_>, now: i64) -> Signature {
     let Ok((_, sig_alg)) = AlgorithmIdentifier::from_der(&resp.sig_alg) else {
         return Signature::Invalid("its signatureAlgorithm does not decode".into());
     };
@@ -490,6 +490,12 @@ fn verify_signature(resp: &OcspResponse, issuer: &X509Certificate<'_>) -> Signat
         {
             return Signature::Invalid(
                 "the responder's certificate was not issued by the certificate's issuer".into(),
+            );
+        }
+        let validity = responder.validity();
+        if now < validity.not_before.timestamp() || now > validity.not_after.timestamp() {
+            return Signature::Invalid(
+                "the responder's certificate is outside its validity period".into(),
             );
         }
         let ocsp_signing = matches!(
@@ -719,6 +725,9 @@ mod tests {
         ));
         assert_eq!(r.signature, Signature::ByDelegatedResponder);
         assert!(!r.is_good());
+        // The responder's certificate lives a year: past it, the delegation no longer holds.
+        let late = check(REVOKED, REVOKED_LEAF, Some(CA), now + 400 * 86400).unwrap();
+        assert!(matches!(late.signature, Signature::Invalid(_)), "{late:?}");
     }
 
     #[test]
