@@ -21,6 +21,7 @@ mod error;
 pub mod limbo;
 mod name;
 mod nc;
+pub mod ocsp;
 mod pin;
 mod policy;
 mod profile;

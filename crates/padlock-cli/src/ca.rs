@@ -37,6 +37,7 @@ Examples:
   padlock ca install          (the system store and Chromium's/Firefox's NSS databases)
   padlock ca root             (prints the root certificate's path, e.g. for curl --cacert)
   padlock ca uninstall
+  padlock ca issue localhost --json   (paths, names, fingerprints and expiry as one JSON object)
 
 The CA directory is --ca-dir, else $PADLOCK_CA_DIR, else padlock/ in the user's data
 directory ($XDG_DATA_HOME or ~/.local/share on Linux). The root key stays there, readable
@@ -45,6 +46,9 @@ pub struct Args {
     /// The CA directory.
     #[arg(long, global = true, value_name = "DIR")]
     ca_dir: Option<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: CaCommand,
 }
@@ -76,20 +80,95 @@ struct IssueArgs {
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
     let dir = ca_dir(args.ca_dir.as_deref())?;
+    let json = args.json;
     match args.command {
-        CaCommand::Init => init(&dir),
-        CaCommand::Issue(a) => issue(&dir, &a),
-        CaCommand::Install(a) => ca_trust::install(&load_root_cert(&dir)?, &a),
-        CaCommand::Uninstall(a) => ca_trust::uninstall(&load_root_cert(&dir)?, &a),
+        CaCommand::Init => init(&dir, json),
+        CaCommand::Issue(a) => issue(&dir, &a, json),
+        CaCommand::Install(a) => trust(&load_root_cert(&dir)?, &a, true, json),
+        CaCommand::Uninstall(a) => trust(&load_root_cert(&dir)?, &a, false, json),
         CaCommand::Root => {
             let path = dir.join(ROOT_CERT);
             if !path.exists() {
                 return Err(not_initialised(&dir));
             }
-            println!("{}", path.display());
+            if json {
+                let root = load_root_cert(&dir)?;
+                let mut out = root_json(&dir, &root);
+                out["command"] = "root".into();
+                println!("{out}");
+            } else {
+                println!("{}", path.display());
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// What every `--json` answer says about the root.
+fn root_json(dir: &Path, root: &RootCert) -> serde_json::Value {
+    serde_json::json!({
+        "ca_dir": dir.display().to_string(),
+        "root_certificate": root.path.display().to_string(),
+        "root_key": dir.join(ROOT_KEY).display().to_string(),
+        "subject": root.facts.subject,
+        "not_after": certinfo::date_time(root.facts.not_after),
+        "sha256_fingerprint": root.facts.sha256_fingerprint,
+        "spki_pin": root.facts.spki_pin,
+    })
+}
+
+/// `install` (`add`) or `uninstall`, as text or JSON.
+fn trust(
+    root: &RootCert,
+    args: &ca_trust::TrustArgs,
+    add: bool,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let lines = if add {
+        ca_trust::install(root, args)
+    } else {
+        ca_trust::uninstall(root, args)
+    };
+    // Installing must reach a store; uninstalling must fail nowhere.
+    let ok = if add {
+        lines.iter().any(|l| l.status == ca_trust::Status::Done)
+    } else {
+        !lines.iter().any(|l| l.status == ca_trust::Status::Failed)
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "command": if add { "install" } else { "uninstall" },
+                "root_certificate": root.path.display().to_string(),
+                "subject": root.facts.subject,
+                "sha256_fingerprint": root.facts.sha256_fingerprint,
+                "stores": lines.iter().map(ca_trust::StoreLine::to_json).collect::<Vec<_>>(),
+                "ok": ok,
+            })
+        );
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    println!(
+        "{} {} ({})",
+        if add { "installing" } else { "uninstalling" },
+        root.path.display(),
+        root.facts.subject
+    );
+    for l in &lines {
+        println!("{}", l.text());
+    }
+    match (add, ok) {
+        (true, true) => println!("restart the browser so that it reads the new root"),
+        (true, false) => return Err("the root was installed nowhere (see above)".into()),
+        (false, true) => {}
+        (false, false) => return Ok(ExitCode::FAILURE),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `--ca-dir`, else `$PADLOCK_CA_DIR`, else `<user data dir>/padlock`.
@@ -148,12 +227,19 @@ fn load_root_cert(dir: &Path) -> Result<RootCert, String> {
     Ok(RootCert { path, facts })
 }
 
-fn init(dir: &Path) -> Result<ExitCode, String> {
+fn init(dir: &Path, json: bool) -> Result<ExitCode, String> {
     let cert_path = dir.join(ROOT_CERT);
     let key_path = dir.join(ROOT_KEY);
     match (cert_path.exists(), key_path.exists()) {
         (true, true) => {
             let root = load_root_cert(dir)?;
+            if json {
+                let mut out = root_json(dir, &root);
+                out["command"] = "init".into();
+                out["created"] = false.into();
+                println!("{out}");
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "the CA in {} already exists ({}, valid until {}); nothing to do",
                 dir.display(),
@@ -178,6 +264,17 @@ fn init(dir: &Path) -> Result<ExitCode, String> {
     write_private(&key_path, key.serialize_pem().as_bytes())?;
     write_public(&cert_path, cert.pem().as_bytes())?;
     let facts = CertFacts::parse(cert.der())?;
+    if json {
+        let root = RootCert {
+            path: cert_path,
+            facts,
+        };
+        let mut out = root_json(dir, &root);
+        out["command"] = "init".into();
+        out["created"] = true.into();
+        println!("{out}");
+        return Ok(ExitCode::SUCCESS);
+    }
     println!("created a CA in {}", dir.display());
     println!(
         "  root certificate  {} ({})",
@@ -280,7 +377,7 @@ fn file_stem(name: &str) -> String {
         .replace([':', '/', '\\'], "_")
 }
 
-fn issue(dir: &Path, args: &IssueArgs) -> Result<ExitCode, String> {
+fn issue(dir: &Path, args: &IssueArgs, json: bool) -> Result<ExitCode, String> {
     let sans = args
         .names
         .iter()
@@ -328,6 +425,27 @@ fn issue(dir: &Path, args: &IssueArgs) -> Result<ExitCode, String> {
     write_public(&cert_path, cert.pem().as_bytes())?;
     write_private(&key_path, key.serialize_pem().as_bytes())?;
     let facts = CertFacts::parse(cert.der())?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "command": "issue",
+                "certificate": cert_path.display().to_string(),
+                "key": key_path.display().to_string(),
+                "names": facts.names(),
+                "subject": facts.subject,
+                "issuer": facts.issuer,
+                "serial": facts.serial,
+                "not_before": certinfo::date_time(facts.not_before),
+                "not_after": certinfo::date_time(facts.not_after),
+                "days_left": facts.days_left(certinfo::now()),
+                "sha256_fingerprint": facts.sha256_fingerprint,
+                "spki_pin": facts.spki_pin,
+                "root_certificate": dir.join(ROOT_CERT).display().to_string(),
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     println!("issued a certificate for {}", facts.names().join(", "));
     println!("  certificate  {}", cert_path.display());
     println!("  key          {}", key_path.display());

@@ -5,7 +5,7 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, Stdio};
 
 use crate::ca::RootCert;
 
@@ -46,81 +46,96 @@ fn nss_nickname(root: &RootCert) -> String {
     format!("padlock development CA {}", short_id(root))
 }
 
-pub fn install(root: &RootCert, args: &TrustArgs) -> Result<ExitCode, String> {
-    println!(
-        "installing {} ({})",
-        root.path.display(),
-        root.facts.subject
-    );
-    let mut installed = 0;
-    match system_install(root, args) {
-        Ok(Some(line)) => {
-            installed += 1;
-            println!("  system store  {line}");
-        }
-        Ok(None) => {}
-        Err(e) => println!("  system store  FAILED: {e}"),
-    }
-    let (ok, lines) = nss(root, args, true);
-    installed += ok;
-    for l in lines {
-        println!("  NSS           {l}");
-    }
-    if installed == 0 {
-        return Err("the root was installed nowhere (see above)".into());
-    }
-    println!("restart the browser so that it reads the new root");
-    Ok(ExitCode::SUCCESS)
+/// How one store fared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Done,
+    Skipped,
+    Failed,
 }
 
-pub fn uninstall(root: &RootCert, args: &TrustArgs) -> Result<ExitCode, String> {
-    println!(
-        "uninstalling {} ({})",
-        root.path.display(),
-        root.facts.subject
-    );
-    let mut failed = false;
-    match system_uninstall(root, args) {
-        Ok(Some(line)) => println!("  system store  {line}"),
-        Ok(None) => {}
-        Err(e) => {
-            failed = true;
-            println!("  system store  FAILED: {e}");
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Done => "done",
+            Status::Skipped => "skipped",
+            Status::Failed => "failed",
         }
     }
-    let (_, lines) = nss(root, args, false);
-    for l in lines {
-        failed |= l.contains("FAILED");
-        println!("  NSS           {l}");
-    }
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
 }
 
-/// The store directory, or `None` with a note when this system has none.
-fn system_dir(args: &TrustArgs) -> Option<PathBuf> {
+/// One line of `install`/`uninstall`: which store, how it went, in words.
+pub struct StoreLine {
+    /// "system store" or "NSS".
+    pub store: &'static str,
+    pub status: Status,
+    pub detail: String,
+}
+
+impl StoreLine {
+    /// As the text output shows it.
+    pub fn text(&self) -> String {
+        let failed = if self.status == Status::Failed && self.store != "NSS" {
+            "FAILED: "
+        } else {
+            ""
+        };
+        format!("  {:<13} {failed}{}", self.store, self.detail)
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "store": if self.store == "NSS" { "nss" } else { "system" },
+            "status": self.status.name(),
+            "detail": self.detail,
+        })
+    }
+}
+
+/// Adds the root to the system store and the NSS databases; one line per store.
+pub fn install(root: &RootCert, args: &TrustArgs) -> Vec<StoreLine> {
+    let mut lines = vec![system_line(system_install(root, args))];
+    lines.extend(nss(root, args, true));
+    lines
+}
+
+/// Removes the root from the stores `install` adds it to; one line per store.
+pub fn uninstall(root: &RootCert, args: &TrustArgs) -> Vec<StoreLine> {
+    let mut lines = vec![system_line(system_uninstall(root, args))];
+    lines.extend(nss(root, args, false));
+    lines
+}
+
+fn system_line(result: Result<(Status, String), String>) -> StoreLine {
+    let (status, detail) = result.unwrap_or_else(|e| (Status::Failed, e));
+    StoreLine {
+        store: "system store",
+        status,
+        detail,
+    }
+}
+
+/// The store directory, or the note saying why this system has none.
+fn system_dir(args: &TrustArgs) -> Result<PathBuf, String> {
     let dir = args
         .system_store_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(SYSTEM_STORE));
     if dir.is_dir() {
-        Some(dir)
+        Ok(dir)
     } else {
-        println!(
-            "  system store  skipped: no {} (update-ca-certificates is Debian's and Ubuntu's; elsewhere add {} to the system store by hand)",
+        Err(format!(
+            "skipped: no {} (update-ca-certificates is Debian's and Ubuntu's; elsewhere add {} to the system store by hand)",
             dir.display(),
             crate::ca::ROOT_CERT
-        );
-        None
+        ))
     }
 }
 
-fn system_install(root: &RootCert, args: &TrustArgs) -> Result<Option<String>, String> {
-    let Some(dir) = system_dir(args) else {
-        return Ok(None);
+fn system_install(root: &RootCert, args: &TrustArgs) -> Result<(Status, String), String> {
+    let dir = match system_dir(args) {
+        Ok(dir) => dir,
+        Err(note) => return Ok((Status::Skipped, note)),
     };
     let dest = dir.join(system_file_name(root));
     let pem = fs::read(&root.path).map_err(|e| format!("reading {}: {e}", root.path.display()))?;
@@ -143,16 +158,17 @@ fn system_install(root: &RootCert, args: &TrustArgs) -> Result<Option<String>, S
         Err(e) => return Err(format!("writing {}: {e} (run as root)", dest.display())),
     };
     let update = update_ca_certificates(args, sudo)?;
-    Ok(Some(format!("added {}; {update}", dest.display())))
+    Ok((Status::Done, format!("added {}; {update}", dest.display())))
 }
 
-fn system_uninstall(root: &RootCert, args: &TrustArgs) -> Result<Option<String>, String> {
-    let Some(dir) = system_dir(args) else {
-        return Ok(None);
+fn system_uninstall(root: &RootCert, args: &TrustArgs) -> Result<(Status, String), String> {
+    let dir = match system_dir(args) {
+        Ok(dir) => dir,
+        Err(note) => return Ok((Status::Skipped, note)),
     };
     let dest = dir.join(system_file_name(root));
     if !dest.exists() {
-        return Ok(Some(format!("{} was not there", dest.display())));
+        return Ok((Status::Done, format!("{} was not there", dest.display())));
     }
     let sudo = match fs::remove_file(&dest) {
         Ok(()) => false,
@@ -166,7 +182,10 @@ fn system_uninstall(root: &RootCert, args: &TrustArgs) -> Result<Option<String>,
         Err(e) => return Err(format!("removing {}: {e} (run as root)", dest.display())),
     };
     let update = update_ca_certificates(args, sudo)?;
-    Ok(Some(format!("removed {}; {update}", dest.display())))
+    Ok((
+        Status::Done,
+        format!("removed {}; {update}", dest.display()),
+    ))
 }
 
 fn update_ca_certificates(args: &TrustArgs, sudo: bool) -> Result<String, String> {
@@ -207,24 +226,27 @@ fn nss_dbs(args: &TrustArgs) -> Vec<(PathBuf, bool)> {
     dbs
 }
 
-/// Adds (or removes) the root in every NSS database; returns how many succeeded and a line
-/// per database.
-fn nss(root: &RootCert, args: &TrustArgs, add: bool) -> (usize, Vec<String>) {
+/// Adds (or removes) the root in every NSS database; a line per database.
+fn nss(root: &RootCert, args: &TrustArgs, add: bool) -> Vec<StoreLine> {
+    let line = |status, detail| StoreLine {
+        store: "NSS",
+        status,
+        detail,
+    };
     if !on_path("certutil") {
         let what = if add {
             "not added to"
         } else {
             "not removed from"
         };
-        return (
-            0,
-            vec![format!(
+        return vec![line(
+            Status::Skipped,
+            format!(
                 "{what} Chromium's and Firefox's databases: certutil is missing (install libnss3-tools on Debian/Ubuntu, nss-tools on Fedora)"
-            )],
-        );
+            ),
+        )];
     }
     let nick = nss_nickname(root);
-    let mut ok = 0;
     let mut lines = Vec::new();
     for (dir, create) in nss_dbs(args) {
         let db = format!("sql:{}", dir.display());
@@ -241,15 +263,12 @@ fn nss(root: &RootCert, args: &TrustArgs, add: bool) -> (usize, Vec<String>) {
                 }
             })
         };
-        match result {
-            Ok(line) => {
-                ok += 1;
-                lines.push(line);
-            }
-            Err(e) => lines.push(format!("{}: FAILED: {e}", dir.display())),
-        }
+        lines.push(match result {
+            Ok(detail) => line(Status::Done, detail),
+            Err(e) => line(Status::Failed, format!("{}: FAILED: {e}", dir.display())),
+        });
     }
-    (ok, lines)
+    lines
 }
 
 fn nss_add(dir: &Path, db: &str, create: bool, nick: &str, cert: &Path) -> Result<String, String> {

@@ -479,6 +479,8 @@ fn build_config(args: &Args, pins: &[SpkiPin]) -> Result<ClientConfig, String> {
     }
     // For the CertificateRequest, if any (see `after_handshake`), and for --trace.
     config.trace = true;
+    // To report whether the server staples OCSP (RFC 8446 §4.4.2.1).
+    config.request_ocsp = true;
     config.enable_early_data = args.early_data.is_some();
     config.resend_rejected_early_data = true;
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {

@@ -9,6 +9,7 @@ use padlock::{HandshakeInfo, TraceStep};
 use crate::certs::Summary;
 use crate::connect_trace;
 use crate::http;
+use crate::staple::{self, Staple};
 
 /// What the command line asked for, as far as the report needs it.
 pub struct Shown<'a> {
@@ -102,6 +103,7 @@ pub fn print_json(shown: &Shown, first: Option<&Visit>, last: &Visit) {
         "early_data_accepted": info.early_data_accepted,
         "client_authenticated": info.client_authenticated,
         "tickets_received": last.tickets,
+        "ocsp_staple": staple::json(info),
     });
     connect_trace::add_json(&mut out, shown, last);
     if let Some(f) = first {
@@ -181,6 +183,13 @@ pub fn print_text(shown: &Shown, first: Option<&Visit>, last: &Visit) {
         last.tcp_time.as_secs_f64() * 1000.0,
         last.hs_time.as_secs_f64() * 1000.0
     );
+    if !info.resumed && !shown.trace {
+        let ocsp = match Staple::of(info) {
+            Some(s) => s.describe(),
+            None => "none (the server stapled no OCSP response)".into(),
+        };
+        println!("  OCSP staple   {ocsp}");
+    }
     if shown.trace {
         println!();
         connect_trace::print_chain(shown, last);

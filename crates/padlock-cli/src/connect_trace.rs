@@ -10,6 +10,7 @@ use padlock::{Error, Side, TraceStep};
 use crate::certinfo::{self, CertFacts};
 use crate::connect_report::{Shown, Visit};
 use crate::diagram::{self, ms, round_trips_phrase};
+use crate::staple::Staple;
 use crate::style::{paint, Colour};
 
 /// Certificates expiring within this many days are shown in yellow.
@@ -199,6 +200,11 @@ pub fn print_chain(shown: &Shown, v: &Visit) {
         println!("      key       {}", facts.key);
         if i == 0 {
             println!("      level     {}", level(v, &facts, chain.validated));
+            let ocsp = match Staple::of(info) {
+                Some(s) => format!("stapled: {}", s.describe()),
+                None => "no staple".into(),
+            };
+            println!("      OCSP      {ocsp}");
         }
         let matched = if shown.pins.is_empty() {
             ""

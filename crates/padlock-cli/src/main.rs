@@ -23,6 +23,7 @@ mod probe;
 mod probe_hello;
 mod scan;
 mod serve;
+mod staple;
 mod style;
 mod weburl;
 

@@ -17,6 +17,7 @@ use crate::certinfo::{self, CertFacts};
 use crate::observe::{self, Observed, Outcome, Problem, RecordingVerifier, Target};
 use crate::parallel;
 use crate::probe_hello::{self, Answer, Reply, VERSIONS};
+use crate::staple::{self, Staple};
 use crate::style::{self, Colour};
 
 #[derive(clap::Args)]
@@ -174,6 +175,8 @@ fn probe(
         let mut config = ClientConfig::with_verifier(verifier.clone());
         config.cipher_suites = suites;
         config.set_groups(groups);
+        // As browsers do: ask for a stapled OCSP response (RFC 8446 §4.4.2.1).
+        config.request_ocsp = true;
         observe::handshake(
             target,
             name.clone(),
@@ -466,6 +469,9 @@ fn verdict(r: &Report) -> Vec<Finding> {
             );
         }
     }
+    if let Some(text) = r.first.as_ref().and_then(|o| staple_problem(&o.info)) {
+        push(Severity::Change, text);
+    }
     if let Some(p) = r.certificate.as_ref().and_then(|(_, p)| p.as_ref()) {
         push(
             Severity::Change,
@@ -478,6 +484,36 @@ fn verdict(r: &Report) -> Vec<Finding> {
     // Most important first; the sort is stable, so each group keeps its order.
     out.sort_by_key(|f| f.severity as u8);
     out
+}
+
+/// What is wrong with a stapled OCSP response, if one came: clients that check it refuse
+/// the connection (or ignore the staple and ask the responder themselves).
+fn staple_problem(info: &padlock::HandshakeInfo) -> Option<String> {
+    use padlock_cert::ocsp::{CertStatus, Signature};
+    let s = Staple::of(info)?;
+    let r = match &s.report {
+        Ok(r) => r,
+        Err(e) => return Some(format!("The stapled OCSP response is unreadable ({e}): staple the DER response your CA's responder returns.")),
+    };
+    if matches!(r.cert_status, Some(CertStatus::Revoked { .. })) {
+        return Some(
+            "The stapled OCSP response says the certificate is revoked: replace the certificate."
+                .into(),
+        );
+    }
+    if let Signature::Invalid(why) = &r.signature {
+        return Some(format!("The stapled OCSP response's signature does not hold ({why}): staple a response from the issuer's responder."));
+    }
+    if r.cert_status.is_some() && !r.current {
+        return Some(
+            "The stapled OCSP response is out of date: fetch a fresh one before its nextUpdate."
+                .into(),
+        );
+    }
+    if r.cert_status.is_none() {
+        return Some("The stapled OCSP response has no status for this certificate: staple the response for this certificate.".into());
+    }
+    None
 }
 
 fn leaf(r: &Report) -> Option<CertFacts> {
@@ -570,6 +606,12 @@ fn print_text(r: &Report, findings: &[Finding]) {
             Some(p) => println!("              {}", p.sentence),
         }
     }
+    if let Some(o) = &r.first {
+        match Staple::of(&o.info) {
+            Some(s) => println!("OCSP          the server staples OCSP: {}", s.describe()),
+            None => println!("OCSP          the server does not staple OCSP"),
+        }
+    }
     println!();
     if findings.is_empty() {
         println!("verdict: nothing to change");
@@ -634,6 +676,8 @@ fn to_json(r: &Report, findings: &[Finding]) -> serde_json::Value {
         "early_data_accepted": early,
         "certificate": leaf(r).map(|c| c.to_json(now)),
         "certificate_error": r.certificate.as_ref().and_then(|(_, p)| p.as_ref()).map(Problem::to_json),
+        "ocsp_stapling": r.first.as_ref().map(|o| o.info.ocsp_response.is_some()),
+        "ocsp_staple": r.first.as_ref().map(|o| staple::json(&o.info)),
         "verdict": findings.iter().map(|f| json!({"severity": f.severity.label(), "text": f.text})).collect::<Vec<_>>(),
         "ok": !findings.iter().any(|f| f.severity == Severity::Change),
     })

@@ -969,6 +969,109 @@ fn ca_init_issue_root_then_curl_trusts_padlock_serve() {
     assert!(out.join("_wildcard.app.test-key.pem").exists());
 }
 
+#[test]
+fn ca_json_for_every_subcommand() {
+    require("certutil", "libnss3-tools");
+    let dir = TempDir::new("ca-json");
+    let ca_dir = dir.path("ca");
+    let store = dir.path("system");
+    let home = dir.path("home");
+    fs::create_dir_all(&store).unwrap();
+    fs::create_dir_all(&home).unwrap();
+    let (script, _) = counting_script(&dir);
+    let env: [(&str, &Path); 2] = [("PADLOCK_CA_DIR", &ca_dir), ("HOME", &home)];
+    let root = ca_dir.join("rootCA.pem");
+    let root_text = root.display().to_string();
+
+    let init = json_of(ca_run(&dir.0, &env, &["init", "--json"]).assert_success());
+    let fingerprint = openssl_fingerprint(&root);
+    assert_eq!(init["command"], "init");
+    assert_eq!(init["created"], true);
+    assert_eq!(init["root_certificate"], root_text.as_str());
+    assert_eq!(init["sha256_fingerprint"], fingerprint.as_str(), "{init}");
+    assert!(init["subject"]
+        .as_str()
+        .unwrap()
+        .contains("padlock development CA"));
+    assert!(init["not_after"].as_str().unwrap().ends_with(" UTC"));
+    // --json also before the subcommand (a global flag); a second init creates nothing.
+    let again = json_of(ca_run(&dir.0, &env, &["--json", "init"]).assert_success());
+    assert_eq!(again["created"], false);
+    assert_eq!(again["sha256_fingerprint"], init["sha256_fingerprint"]);
+
+    let root_json = json_of(ca_run(&dir.0, &env, &["root", "--json"]).assert_success());
+    assert_eq!(root_json["command"], "root");
+    assert_eq!(root_json["root_certificate"], root_text.as_str());
+
+    let out = dir.path("out");
+    let issued = json_of(
+        ca_run(
+            &dir.0,
+            &env,
+            &[
+                "issue",
+                "localhost",
+                "127.0.0.1",
+                "--out",
+                out.to_str().unwrap(),
+                "--json",
+            ],
+        )
+        .assert_success(),
+    );
+    let cert = out.join("localhost.pem");
+    assert_eq!(issued["command"], "issue");
+    assert_eq!(issued["certificate"], cert.display().to_string().as_str());
+    assert_eq!(
+        issued["key"],
+        out.join("localhost-key.pem").display().to_string().as_str()
+    );
+    assert_eq!(
+        issued["names"],
+        serde_json::json!(["localhost", "127.0.0.1"])
+    );
+    assert_eq!(
+        issued["sha256_fingerprint"],
+        openssl_fingerprint(&cert).as_str()
+    );
+    assert_eq!(issued["spki_pin"], openssl_pin(&cert).as_str());
+    assert!((800..825).contains(&issued["days_left"].as_i64().unwrap()));
+
+    let trust = |verb: &str| {
+        ca_run(
+            &dir.0,
+            &env,
+            &[
+                verb,
+                "--json",
+                "--system-store-dir",
+                store.to_str().unwrap(),
+                "--update-command",
+                script.to_str().unwrap(),
+            ],
+        )
+    };
+    let installed = json_of(trust("install").assert_success());
+    assert_eq!(installed["command"], "install");
+    assert_eq!(installed["ok"], true);
+    assert_eq!(installed["stores"][0]["store"], "system");
+    assert_eq!(installed["stores"][0]["status"], "done");
+    assert_eq!(installed["stores"][1]["store"], "nss");
+    assert_eq!(installed["stores"][1]["status"], "done", "{installed}");
+    let removed = json_of(trust("uninstall").assert_success());
+    assert_eq!(removed["command"], "uninstall");
+    assert_eq!(removed["ok"], true);
+
+    // Errors stay one line on stderr, with nothing on stdout.
+    let run = ca_run(
+        &dir.0,
+        &[("PADLOCK_CA_DIR", &dir.path("none"))],
+        &["issue", "x.test", "--json"],
+    );
+    assert_eq!(exit_code(&run), 1, "{}", run.output);
+    assert_eq!(run.stdout, "");
+}
+
 /// A stand-in for update-ca-certificates that counts its runs.
 fn counting_script(dir: &TempDir) -> (PathBuf, PathBuf) {
     let script = dir.path("update.sh");

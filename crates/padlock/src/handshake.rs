@@ -192,14 +192,23 @@ pub(crate) fn add_certificate_and_verify(
     who: CertificateVerifyContext,
     context: Vec<u8>,
     (key, scheme): (&CertifiedKey, SignatureScheme),
+    staple_ocsp: bool,
     flight: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let entries = key
         .chain
         .iter()
-        .map(|c| CertificateEntry {
-            cert_der: c.as_ref().to_vec(),
-            extensions: Vec::new(),
+        .enumerate()
+        .map(|(i, c)| match (&key.ocsp_response, i) {
+            // §4.4.2.1: the OCSP response goes in the end entity's CertificateEntry, and
+            // only to a client that sent status_request.
+            (Some(ocsp), 0) if staple_ocsp => {
+                CertificateEntry::with_ocsp_response(c.as_ref().to_vec(), ocsp)
+            }
+            _ => CertificateEntry {
+                cert_der: c.as_ref().to_vec(),
+                extensions: Vec::new(),
+            },
         })
         .collect();
     let cert = HandshakeMessage::Certificate(Certificate { context, entries });

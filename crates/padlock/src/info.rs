@@ -46,6 +46,10 @@ pub struct HandshakeInfo {
     pub early_data_accepted: bool,
     /// Whether the client authenticated with a certificate (mTLS).
     pub client_authenticated: bool,
+    /// The DER OCSPResponse (RFC 6960 §4.2.1) the server stapled to its end-entity
+    /// certificate (RFC 8446 §4.4.2.1), when [`crate::ClientConfig::request_ocsp`] asked
+    /// for one. Not verified here: `padlock_cert::ocsp` decodes it and checks its signature.
+    pub ocsp_response: Option<Vec<u8>>,
 }
 
 impl HandshakeInfo {

@@ -9,7 +9,8 @@ use padlock::crypto::{self, CipherSuite, Group};
 use padlock::padlock_cert::RootStore;
 use padlock::pki_types::ServerName;
 use padlock::{
-    CertifiedKey, ClientConfig, Connection, Error, Event, KeyLog, ServerConfig, SniResolver,
+    CertifiedKey, ClientConfig, Connection, Error, Event, KeyLog, ServerConfig, SingleCert,
+    SniResolver,
 };
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SignatureAlgorithm,
@@ -727,4 +728,56 @@ fn plaintext_is_lent_in_place_and_consumed_in_any_steps() {
     // Consuming more than is lent, or from nothing, is harmless.
     s.consume_plaintext(10).unwrap();
     assert_eq!(s.read(&mut buf).unwrap(), 0);
+}
+
+/// A DER OCSPResponse with status tryLater: well-formed, and its content is no concern of
+/// the TLS layer (RFC 8446 §4.4.2.1 carries it opaquely).
+const OCSP_TRY_LATER: &[u8] = &[0x30, 0x03, 0x0a, 0x01, 0x03];
+
+#[test]
+fn ocsp_staple_reaches_a_client_that_asks_and_only_it() {
+    let pki = Pki::new();
+    let key = Arc::new(
+        pki.leaf(&["localhost"], &rcgen::PKCS_ECDSA_P256_SHA256)
+            .with_ocsp_response(OCSP_TRY_LATER.to_vec())
+            .unwrap(),
+    );
+    let server = || ServerConfig::new(Arc::new(SingleCert(key.clone()))).unwrap();
+
+    let mut asking = pki.client();
+    asking.request_ocsp = true;
+    let (mut c, mut s) = connect(asking.clone(), server());
+    assert_eq!(c.info().ocsp_response.as_deref(), Some(OCSP_TRY_LATER));
+    exchange(&mut c, &mut s, b"ping");
+
+    // RFC 8446 §4.4.2.1: no status_request, no staple (a staple would be
+    // unsupported_extension for this client).
+    let (c, _) = connect(pki.client(), server());
+    assert_eq!(c.info().ocsp_response, None);
+
+    // Asking a server without a staple: no staple, no failure.
+    let (c, _) = connect(asking.clone(), pki.server());
+    assert_eq!(c.info().ocsp_response, None);
+
+    // After a HelloRetryRequest the second ClientHello still asks.
+    asking.set_groups(vec![
+        crypto::group_by_name("secp384r1").unwrap(),
+        crypto::group_by_name("X25519").unwrap(),
+    ]);
+    asking.key_share_groups = vec![crypto::group_by_name("secp384r1").unwrap()];
+    let mut cfg = server();
+    cfg.groups = vec![crypto::group_by_name("X25519").unwrap()];
+    let (c, _) = connect(asking, cfg);
+    assert!(c.info().hello_retry);
+    assert_eq!(c.info().ocsp_response.as_deref(), Some(OCSP_TRY_LATER));
+}
+
+#[test]
+fn an_ocsp_response_that_is_not_der_is_refused_as_configuration() {
+    let pki = Pki::new();
+    let key = pki.leaf(&["localhost"], &rcgen::PKCS_ECDSA_P256_SHA256);
+    assert!(matches!(
+        key.with_ocsp_response(b"not DER".to_vec()),
+        Err(Error::Config(_))
+    ));
 }

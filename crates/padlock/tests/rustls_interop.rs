@@ -5,7 +5,7 @@
 //! NewSessionTicket, resumption with 0-RTT data on each other's tickets; and what a deployed
 //! rustls also does: tiny records, data in the Finished flight, TLS 1.2-only peers, failed
 //! negotiation and trust, a CertificateRequest, a resumption ticket with 0-RTT data from
-//! another server, backpressure, SNI.
+//! another server, backpressure, SNI, and OCSP staples each way.
 //!
 //! rustls is an independent implementation of RFC 8446, so agreement here means both
 //! stacks read the RFC the same way, not merely that padlock agrees with itself.
@@ -1486,4 +1486,110 @@ fn rustls_client_sni_selects_the_certificate() {
     let padlock = Connection::server(Arc::new(server)).unwrap();
     let pair = Pair::new(padlock, client.into()).connected();
     assert_eq!(pair.padlock.info().server_name, None);
+}
+
+// ---- OCSP stapling (RFC 8446 §4.4.2.1) ----
+
+/// A well-formed DER OCSPResponse (status tryLater): the TLS layer carries it opaquely.
+const OCSP_STAPLE: &[u8] = &[0x30, 0x03, 0x0a, 0x01, 0x03];
+
+/// rustls's own verifier, recording the OCSP response rustls hands it (rustls asks for one
+/// in every ClientHello).
+#[derive(Debug)]
+struct StapleRecorder {
+    inner: Arc<rustls::client::WebPkiServerVerifier>,
+    staple: std::sync::Mutex<Option<Vec<u8>>>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for StapleRecorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: padlock::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        *self.staple.lock().unwrap() = Some(ocsp_response.to_vec());
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+#[test]
+fn ocsp_staple_from_rustls_server_reaches_padlock_client() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&rcgen::PKCS_ECDSA_P256_SHA256);
+    let server = rustls::ServerConfig::builder_with_provider(provider(None, None))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert_with_ocsp(leaf.chain.clone(), leaf.rustls_key(), OCSP_STAPLE.to_vec())
+        .unwrap();
+    let mut client = pki.padlock_client();
+    client.request_ocsp = true;
+    let mut pair = Pair::padlock_client(client, server.clone()).connected();
+    assert_eq!(
+        pair.padlock.info().ocsp_response.as_deref(),
+        Some(OCSP_STAPLE)
+    );
+    pair.ping_pong();
+    // Not asked, not sent: rustls staples only for a status_request.
+    let pair = Pair::padlock_client(pki.padlock_client(), server).connected();
+    assert_eq!(pair.padlock.info().ocsp_response, None);
+}
+
+#[test]
+fn ocsp_staple_from_padlock_server_reaches_rustls_client() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&rcgen::PKCS_ECDSA_P256_SHA256);
+    let key = leaf
+        .padlock_key()
+        .with_ocsp_response(OCSP_STAPLE.to_vec())
+        .unwrap();
+    let server = ServerConfig::with_single_cert(key).unwrap();
+    let provider = provider(None, None);
+    let recorder = Arc::new(StapleRecorder {
+        inner: rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(pki.rustls_roots()),
+            provider.clone(),
+        )
+        .build()
+        .unwrap(),
+        staple: std::sync::Mutex::new(None),
+    });
+    let client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(recorder.clone())
+        .with_no_client_auth();
+    let mut pair = Pair::padlock_server(server, client).connected();
+    pair.ping_pong();
+    assert_eq!(
+        recorder.staple.lock().unwrap().as_deref(),
+        Some(OCSP_STAPLE)
+    );
 }

@@ -54,6 +54,7 @@ Examples:
   padlock serve --cert site.pem --key site-key.pem --root ./public --early-data
   padlock serve --cert site.pem --key site-key.pem --client-ca clients.pem --max-connections 1000
   padlock serve --cert site.pem --key site-key.pem --client-ca clients.pem --crl clients.crl
+  padlock serve --cert site.pem --key site-key.pem --ocsp site-ocsp.der
 
 The page at /.padlock (and at / unless --root has an index.html) shows the visitor's
 handshake. Certificate files are reloaded when they change (checked every --reload-interval
@@ -67,6 +68,10 @@ pub struct Args {
     /// PEM private key for the --cert at the same position.
     #[arg(long = "key", value_name = "KEY.pem", required = true)]
     keys: Vec<PathBuf>,
+    /// DER OCSP response to staple to the --cert at the same position, for clients that
+    /// ask (status_request); reloaded when the file changes.
+    #[arg(long = "ocsp", value_name = "FILE.der")]
+    ocsp: Vec<PathBuf>,
     /// Address to listen on; port 0 picks a free one.
     #[arg(long, default_value = "127.0.0.1:8443")]
     listen: SocketAddr,
@@ -144,11 +149,17 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     if args.certs.len() != args.keys.len() {
         return Err("give one --key for each --cert".into());
     }
+    if args.ocsp.len() > args.certs.len() {
+        return Err("give at most one --ocsp for each --cert".into());
+    }
     let pairs: Vec<CertPair> = args
         .certs
         .iter()
         .zip(&args.keys)
-        .map(|(cert, key)| CertPair::new(cert.clone(), key.clone()))
+        .enumerate()
+        .map(|(i, (cert, key))| {
+            CertPair::new(cert.clone(), key.clone()).with_ocsp(args.ocsp.get(i).cloned())
+        })
         .collect();
     let resolver = Arc::new(ReloadingResolver::load(&pairs)?);
     let client_auth = if args.client_ca.is_empty() {

@@ -17,19 +17,31 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::client_auth::ClientAuth;
 
-/// SHA-256 of a certificate file and of its key file, `None` for one that cannot be read.
-type Stamp = [Option<[u8; 32]>; 2];
+/// SHA-256 of a certificate file, its key file and its OCSP response file, `None` for one
+/// that cannot be read (or is not given).
+type Stamp = [Option<[u8; 32]>; 3];
 
 /// A `--cert` file and its `--key`.
 #[derive(Debug, Clone)]
 pub struct CertPair {
     cert: PathBuf,
     key: PathBuf,
+    /// `--ocsp`: a DER OCSP response stapled to the leaf (RFC 8446 §4.4.2.1).
+    ocsp: Option<PathBuf>,
 }
 
 impl CertPair {
     pub fn new(cert: PathBuf, key: PathBuf) -> Self {
-        Self { cert, key }
+        Self {
+            cert,
+            key,
+            ocsp: None,
+        }
+    }
+
+    pub fn with_ocsp(mut self, ocsp: Option<PathBuf>) -> Self {
+        self.ocsp = ocsp;
+        self
     }
 
     fn load(&self) -> Result<CertifiedKey, String> {
@@ -45,14 +57,22 @@ impl CertPair {
                 self.cert.display()
             ));
         }
-        Ok(ck)
+        match &self.ocsp {
+            Some(path) => {
+                let der =
+                    std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+                ck.with_ocsp_response(der)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            }
+            None => Ok(ck),
+        }
     }
 
     /// What tells us the files changed: a digest of their contents. Modification times can
     /// miss a rewrite within the file system's clock tick; a few kilobytes read every few
     /// seconds cost nothing.
     fn stamp(&self) -> Stamp {
-        [&self.cert, &self.key].map(|p| file_stamp(p))
+        [Some(&self.cert), Some(&self.key), self.ocsp.as_ref()].map(|p| file_stamp(p?))
     }
 }
 

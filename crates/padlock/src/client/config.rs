@@ -44,6 +44,10 @@ pub struct ClientConfig {
     pub resend_rejected_early_data: bool,
     /// Our certificate and key, for servers that ask for one (mTLS).
     pub client_auth: Option<Arc<CertifiedKey>>,
+    /// Ask the server to staple an OCSP response to its certificate (status_request,
+    /// RFC 6066 §8, RFC 8446 §4.4.2.1); the response lands, unverified, in
+    /// [`crate::HandshakeInfo::ocsp_response`] (`padlock_cert::ocsp` decodes and checks it).
+    pub request_ocsp: bool,
 }
 
 impl ClientConfig {
@@ -71,6 +75,7 @@ impl ClientConfig {
             enable_early_data: false,
             resend_rejected_early_data: false,
             client_auth: None,
+            request_ocsp: false,
         }
     }
 

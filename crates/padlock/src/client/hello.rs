@@ -10,7 +10,9 @@ use crate::key_schedule::{self, EarlySecret};
 use crate::msgs::enums::{
     CipherSuiteId, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
-use crate::msgs::{ClientExtensions, ClientHello, KeyShareEntry, OfferedPsks, PskIdentity};
+use crate::msgs::{
+    Certificate, ClientExtensions, ClientHello, KeyShareEntry, OfferedPsks, PskIdentity,
+};
 use crate::resumption::{unix_now_ms, ClientSession};
 use crate::transcript::Transcript;
 
@@ -57,6 +59,7 @@ impl ClientHelloState {
             // Offered so that servers issue tickets we can resume with (§4.2.9).
             psk_modes: Some(vec![PskKeyExchangeMode::PSK_DHE_KE]),
             early_data: false,
+            status_request: config.request_ocsp,
             pre_shared_key: None,
             present: Vec::new(),
         };
@@ -172,8 +175,30 @@ impl ClientHelloState {
             ExtensionType::COOKIE => e.cookie.is_some(),
             ExtensionType::PRE_SHARED_KEY => e.pre_shared_key.is_some(),
             ExtensionType::EARLY_DATA => e.early_data,
+            ExtensionType::STATUS_REQUEST => e.status_request,
             _ => false,
         }
+    }
+
+    /// §4.4.2: every extension in the server's CertificateEntries must answer one we sent
+    /// (else unsupported_extension). Returns the OCSP response stapled to the end entity
+    /// (§4.4.2.1); staples on other certificates are checked for form only.
+    pub(super) fn stapled_ocsp(&self, cert: &Certificate) -> Result<Option<Vec<u8>>, Error> {
+        let mut leaf_staple = None;
+        for (i, entry) in cert.entries.iter().enumerate() {
+            if let Some(ext) = entry
+                .extension_types()
+                .into_iter()
+                .find(|t| !self.offered(*t))
+            {
+                return Err(Error::UnsupportedExtension(ext));
+            }
+            let staple = entry.ocsp_response()?;
+            if i == 0 {
+                leaf_staple = staple;
+            }
+        }
+        Ok(leaf_staple)
     }
 
     /// The private key for the share the server picked (§4.2.8: it must be one we sent).
@@ -247,4 +272,81 @@ fn key_shares(kxs: &[KeyExchange]) -> Vec<KeyShareEntry> {
             key_exchange: kx.public_share().to_vec(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::AlertDescription;
+    use crate::msgs::CertificateEntry;
+    use padlock_cert::RootStore;
+
+    fn hello(request_ocsp: bool) -> ClientHelloState {
+        let mut config = ClientConfig::new(RootStore::empty());
+        config.request_ocsp = request_ocsp;
+        let name = ServerName::try_from("localhost").unwrap();
+        ClientHelloState::new(&config, &name).unwrap()
+    }
+
+    fn stapled(extensions_of_leaf: CertificateEntry) -> Certificate {
+        Certificate {
+            context: Vec::new(),
+            entries: vec![
+                extensions_of_leaf,
+                CertificateEntry {
+                    cert_der: vec![2],
+                    extensions: Vec::new(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn staple_is_taken_only_when_asked_for() {
+        let cert = stapled(CertificateEntry::with_ocsp_response(vec![1], &[0x30, 0]));
+        assert_eq!(
+            hello(true).stapled_ocsp(&cert).unwrap(),
+            Some(vec![0x30, 0])
+        );
+        // RFC 8446 §4.4.2: an extension we did not ask for is unsupported_extension.
+        let e = hello(false).stapled_ocsp(&cert).unwrap_err();
+        assert_eq!(e.alert(), Some(AlertDescription::UNSUPPORTED_EXTENSION));
+        assert!(!hello(false).message.extensions.status_request);
+    }
+
+    #[test]
+    fn malformed_certificate_status_is_a_typed_error() {
+        // status_type 2 (ocsp_multi, TLS 1.2 only), an empty response, a length past the
+        // end, trailing bytes.
+        for body in [
+            &[2, 0, 0, 1, 0x30][..],
+            &[1, 0, 0, 0],
+            &[1, 0, 0, 9, 0x30],
+            &[1, 0, 0, 1, 0x30, 0],
+            &[],
+        ] {
+            let mut extensions = Vec::new();
+            crate::msgs::extensions::put_extension(
+                &mut extensions,
+                ExtensionType::STATUS_REQUEST,
+                |o| o.extend_from_slice(body),
+            );
+            let cert = stapled(CertificateEntry {
+                cert_der: vec![1],
+                extensions,
+            });
+            let e = hello(true).stapled_ocsp(&cert).unwrap_err();
+            assert!(
+                matches!(
+                    e.alert(),
+                    Some(AlertDescription::DECODE_ERROR | AlertDescription::ILLEGAL_PARAMETER)
+                ),
+                "{body:?}: {e:?}"
+            );
+        }
+        // Oversized: a response over the bound.
+        let big = vec![0x30; crate::msgs::MAX_OCSP_RESPONSE_LEN + 1];
+        let cert = stapled(CertificateEntry::with_ocsp_response(vec![1], &big));
+        assert!(hello(true).stapled_ocsp(&cert).is_err());
+    }
 }

@@ -433,6 +433,9 @@ impl ClientHandshake {
         cert: Certificate,
         raw: &[u8],
     ) -> Result<State, Error> {
+        // RFC 8446 §4.4.2.1: the staple rides in the end entity's CertificateEntry; take it
+        // (and refuse entry extensions we did not ask for) before the chain is judged.
+        core.info.ocsp_response = self.hello.stapled_ocsp(&cert)?;
         let verifier = PeerVerifier::Server(&*self.config.verifier, &self.server_name);
         let Some(accepted) = handshake::judge_certificate(core, &verifier, cert)? else {
             return Err(Error::Decode(crate::codec::DecodeError::Invalid {
@@ -543,6 +546,7 @@ impl ClientHandshake {
                     CertificateVerifyContext::Client,
                     cr.context.clone(),
                     (&ck, scheme),
+                    false,
                     flight,
                 )?;
                 core.info.client_authenticated = true;

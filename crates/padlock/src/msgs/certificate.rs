@@ -5,7 +5,8 @@ use crate::codec::{put_bytes, put_prefixed, DecodeError, Reader};
 
 use super::enums::{ExtensionType, HandshakeType, SignatureScheme};
 use super::extensions::{
-    check_allowed, put_extension, put_schemes, read_block, read_schemes, types_of, ExtensionContext,
+    check_allowed, put_certificate_status, put_extension, put_schemes, read_block,
+    read_certificate_status, read_schemes, types_of, ExtensionContext,
 };
 
 /// `CertificateRequest` (RFC 8446 §4.3.2). Encoding writes only
@@ -95,6 +96,32 @@ impl CertificateEntry {
         read_block(&mut Reader::new(&block))
             .map(|b| types_of(&b))
             .unwrap_or_default()
+    }
+
+    /// The OCSP response stapled to this certificate in a status_request extension
+    /// (RFC 8446 §4.4.2.1), if any. A malformed CertificateStatus is an error.
+    pub fn ocsp_response(&self) -> Result<Option<Vec<u8>>, DecodeError> {
+        let mut block = Vec::with_capacity(self.extensions.len() + 2);
+        put_bytes(&mut block, 2, &self.extensions);
+        for (typ, mut data) in read_block(&mut Reader::new(&block))? {
+            if typ == ExtensionType::STATUS_REQUEST {
+                return read_certificate_status(&mut data).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// An entry for `cert_der` carrying `ocsp_response` in a status_request extension
+    /// (RFC 8446 §4.4.2.1).
+    pub fn with_ocsp_response(cert_der: Vec<u8>, ocsp_response: &[u8]) -> Self {
+        let mut extensions = Vec::with_capacity(ocsp_response.len() + 8);
+        put_extension(&mut extensions, ExtensionType::STATUS_REQUEST, |o| {
+            put_certificate_status(o, ocsp_response)
+        });
+        Self {
+            cert_der,
+            extensions,
+        }
     }
 }
 

@@ -6,9 +6,10 @@ use super::enums::{
     CipherSuiteId, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
 };
 use super::extensions::{
-    check_allowed, put_alpn, put_extension, put_groups, put_schemes, put_server_name, put_versions,
-    read_alpn, read_block, read_cookie, read_empty, read_groups, read_schemes, read_server_name,
-    read_versions, types_of, ExtensionContext, KeyShareEntry, OfferedPsks,
+    check_allowed, put_alpn, put_extension, put_groups, put_schemes, put_server_name,
+    put_status_request, put_versions, read_alpn, read_block, read_cookie, read_empty, read_groups,
+    read_schemes, read_server_name, read_status_request, read_versions, types_of, ExtensionContext,
+    KeyShareEntry, OfferedPsks,
 };
 
 /// `ClientHello` (RFC 8446 §4.1.2).
@@ -55,6 +56,9 @@ pub struct ClientExtensions {
     pub psk_modes: Option<Vec<PskKeyExchangeMode>>,
     /// early_data indication (RFC 8446 §4.2.10).
     pub early_data: bool,
+    /// status_request asking for an OCSP response (RFC 6066 §8, RFC 8446 §4.4.2.1).
+    /// Encoded with an empty responder list and no request extensions.
+    pub status_request: bool,
     /// pre_shared_key (RFC 8446 §4.2.11); always the last extension.
     pub pre_shared_key: Option<OfferedPsks>,
     /// Every extension type in wire order, including unknown ones.
@@ -157,6 +161,7 @@ impl ClientExtensions {
                     read_empty(d)?;
                     ext.early_data = true;
                 }
+                ExtensionType::STATUS_REQUEST => ext.status_request = read_status_request(d)?,
                 ExtensionType::PRE_SHARED_KEY => ext.pre_shared_key = Some(OfferedPsks::read(d)?),
                 // Unknown or uninterpreted: recorded in `present` only.
                 _ => {}
@@ -207,6 +212,9 @@ impl ClientExtensions {
             }
             if self.early_data {
                 put_extension(o, ExtensionType::EARLY_DATA, |_| {});
+            }
+            if self.status_request {
+                put_extension(o, ExtensionType::STATUS_REQUEST, put_status_request);
             }
             // Must stay last: RFC 8446 §4.2.11.
             if let Some(psks) = &self.pre_shared_key {

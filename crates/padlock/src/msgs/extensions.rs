@@ -369,6 +369,62 @@ pub(crate) fn put_server_name(out: &mut Vec<u8>, host: &str) {
     });
 }
 
+/// `CertificateStatusType` ocsp (RFC 6066 §8); ocsp_multi (RFC 6961) is TLS 1.2 only.
+pub(crate) const STATUS_TYPE_OCSP: u8 = 1;
+
+/// Upper bound on a stapled OCSP response (bounded memory): real responses are a few
+/// kilobytes; the Certificate message carrying one is itself limited to 64 KiB.
+pub const MAX_OCSP_RESPONSE_LEN: usize = 32 * 1024;
+
+/// A ClientHello's status_request (RFC 6066 §8 `CertificateStatusRequest`): whether it
+/// asks for an OCSP response. The responder list and request extensions are not
+/// interpreted (we staple whatever response we hold); other status types are ignored
+/// because their body is opaque to us.
+pub(crate) fn read_status_request(r: &mut Reader<'_>) -> Result<bool, DecodeError> {
+    if r.u8()? != STATUS_TYPE_OCSP {
+        r.rest();
+        return Ok(false);
+    }
+    // OCSPStatusRequest: ResponderID responder_id_list<0..2^16-1>;
+    // Extensions request_extensions (opaque <0..2^16-1>).
+    r.at("status_request.responder_id_list").bytes_u16(0)?;
+    r.at("status_request.request_extensions").bytes_u16(0)?;
+    r.finish("status_request")?;
+    Ok(true)
+}
+
+/// An OCSP status_request with no responder ids and no request extensions: "the
+/// responders are implicitly known to the server" (RFC 6066 §8).
+pub(crate) fn put_status_request(out: &mut Vec<u8>) {
+    out.push(STATUS_TYPE_OCSP);
+    put_u16(out, 0);
+    put_u16(out, 0);
+}
+
+/// A CertificateEntry's status_request: `CertificateStatus` (RFC 6066 §8, carried per
+/// certificate in TLS 1.3, RFC 8446 §4.4.2.1) with an `opaque OCSPResponse<1..2^24-1>`.
+pub(crate) fn read_certificate_status(r: &mut Reader<'_>) -> Result<Vec<u8>, DecodeError> {
+    if r.at("CertificateStatus.status_type").u8()? != STATUS_TYPE_OCSP {
+        return Err(DecodeError::IllegalParameter {
+            what: "CertificateStatus",
+            reason: "status_type is not ocsp",
+        });
+    }
+    let response = r.at("OCSPResponse").bytes_u24(1)?;
+    r.finish("CertificateStatus")?;
+    if response.len() > MAX_OCSP_RESPONSE_LEN {
+        return Err(DecodeError::TooLarge {
+            what: "OCSPResponse",
+        });
+    }
+    Ok(response.to_vec())
+}
+
+pub(crate) fn put_certificate_status(out: &mut Vec<u8>, ocsp_response: &[u8]) {
+    out.push(STATUS_TYPE_OCSP);
+    put_bytes(out, 3, ocsp_response);
+}
+
 /// `opaque cookie<1..2^16-1>` (RFC 8446 §4.2.2).
 pub(crate) fn read_cookie(r: &mut Reader<'_>) -> Result<Vec<u8>, DecodeError> {
     let cookie = r.bytes_u16(1)?.to_vec();
@@ -486,6 +542,30 @@ mod tests {
         // Unknown name types are skipped.
         let other = [0, 4, 7, 0, 1, b'a'];
         assert_eq!(read_server_name(&mut Reader::new(&other)).unwrap(), None);
+    }
+
+    #[test]
+    fn status_requests() {
+        let mut out = Vec::new();
+        put_status_request(&mut out);
+        assert_eq!(read_status_request(&mut Reader::new(&out)), Ok(true));
+        // A responder list and request extensions are read past; other status types
+        // (opaque to us) are ignored.
+        let listed = [1, 0, 4, 0, 2, 0xaa, 0xbb, 0, 0];
+        assert_eq!(read_status_request(&mut Reader::new(&listed)), Ok(true));
+        assert_eq!(read_status_request(&mut Reader::new(&[2, 9, 9])), Ok(false));
+        for bad in [
+            &[][..],
+            &[1],
+            &[1, 0, 0],
+            &[1, 0, 5, 0, 0],
+            &[1, 0, 0, 0, 0, 7],
+        ] {
+            assert!(
+                read_status_request(&mut Reader::new(bad)).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

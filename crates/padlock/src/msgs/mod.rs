@@ -26,7 +26,7 @@ pub use enums::{
     CipherSuiteId, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
     SignatureScheme,
 };
-pub use extensions::{KeyShareEntry, OfferedPsks, PskIdentity};
+pub use extensions::{KeyShareEntry, OfferedPsks, PskIdentity, MAX_OCSP_RESPONSE_LEN};
 pub use finished::{EndOfEarlyData, Finished};
 pub use key_update::KeyUpdate;
 pub use new_session_ticket::NewSessionTicket;

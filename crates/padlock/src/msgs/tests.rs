@@ -324,6 +324,7 @@ fn client_hello() -> ClientHello {
                 PskKeyExchangeMode::PSK_KE,
             ]),
             early_data: true,
+            status_request: true,
             pre_shared_key: Some(OfferedPsks {
                 identities: vec![
                     PskIdentity {
@@ -348,6 +349,7 @@ fn client_hello() -> ClientHello {
                 ExtensionType::COOKIE,
                 ExtensionType::PSK_KEY_EXCHANGE_MODES,
                 ExtensionType::EARLY_DATA,
+                ExtensionType::STATUS_REQUEST,
                 ExtensionType::PRE_SHARED_KEY,
             ],
         },

@@ -20,6 +20,10 @@ pub struct CertifiedKey {
     pub chain: Vec<CertificateDer<'static>>,
     /// The leaf's private key.
     pub key: SigningKey,
+    /// A DER OCSPResponse (RFC 6960 §4.2.1) for the leaf, stapled to it for clients that
+    /// send status_request (RFC 8446 §4.4.2.1). Sent as given: keeping it fresh (a
+    /// response's nextUpdate) is the caller's job.
+    pub ocsp_response: Option<Vec<u8>>,
 }
 
 impl CertifiedKey {
@@ -28,7 +32,24 @@ impl CertifiedKey {
         if chain.is_empty() {
             return Err(Error::Config("the certificate chain is empty".into()));
         }
-        Ok(Self { chain, key })
+        Ok(Self {
+            chain,
+            key,
+            ocsp_response: None,
+        })
+    }
+
+    /// Staples `der` (a DER OCSPResponse for the leaf) for clients that ask. Only its
+    /// outer form is checked here (a DER SEQUENCE of bounded size), not its content.
+    pub fn with_ocsp_response(mut self, der: Vec<u8>) -> Result<Self, Error> {
+        if der.first() != Some(&0x30) || der.len() > crate::msgs::MAX_OCSP_RESPONSE_LEN {
+            return Err(Error::Config(format!(
+                "the OCSP response is not a DER OCSPResponse of at most {} bytes",
+                crate::msgs::MAX_OCSP_RESPONSE_LEN
+            )));
+        }
+        self.ocsp_response = Some(der);
+        Ok(self)
     }
 
     /// Loads a PEM chain (leaf first) and a PEM private key (PKCS#8, SEC1 or PKCS#1).
@@ -62,6 +83,10 @@ impl std::fmt::Debug for CertifiedKey {
         f.debug_struct("CertifiedKey")
             .field("chain_len", &self.chain.len())
             .field("key", &self.key.describe())
+            .field(
+                "ocsp_response_len",
+                &self.ocsp_response.as_ref().map(Vec::len),
+            )
             .finish()
     }
 }

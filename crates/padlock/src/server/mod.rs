@@ -266,6 +266,7 @@ impl ServerHandshake {
                 CertificateVerifyContext::Server,
                 Vec::new(),
                 (&certified_key, scheme),
+                ch.extensions.status_request,
                 &mut flight,
             )?;
         }
