@@ -15,8 +15,12 @@ for tool in nginx wrk openssl; do
 done
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
-cargo build --release -p padlock-cli >&2
-padlock=${CARGO_TARGET_DIR:-target}/release/padlock
+# PADLOCK=path/to/padlock measures that binary instead of building one.
+padlock=${PADLOCK:-}
+if [ -z "$padlock" ]; then
+  cargo build --release -p padlock-cli >&2
+  padlock=${CARGO_TARGET_DIR:-target}/release/padlock
+fi
 
 tmp=$(mktemp -d)
 pids=()
@@ -48,9 +52,15 @@ chmod 755 "$tmp"
 mkdir -p "$tmp/www"
 head -c "$page_bytes" /dev/zero | tr '\0' 'x' > "$tmp/www/index.html"
 
+# Compared with nginx's `access_log off`: padlock's access log off too. A second padlock
+# server logs to a file, for the with-log figure and to count wrk's resumptions.
 p_port=$(free_port)
 "$padlock" serve --cert "$cert" --key "$key" --listen "127.0.0.1:$p_port" --root "$tmp/www" \
-  --threads "$threads" 2>"$tmp/padlock.log" &
+  --threads "$threads" --access-log off 2>"$tmp/padlock.err" &
+pids+=($!)
+p_port2=$(free_port)
+"$padlock" serve --cert "$cert" --key "$key" --listen "127.0.0.1:$p_port2" --root "$tmp/www" \
+  --threads "$threads" --access-log "$tmp/padlock.log" 2>"$tmp/padlock2.err" &
 pids+=($!)
 
 n_port=$(free_port)
@@ -99,6 +109,7 @@ EOF
 "$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" &
 pids+=($!)
 wait_port "$p_port"
+wait_port "$p_port2"
 wait_port "$n_port"
 
 # What a default OpenSSL client (wrk links the same libssl) negotiates with each server.
@@ -120,8 +131,9 @@ rate() {
 
 # wrk keeps the session across reconnections (SSL_clear), so "Connection: close" measures
 # resumed (PSK + X25519) handshakes. Count how many are resumed, one second each.
-wrk -t1 -c4 -d1s -H 'Connection: close' "https://127.0.0.1:$p_port/" >/dev/null
+wrk -t1 -c4 -d1s -H 'Connection: close' "https://127.0.0.1:$p_port2/" >/dev/null
 wrk -t1 -c4 -d1s -H 'Connection: close' "https://127.0.0.1:$n_port2/" >/dev/null
+sleep 0.5 # padlock writes its request lines within 0.1 s
 echo "wrk reconnections resumed: padlock $(grep -c ' resumed' "$tmp/padlock.log") of $(grep -c ' 200 ' "$tmp/padlock.log");" \
   "nginx $(grep -c r "$tmp/nginx/resumed.log") of $(wc -l < "$tmp/nginx/resumed.log")" >&2
 
@@ -144,6 +156,7 @@ full() {
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 p_ka=$(rate "https://127.0.0.1:$p_port/")
 n_ka=$(rate "https://127.0.0.1:$n_port/")
+p_ka_log=$(rate "https://127.0.0.1:$p_port2/")
 p_hs=$(rate -H 'Connection: close' "https://127.0.0.1:$p_port/")
 n_hs=$(rate -H 'Connection: close' "https://127.0.0.1:$n_port/")
 p_full=$(full "$p_port")
@@ -154,5 +167,6 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "| measurement (wrk -t$threads -c$conns -d${secs}s, ${page_bytes}-byte page) | padlock serve | nginx | padlock / nginx |"
 echo "|---|---:|---:|---:|"
 echo "| requests/s, keep-alive | $p_ka | $n_ka | $(ratio "$p_ka" "$n_ka") |"
+echo "| requests/s, keep-alive, padlock's access log on (a file) | $p_ka_log | $n_ka | $(ratio "$p_ka_log" "$n_ka") |"
 echo "| resumed handshakes/s (wrk, Connection: close, one request each) | $p_hs | $n_hs | $(ratio "$p_hs" "$n_hs") |"
 echo "| full handshakes/s (openssl s_time -new, $threads processes, one GET each) | $p_full | $n_full | $(ratio "$p_full" "$n_full") |"
