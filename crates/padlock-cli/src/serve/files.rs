@@ -10,8 +10,8 @@
 //! small file costs. So files up to [`MAX_CACHED_FILE`] are read whole and kept, by request
 //! path; a later request for the same path only checks, with one `stat` of the same path
 //! (links followed), that it still leads to the same file, unchanged: same device and inode,
-//! size, modification and change times (nginx's `open_file_cache` compares the same). A link
-//! swapped to lead elsewhere, or a file rewritten, fails that check and is looked up afresh.
+//! size, modification and change times. A link swapped to lead elsewhere, or a file
+//! rewritten, fails that check and is looked up afresh.
 //! File times tick coarsely (a few milliseconds), so a file rewritten in the same tick with
 //! the same size would look unchanged: a file changed within the last [`SETTLED`] is served
 //! but not kept (git's "racy clean" rule), and any later change moves its change time.
