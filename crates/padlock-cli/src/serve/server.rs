@@ -101,6 +101,8 @@ pub struct Visit {
     pub info: HandshakeInfo,
     /// What the client offered, when its ClientHello was traced.
     pub offered: Option<Offered>,
+    /// The handshake page as last rendered for this connection.
+    pub page: page::Rendered,
 }
 
 /// A boxed response future.
@@ -245,6 +247,7 @@ impl Connection<'_> {
             peer: self.peer,
             offered: Offered::take_from(tls.connection_mut()),
             info: tls.connection().info().clone(),
+            page: page::Rendered::default(),
         });
         if self.log.is_on() {
             self.log.connection(format_args!(

@@ -38,7 +38,7 @@ async fn route(
     }
     let path = req.uri().path();
     let show_page = || {
-        let html = page::render(visit, early, req.version());
+        let html = page::page(visit, early, req.version());
         with_type(Response::new(Body::text(html)), "text/html; charset=utf-8")
     };
     if path == PAGE_PATH {
