@@ -174,7 +174,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("starting the runtime: {e}"))?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let listener = TcpListener::bind(args.listen)
             .await
             .map_err(|e| format!("binding {}: {e}", args.listen))?;
@@ -203,7 +203,11 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         }
         eprintln!("shut down: {}", stats.summary());
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // Responses cut short at shutdown log their line when the runtime drops their tasks.
+    drop(runtime);
+    access_log.flush();
+    result
 }
 
 /// The signals `serve` acts on.
