@@ -158,6 +158,42 @@ fn every_request_gets_an_access_log_line() {
     assert!(fields[7].ends_with("ms"), "{line}");
 }
 
+#[test]
+fn access_log_to_a_file_or_off() {
+    let dir = scratch("access-log");
+    let file = dir.join("access.log");
+    let logged = Serve::start(&["--access-log", file.to_str().unwrap()]);
+    let quiet = Serve::start(&["--access-log", "off"]);
+    for serve in [&logged, &quiet] {
+        let url = format!("https://{SERVER_NAME}:{}/missing", serve.port);
+        let mut args = curl_verify_args(pki(), KIND);
+        args.push("--http1.1".into());
+        curl_url(serve.port, &url, &strs(&args)).assert_success();
+    }
+    // Request lines are written within 0.1 s of the request: wait for this one.
+    let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
+    let log = loop {
+        let log = std::fs::read_to_string(&file).unwrap_or_default();
+        if log.contains("\"GET /missing HTTP/1.1\" 404 10 alpn=http/1.1 ") {
+            break log;
+        }
+        assert!(std::time::Instant::now() < deadline, "{log}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // The handshake's line, then the request's.
+    assert_eq!(log.lines().count(), 2, "{log}");
+    assert!(
+        log.lines().next().unwrap().contains(": TLS 1.3 TLS_"),
+        "{log}"
+    );
+    // Neither server wrote an access line to stderr.
+    for serve in [&logged, &quiet] {
+        let out = serve.peer.output();
+        assert!(!out.contains("TLS 1.3 TLS_"), "{out}");
+        assert!(!out.contains("/missing"), "{out}");
+    }
+}
+
 /// A site: index.html, a stylesheet, a subdirectory with its own index, a dot file, and a
 /// link out of the root to a file beside it.
 fn site() -> PathBuf {

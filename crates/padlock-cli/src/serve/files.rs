@@ -5,34 +5,151 @@
 //! path is then resolved with every symbolic link followed and must still lie under the
 //! (equally resolved) root, and the file actually opened is checked once more through
 //! /proc/self/fd, so a link swapped in between the check and the open cannot lead out either.
+//!
+//! That costs a dozen system calls and a trip to a blocking thread, many times what sending a
+//! small file costs. So files up to [`MAX_CACHED_FILE`] are read whole and kept, by request
+//! path; a later request for the same path only checks, with one `stat` of the same path
+//! (links followed), that it still leads to the same file, unchanged: same device and inode,
+//! size, modification and change times. A link swapped to lead elsewhere, or a file
+//! rewritten, fails that check and is looked up afresh.
+//! File times tick coarsely (a few milliseconds), so a file rewritten in the same tick with
+//! the same size would look unchanged: a file changed within the last [`SETTLED`] is served
+//! but not kept (git's "racy clean" rule), and any later change moves its change time.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
-use std::fs::File;
+use std::fs::{File, Metadata};
+use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hyper::body::Bytes;
+
+/// Files up to this size are read whole and kept in memory.
+pub const MAX_CACHED_FILE: u64 = 128 * 1024;
+/// Bounds on the cache: when a new file would go past either, it starts over empty.
+const MAX_CACHED_BYTES: usize = 32 * 1024 * 1024;
+const MAX_CACHED_FILES: usize = 4096;
+/// How long ago a file must have last changed to be kept (see the module doc).
+const SETTLED: Duration = Duration::from_secs(1);
 
 /// The directory `--root` serves.
 #[derive(Debug, Clone)]
 pub struct Root {
     /// Absolute, with symbolic links resolved.
     dir: Arc<PathBuf>,
+    cache: Arc<Mutex<Cache>>,
+}
+
+/// Small files by request path (see the module doc).
+#[derive(Debug, Default)]
+struct Cache {
+    files: HashMap<String, Arc<Cached>>,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+struct Cached {
+    /// What to `stat` to see whether the request path still leads to this file.
+    check: PathBuf,
+    id: FileId,
+    bytes: Bytes,
+    content_type: &'static str,
+}
+
+/// What tells one version of a file from another without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileId {
+    /// Whether the file changed too recently for a later change to be told by its times.
+    fn recent(&self) -> bool {
+        let (secs, nanos) = self.ctime;
+        let changed = u64::try_from(secs)
+            .ok()
+            .zip(u32::try_from(nanos).ok())
+            .map(|(s, n)| UNIX_EPOCH + Duration::new(s, n));
+        match changed {
+            Some(changed) => changed + SETTLED > SystemTime::now(),
+            None => true,
+        }
+    }
+
+    fn of(meta: &Metadata) -> Self {
+        FileId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+impl Cache {
+    fn insert(&mut self, key: &str, file: Arc<Cached>) {
+        let len = file.bytes.len();
+        if self.files.len() >= MAX_CACHED_FILES || self.bytes + len > MAX_CACHED_BYTES {
+            self.files.clear();
+            self.bytes = 0;
+        }
+        self.bytes += len;
+        if let Some(old) = self.files.insert(key.to_owned(), file) {
+            self.bytes -= old.bytes.len();
+        }
+    }
+}
+
+/// A file's content, as a request gets it.
+#[derive(Debug)]
+pub enum Content {
+    /// A small file, read whole (maybe from the cache).
+    Bytes(Bytes),
+    /// A larger file, opened, to be read as it is sent.
+    File { file: File, len: u64 },
+}
+
+#[cfg(test)]
+impl Content {
+    /// The length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Content::Bytes(b) => b.len() as u64,
+            Content::File { len, .. } => *len,
+        }
+    }
 }
 
 /// What a request path leads to.
 #[derive(Debug)]
 pub enum Lookup {
-    /// A regular file under the root, opened.
+    /// A regular file under the root.
     File {
-        file: File,
-        len: u64,
+        content: Content,
         content_type: &'static str,
     },
     /// A directory named without its trailing slash: relative links in its index.html only
     /// work from the slashed URL, so the client is sent there.
     AddSlash,
     NotFound,
+    /// A regular file, opened but not read yet (inside the blocking lookup only).
+    Opened {
+        file: File,
+        meta: Metadata,
+        /// The path as the request named it (links not resolved), to check it again later.
+        check: PathBuf,
+        content_type: &'static str,
+    },
 }
 
 impl Root {
@@ -45,20 +162,120 @@ impl Root {
         }
         Ok(Root {
             dir: Arc::new(real),
+            cache: Arc::default(),
         })
     }
 
-    /// Finds the file for `uri_path` (the request's path, still percent-encoded), on a
-    /// blocking thread.
+    /// Finds the file for `uri_path` (the request's path, still percent-encoded): from the
+    /// cache if it is there and unchanged, else on a blocking thread.
     pub async fn lookup(&self, uri_path: &str) -> Lookup {
+        if let Some(hit) = self.cached(uri_path) {
+            return hit;
+        }
         let Some(relative) = relative_path(uri_path) else {
             return Lookup::NotFound;
         };
         let dir = self.dir.clone();
         let slashed = uri_path.ends_with('/');
-        tokio::task::spawn_blocking(move || lookup(&dir, &relative, slashed))
-            .await
-            .unwrap_or(Lookup::NotFound)
+        let found = tokio::task::spawn_blocking(move || {
+            let found = lookup(&dir, &relative, slashed);
+            // Read small files whole here, on the blocking thread, rather than a chunk per
+            // trip to one later.
+            let (found, check) = found.read_small();
+            let cached = match (&found, check) {
+                (
+                    Lookup::File {
+                        content: Content::Bytes(bytes),
+                        content_type,
+                    },
+                    Some((check, id)),
+                ) => Some(Arc::new(Cached {
+                    check,
+                    id,
+                    bytes: bytes.clone(),
+                    content_type,
+                })),
+                _ => None,
+            };
+            (found, cached)
+        })
+        .await;
+        let Ok((found, cached)) = found else {
+            return Lookup::NotFound;
+        };
+        if let Some(cached) = cached {
+            self.cache
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(uri_path, cached);
+        }
+        found
+    }
+
+    /// The cached file for `uri_path`, if the path still leads to it unchanged.
+    fn cached(&self, uri_path: &str) -> Option<Lookup> {
+        let hit = self
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .files
+            .get(uri_path)
+            .cloned()?;
+        // One stat, on this (runtime) thread: a few microseconds for a path the kernel just
+        // resolved, much less than handing the request to a blocking thread. This is what
+        // nginx does on its event loop, too.
+        let now = std::fs::metadata(&hit.check).ok()?;
+        (FileId::of(&now) == hit.id).then(|| Lookup::File {
+            content: Content::Bytes(hit.bytes.clone()),
+            content_type: hit.content_type,
+        })
+    }
+}
+
+impl Lookup {
+    /// A small file read whole, with what to check before serving it again; anything else
+    /// as it was. Blocking.
+    fn read_small(self) -> (Lookup, Option<(PathBuf, FileId)>) {
+        let Lookup::Opened {
+            file,
+            meta,
+            check,
+            content_type,
+        } = self
+        else {
+            return (self, None);
+        };
+        let len = meta.len();
+        if len > MAX_CACHED_FILE {
+            let content = Content::File { file, len };
+            return (
+                Lookup::File {
+                    content,
+                    content_type,
+                },
+                None,
+            );
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        let mut file = file;
+        if (&mut file)
+            .take(MAX_CACHED_FILE)
+            .read_to_end(&mut bytes)
+            .is_err()
+        {
+            return (Lookup::NotFound, None);
+        }
+        // Changed while it was read: serve what was read (its length is what is announced),
+        // but do not keep it.
+        let id = FileId::of(&meta);
+        let unchanged = bytes.len() as u64 == len
+            && file.metadata().is_ok_and(|after| FileId::of(&after) == id)
+            && !id.recent();
+        let found = Lookup::File {
+            content: Content::Bytes(Bytes::from(bytes)),
+            content_type,
+        };
+        (found, unchanged.then_some((check, id)))
     }
 }
 
@@ -102,13 +319,15 @@ fn hex(b: u8) -> Option<u8> {
 
 /// Resolves `relative` under `dir` (see the module doc). Blocking.
 fn lookup(dir: &Path, relative: &Path, slashed: bool) -> Lookup {
-    let Some(mut real) = resolve_under(dir, &dir.join(relative)) else {
+    let mut check = dir.join(relative);
+    let Some(mut real) = resolve_under(dir, &check) else {
         return Lookup::NotFound;
     };
     if real.is_dir() {
         if !slashed {
             return Lookup::AddSlash;
         }
+        check.push("index.html");
         match resolve_under(dir, &real.join("index.html")) {
             Some(index) => real = index,
             None => return Lookup::NotFound,
@@ -128,10 +347,11 @@ fn lookup(dir: &Path, relative: &Path, slashed: bool) -> Lookup {
         }
     }
     match file.metadata() {
-        Ok(meta) if meta.is_file() => Lookup::File {
-            len: meta.len(),
-            content_type: content_type(&real),
+        Ok(meta) if meta.is_file() => Lookup::Opened {
             file,
+            meta,
+            check,
+            content_type: content_type(&real),
         },
         _ => Lookup::NotFound,
     }
@@ -238,12 +458,16 @@ mod tests {
         let root = Root::open(&root_dir).unwrap();
         let dir = root.dir.as_path();
 
-        let found = |rel: &str, slashed| match lookup(dir, Path::new(rel), slashed) {
-            Lookup::File {
-                len, content_type, ..
-            } => format!("{len} {content_type}"),
-            Lookup::AddSlash => "add slash".into(),
-            Lookup::NotFound => "not found".into(),
+        let found = |rel: &str, slashed| match lookup(dir, Path::new(rel), slashed).read_small() {
+            (
+                Lookup::File {
+                    content,
+                    content_type,
+                },
+                _,
+            ) => format!("{} {content_type}", content.len()),
+            (Lookup::AddSlash, _) => "add slash".into(),
+            (_, _) => "not found".into(),
         };
         assert_eq!(found("", true), "11 text/html; charset=utf-8");
         assert_eq!(found("docs", false), "add slash");
@@ -256,6 +480,53 @@ mod tests {
         assert_eq!(found("leak.txt", false), "not found");
         assert_eq!(found("up/secret.txt", false), "not found");
         assert!(Root::open(&root_dir.join("index.html")).is_err());
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    fn text(found: Lookup) -> String {
+        match found {
+            Lookup::File {
+                content: Content::Bytes(b),
+                ..
+            } => String::from_utf8(b.to_vec()).unwrap(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn small_files_are_kept_until_they_change_or_their_path_leads_elsewhere() {
+        let base = scratch("cache");
+        let root_dir = base.join("site");
+        std::fs::create_dir_all(root_dir.join("docs")).unwrap();
+        std::fs::write(root_dir.join("a.txt"), "one").unwrap();
+        std::fs::write(root_dir.join("docs/index.html"), "docs").unwrap();
+        std::fs::write(base.join("secret.txt"), "secret").unwrap();
+        symlink(root_dir.join("a.txt"), root_dir.join("link.txt")).unwrap();
+        let root = Root::open(&root_dir).unwrap();
+
+        // Just written: served, not kept.
+        assert_eq!(text(root.lookup("/a.txt").await), "one");
+        assert!(root.cached("/a.txt").is_none());
+        std::thread::sleep(SETTLED + Duration::from_millis(100));
+        for path in ["/a.txt", "/link.txt", "/docs/"] {
+            root.lookup(path).await;
+            assert!(root.cached(path).is_some(), "{path}");
+        }
+        assert_eq!(text(root.cached("/docs/").unwrap()), "docs");
+
+        // Rewritten with the same size: its change time moved.
+        std::fs::write(root_dir.join("a.txt"), "two").unwrap();
+        assert!(root.cached("/a.txt").is_none());
+        assert_eq!(text(root.lookup("/a.txt").await), "two");
+        // A link swapped to lead out of the root.
+        std::fs::remove_file(root_dir.join("link.txt")).unwrap();
+        symlink(base.join("secret.txt"), root_dir.join("link.txt")).unwrap();
+        assert!(root.cached("/link.txt").is_none());
+        assert_eq!(text(root.lookup("/link.txt").await), "NotFound");
+        // A directory's index removed.
+        std::fs::remove_file(root_dir.join("docs/index.html")).unwrap();
+        assert!(root.cached("/docs/").is_none());
+        assert_eq!(text(root.lookup("/docs/").await), "NotFound");
         std::fs::remove_dir_all(&base).unwrap();
     }
 

@@ -2,7 +2,7 @@
 //! whose page shows each visitor its own handshake, and which can serve a directory.
 //!
 //! - [`server`]: accepting, timeouts, the connection limit, graceful shutdown, 0-RTT policy
-//!   and the access log;
+//!   and the access log lines, which [`log`] buffers;
 //! - [`site`]: what each request gets (the handshake [`page`], [`files`] under `--root`, 404);
 //! - [`early`]: which requests arrived as 0-RTT early data;
 //! - [`reload`]: certificates chosen by SNI and reloaded when their files change;
@@ -17,6 +17,7 @@ mod early;
 mod files;
 mod idle;
 mod linger;
+mod log;
 mod offered;
 mod page;
 mod reload;
@@ -60,7 +61,11 @@ The page at /.padlock (and at / unless --root has an index.html) shows the visit
 handshake. Certificate files are reloaded when they change (checked every --reload-interval
 seconds) and on SIGHUP. SIGTERM or SIGINT stops accepting and lets requests in flight finish
 (for up to 10 s; a second signal stops at once).
-Each request is logged on stderr: peer, method, path, version, status, bytes, ALPN, time.")]
+Each handshake and each request is logged (on stderr unless --access-log says otherwise):
+peer, method, path, version, status, bytes, ALPN, time. Request lines are buffered and
+written within 0.1 s; --access-log off saves their cost on busy servers.
+Small files under --root (up to 128 KiB) are kept in memory; each request still checks
+that the file's inode, size and times are unchanged, and reads it again if not.")]
 pub struct Args {
     /// PEM certificate chain, leaf first (repeat with --key for several names, chosen by SNI).
     #[arg(long = "cert", value_name = "CHAIN.pem", required = true)]
@@ -108,6 +113,9 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Where handshake and request lines go: a FILE (appended to), - for stderr, or off.
+    #[arg(long, value_name = "FILE|-|off", default_value = "-")]
+    access_log: log::Destination,
     /// Seconds between checks of the certificate files for changes (0: only on SIGHUP).
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     reload_interval: f64,
@@ -182,6 +190,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         ..Limits::default()
     };
     let reload_interval = seconds("reload-interval", args.reload_interval)?;
+    let access_log = log::AccessLog::open(&args.access_log)?;
 
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.threads {
@@ -191,7 +200,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("starting the runtime: {e}"))?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let listener = TcpListener::bind(args.listen)
             .await
             .map_err(|e| format!("binding {}: {e}", args.listen))?;
@@ -201,6 +210,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         let watcher = reload::Watcher::new(pairs, resolver).with_client_auth(client_auth);
         tokio::spawn(watcher.run(reload_interval, signals.hangup));
         println!("listening on {local}");
+        tokio::spawn(access_log.clone().flush_regularly());
         let stats = Arc::new(Stats::default());
         server::serve(
             listener,
@@ -208,12 +218,22 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             limits,
             stats.clone(),
             site::handler(root),
+            access_log.clone(),
             signals.stop,
         )
         .await;
+        access_log.flush();
+        let dropped = access_log.dropped();
+        if dropped > 0 {
+            eprintln!("the access log could not keep up: {dropped} lines dropped");
+        }
         eprintln!("shut down: {}", stats.summary());
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // Responses cut short at shutdown log their line when the runtime drops their tasks.
+    drop(runtime);
+    access_log.flush();
+    result
 }
 
 /// The signals `serve` acts on.

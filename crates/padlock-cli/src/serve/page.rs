@@ -1,11 +1,33 @@
 //! The page that shows a visitor its own handshake.
 
 use std::fmt::Write;
+use std::sync::{Mutex, PoisonError};
 
+use hyper::body::Bytes;
 use padlock::HandshakeInfo;
 
 use super::server::Visit;
 use crate::certs::Summary;
+
+/// A connection's page, kept for its next requests: it depends only on the handshake and on
+/// the request's HTTP version and 0-RTT flag, and rendering it (a few dozen formatted names)
+/// costs more than the rest of a keep-alive request.
+#[derive(Debug, Default)]
+pub struct Rendered(Mutex<Option<(bool, hyper::Version, Bytes)>>);
+
+/// The page for a request on `visit`'s connection, rendered once per connection for each
+/// `early` and `http` in a row.
+pub fn page(visit: &Visit, early: bool, http: hyper::Version) -> Bytes {
+    let mut kept = visit.page.0.lock().unwrap_or_else(PoisonError::into_inner);
+    match &*kept {
+        Some((e, h, page)) if *e == early && *h == http => page.clone(),
+        _ => {
+            let page = Bytes::from(render(visit, early, http));
+            *kept = Some((early, http, page.clone()));
+            page
+        }
+    }
+}
 
 /// The page for a request on `visit`'s connection; `early` if the request came as 0-RTT data.
 pub fn render(visit: &Visit, early: bool, http: hyper::Version) -> String {
@@ -140,4 +162,31 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connections_page_is_rendered_again_only_when_the_request_differs() {
+        let visit = Visit {
+            peer: "127.0.0.1:1".parse().unwrap(),
+            info: HandshakeInfo::default(),
+            offered: None,
+            page: Rendered::default(),
+        };
+        let first = page(&visit, false, hyper::Version::HTTP_11);
+        let again = page(&visit, false, hyper::Version::HTTP_11);
+        // The same bytes, not a copy.
+        assert_eq!(first.as_ptr(), again.as_ptr());
+        assert_eq!(first, render(&visit, false, hyper::Version::HTTP_11));
+        let early = page(&visit, true, hyper::Version::HTTP_11);
+        let early = std::str::from_utf8(&early).unwrap();
+        assert!(early.contains("this request came as early data"), "{early}");
+        let h2 = page(&visit, false, hyper::Version::HTTP_2);
+        assert!(std::str::from_utf8(&h2)
+            .unwrap()
+            .contains("<td>HTTP/2.0</td>"));
+    }
 }

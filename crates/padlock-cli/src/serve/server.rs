@@ -1,5 +1,5 @@
 //! Accepting and serving connections: handshake and idle timeouts, a connection limit,
-//! HTTP/2 or HTTP/1.x by ALPN, the 0-RTT rule, an access log line per request, and a
+//! HTTP/2 or HTTP/1.x by ALPN, the 0-RTT rule, access log lines (see log.rs), and a
 //! graceful shutdown that lets requests in flight finish.
 
 use std::convert::Infallible;
@@ -28,6 +28,7 @@ use super::body::Body;
 use super::early::{self, EarlyFirst};
 use super::idle::IdleTimeout;
 use super::linger::Lingering;
+use super::log::AccessLog;
 use super::offered::Offered;
 use super::page;
 
@@ -100,6 +101,8 @@ pub struct Visit {
     pub info: HandshakeInfo,
     /// What the client offered, when its ClientHello was traced.
     pub offered: Option<Offered>,
+    /// The handshake page as last rendered for this connection.
+    pub page: page::Rendered,
 }
 
 /// A boxed response future.
@@ -118,6 +121,7 @@ pub async fn serve(
     limits: Limits,
     stats: Arc<Stats>,
     handler: Handler,
+    log: AccessLog,
     mut shutdown: mpsc::Receiver<()>,
 ) {
     let acceptor = TlsAcceptor::from(config);
@@ -149,11 +153,12 @@ pub async fn serve(
         };
         Stats::bump(&stats.accepted);
         tcp.set_nodelay(true).ok();
-        let (acceptor, limits, stats, handler, stop) = (
+        let (acceptor, limits, stats, handler, log, stop) = (
             acceptor.clone(),
             limits.clone(),
             stats.clone(),
             handler.clone(),
+            log.clone(),
             stop_rx.clone(),
         );
         connections.spawn(async move {
@@ -161,6 +166,7 @@ pub async fn serve(
                 peer,
                 stats: &stats,
                 handler,
+                log,
                 stop,
             };
             if let Err(e) = conn.run(tcp, acceptor, &limits).await {
@@ -197,6 +203,7 @@ struct Connection<'a> {
     peer: SocketAddr,
     stats: &'a Stats,
     handler: Handler,
+    log: AccessLog,
     stop: watch::Receiver<bool>,
 }
 
@@ -240,12 +247,15 @@ impl Connection<'_> {
             peer: self.peer,
             offered: Offered::take_from(tls.connection_mut()),
             info: tls.connection().info().clone(),
+            page: page::Rendered::default(),
         });
-        eprintln!(
-            "{}: {}",
-            self.peer,
-            page::describe(&visit.info, early_data.len())
-        );
+        if self.log.is_on() {
+            self.log.connection(format_args!(
+                "{}: {}",
+                self.peer,
+                page::describe(&visit.info, early_data.len())
+            ));
+        }
         let h2 = visit.info.alpn.as_deref() == Some(b"h2");
         let early_requests = match (early_data.is_empty(), h2) {
             (true, _) => 0,
@@ -280,11 +290,19 @@ impl Connection<'_> {
     {
         let seen = AtomicUsize::new(0);
         let stats = self.stats;
+        let log = &self.log;
         let service = service_fn(|req| {
             // Counted when hyper hands the request over, in arrival order (see early.rs).
             let early = seen.fetch_add(1, Ordering::Relaxed) < early_requests;
             Stats::bump(&stats.requests);
-            let response = respond(req, visit.clone(), early, h2, self.handler.clone());
+            let response = respond(
+                req,
+                visit.clone(),
+                early,
+                h2,
+                self.handler.clone(),
+                log.clone(),
+            );
             async move { Ok::<_, Infallible>(response.await) }
         });
         let io = TokioIo::new(io);
@@ -335,8 +353,10 @@ fn respond(
     early: bool,
     h2: bool,
     handler: Handler,
+    log: AccessLog,
 ) -> impl Future<Output = Response<LoggedBody>> + Send + 'static {
-    let mut entry = AccessLog {
+    // Nothing to gather when nothing is logged.
+    let mut entry = log.is_on().then(|| RequestLine {
         started: Instant::now(),
         peer: visit.peer,
         method: req.method().clone(),
@@ -346,15 +366,16 @@ fn respond(
         early,
         status: StatusCode::OK,
         bytes: 0,
-    };
+    });
     let safe = matches!(*req.method(), Method::GET | Method::HEAD);
+    let head = req.method() == Method::HEAD;
     async move {
         let mut response = if early && !safe {
             too_early(h2)
         } else {
             handler(req, visit, early).await
         };
-        if entry.method == Method::HEAD {
+        if head {
             // hyper leaves out HEAD bodies in HTTP/1.x but not in HTTP/2: the length stays
             // (RFC 9110 §9.3.2), the body goes.
             let len = response.body().len();
@@ -364,8 +385,10 @@ fn respond(
                 .or_insert(len.into());
             *response.body_mut() = Body::empty();
         }
-        entry.status = response.status();
-        response.map(|body| LoggedBody { body, entry })
+        if let Some(entry) = &mut entry {
+            entry.status = response.status();
+        }
+        response.map(|body| LoggedBody { body, entry, log })
     }
 }
 
@@ -391,7 +414,7 @@ fn too_early(h2: bool) -> Response<Body> {
 }
 
 /// One access log line, written when the response is done.
-struct AccessLog {
+struct RequestLine {
     started: Instant,
     peer: SocketAddr,
     method: Method,
@@ -403,7 +426,7 @@ struct AccessLog {
     bytes: u64,
 }
 
-impl std::fmt::Display for AccessLog {
+impl std::fmt::Display for RequestLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let alpn = self
             .alpn
@@ -428,12 +451,16 @@ impl std::fmt::Display for AccessLog {
 /// sent, or when the client went away first.
 pub struct LoggedBody {
     body: Body,
-    entry: AccessLog,
+    /// `None` when the access log is off.
+    entry: Option<RequestLine>,
+    log: AccessLog,
 }
 
 impl Drop for LoggedBody {
     fn drop(&mut self) {
-        eprintln!("{}", self.entry);
+        if let Some(entry) = &self.entry {
+            self.log.request(format_args!("{entry}"));
+        }
     }
 }
 
@@ -447,9 +474,9 @@ impl hyper::body::Body for LoggedBody {
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
         let frame = Pin::new(&mut this.body).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(f))) = &frame {
+        if let (Poll::Ready(Some(Ok(f))), Some(entry)) = (&frame, &mut this.entry) {
             if let Some(data) = f.data_ref() {
-                this.entry.bytes += data.len() as u64;
+                entry.bytes += data.len() as u64;
             }
         }
         frame

@@ -7,7 +7,7 @@ use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE, LOCATION};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::body::Body;
-use super::files::{Lookup, Root};
+use super::files::{Content, Lookup, Root};
 use super::page;
 use super::server::{Handler, Visit};
 
@@ -38,7 +38,7 @@ async fn route(
     }
     let path = req.uri().path();
     let show_page = || {
-        let html = page::render(visit, early, req.version());
+        let html = page::page(visit, early, req.version());
         with_type(Response::new(Body::text(html)), "text/html; charset=utf-8")
     };
     if path == PAGE_PATH {
@@ -52,13 +52,15 @@ async fn route(
     };
     match root.lookup(path).await {
         Lookup::File {
-            file,
-            len,
+            content,
             content_type,
-        } => with_type(
-            Response::new(Body::file(tokio::fs::File::from_std(file), len)),
-            content_type,
-        ),
+        } => {
+            let body = match content {
+                Content::Bytes(bytes) => Body::text(bytes),
+                Content::File { file, len } => Body::file(tokio::fs::File::from_std(file), len),
+            };
+            with_type(Response::new(body), content_type)
+        }
         Lookup::AddSlash => match HeaderValue::from_str(&format!("{path}/")) {
             Ok(location) => {
                 let mut r = text(StatusCode::MOVED_PERMANENTLY, "moved\n");
@@ -67,8 +69,8 @@ async fn route(
             }
             Err(_) => not_found(),
         },
-        Lookup::NotFound if path == "/" => show_page(),
-        Lookup::NotFound => not_found(),
+        Lookup::NotFound | Lookup::Opened { .. } if path == "/" => show_page(),
+        Lookup::NotFound | Lookup::Opened { .. } => not_found(),
     }
 }
 
