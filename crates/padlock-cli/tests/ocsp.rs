@@ -5,44 +5,16 @@
 
 #[path = "../../padlock/tests/common/mod.rs"]
 mod common;
+mod run;
+mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use common::*;
-
-/// A directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "padlock-ocsp-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn arg(&self, name: &str) -> String {
-        self.path(name).display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+use run::TempDir;
+use support::Serve;
 
 const EXTENSIONS: &str = "\
 [ca]
@@ -204,7 +176,7 @@ fn target(port: u16) -> String {
 
 #[test]
 fn openssl_staple_is_reported_by_connect_and_probe() {
-    let dir = TempDir::new("openssl");
+    let dir = TempDir::new();
     pki(&dir);
     let ca = dir.arg("ca.pem");
     let (_server, port) = s_server(&dir, "good", Some("good-ocsp.der"));
@@ -244,7 +216,7 @@ fn openssl_staple_is_reported_by_connect_and_probe() {
 
 #[test]
 fn a_revoked_staple_is_a_change_in_probe() {
-    let dir = TempDir::new("revoked");
+    let dir = TempDir::new();
     pki(&dir);
     let ca = dir.arg("ca.pem");
     let (_server, port) = s_server(&dir, "revoked", Some("revoked-ocsp.der"));
@@ -283,7 +255,7 @@ fn a_revoked_staple_is_a_change_in_probe() {
 
 #[test]
 fn servers_without_a_staple_are_reported_as_not_stapling() {
-    let dir = TempDir::new("none");
+    let dir = TempDir::new();
     pki(&dir);
     let ca = dir.arg("ca.pem");
     let (_server, port) = s_server(&dir, "good", None);
@@ -307,7 +279,7 @@ fn servers_without_a_staple_are_reported_as_not_stapling() {
     run.assert_output_contains("OCSP staple   none (the server stapled no OCSP response)");
 
     // padlock serve without --ocsp: the same.
-    let serve = Serve::start(&dir, "good", None);
+    let serve = start_serve(&dir, "good", None);
     let json = json_of(&padlock(&[
         "probe",
         &serve.target(),
@@ -327,43 +299,25 @@ fn servers_without_a_staple_are_reported_as_not_stapling() {
 }
 
 /// `padlock serve` with the leaf `stem`, stapling `ocsp` if given.
-struct Serve {
-    _peer: Peer,
-    port: u16,
-}
-
-impl Serve {
-    fn start(dir: &TempDir, stem: &str, ocsp: Option<&Path>) -> Serve {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_padlock"));
-        cmd.arg("serve")
-            .arg("--cert")
-            .arg(dir.path(&format!("{stem}.pem")))
-            .arg("--key")
-            .arg(dir.path(&format!("{stem}-key.pem")))
-            .args(["--listen", "127.0.0.1:0"]);
-        if let Some(path) = ocsp {
-            cmd.arg("--ocsp").arg(path);
-        }
-        let peer = Peer::spawn(cmd);
-        let addr = peer.wait_for_line("listening on ", DEFAULT_TIMEOUT);
-        let port = addr
-            .strip_prefix("127.0.0.1:")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| peer.fail(&format!("unexpected listen address {addr:?}")));
-        Serve { _peer: peer, port }
-    }
-
-    fn target(&self) -> String {
-        target(self.port)
-    }
+fn start_serve(dir: &TempDir, stem: &str, ocsp: Option<&Path>) -> Serve {
+    let ocsp = ocsp.map(|p| p.display().to_string());
+    let extra: Vec<&str> = match &ocsp {
+        Some(path) => vec!["--ocsp", path],
+        None => Vec::new(),
+    };
+    Serve::start_with(
+        &dir.path(&format!("{stem}.pem")),
+        &dir.path(&format!("{stem}-key.pem")),
+        &extra,
+    )
 }
 
 #[test]
 fn openssl_s_client_sees_padlock_serve_staple() {
-    let dir = TempDir::new("serve");
+    let dir = TempDir::new();
     pki(&dir);
     let ca = dir.arg("ca.pem");
-    let serve = Serve::start(&dir, "good", Some(&dir.path("good-ocsp.der")));
+    let serve = start_serve(&dir, "good", Some(&dir.path("good-ocsp.der")));
     let run = openssl_s_client(
         serve.port,
         &["-status", "-servername", "localhost", "-CAfile", &ca],
@@ -392,7 +346,7 @@ fn openssl_s_client_sees_padlock_serve_staple() {
 
 #[test]
 fn serve_refuses_an_ocsp_file_that_is_not_der() {
-    let dir = TempDir::new("bad");
+    let dir = TempDir::new();
     pki(&dir);
     fs::write(dir.path("bad.der"), "not an OCSP response").unwrap();
     let run = padlock(&[
@@ -413,7 +367,7 @@ fn serve_refuses_an_ocsp_file_that_is_not_der() {
 
 #[test]
 fn gnutls_staples_to_padlock_and_checks_padlock_serve_staple() {
-    let dir = TempDir::new("gnutls");
+    let dir = TempDir::new();
     pki(&dir);
     let ca = dir.arg("ca.pem");
     // gnutls-serv checks that the response is for its certificate before stapling it.
@@ -450,15 +404,15 @@ fn gnutls_staples_to_padlock_and_checks_padlock_serve_staple() {
             ],
         )
     };
-    let serve = Serve::start(&dir, "good", Some(&dir.path("good-ocsp.der")));
+    let serve = start_serve(&dir, "good", Some(&dir.path("good-ocsp.der")));
     let run = gnutls_cli(serve.port);
     run.assert_output_contains("- Status: The certificate is trusted.");
     run.assert_output_contains("- Options: OCSP status request,");
     // The revoked leaf with its response: gnutls-cli reads the staple and refuses.
-    let revoked = Serve::start(&dir, "revoked", Some(&dir.path("revoked-ocsp.der")));
+    let revoked = start_serve(&dir, "revoked", Some(&dir.path("revoked-ocsp.der")));
     let run = gnutls_cli(revoked.port);
     run.assert_output_contains("The certificate chain is revoked.");
-    let plain = Serve::start(&dir, "good", None);
+    let plain = start_serve(&dir, "good", None);
     let run = gnutls_cli(plain.port);
     run.assert_output_contains("- Status: The certificate is trusted.");
     assert!(

@@ -5,58 +5,23 @@
 
 #[path = "../../padlock/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
 use serde_json::Value;
-
-const KIND: KeyKind = KeyKind::EcdsaP256;
-
-fn pki() -> &'static TestPki {
-    TestPki::shared()
-}
-
-/// A running `padlock serve`, killed on drop (through [`Peer`]).
-struct Serve {
-    peer: Peer,
-    port: u16,
-}
-
-impl Serve {
-    /// `padlock serve --cert CHAIN --key KEY --listen 127.0.0.1:0 extra...`.
-    fn start(extra: &[&str]) -> Serve {
-        let cred = pki().server(KIND);
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_padlock"));
-        cmd.arg("serve")
-            .arg("--cert")
-            .arg(&cred.chain_pem)
-            .arg("--key")
-            .arg(&cred.key_pem)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra);
-        let peer = Peer::spawn(cmd);
-        let addr = peer.wait_for_line("listening on ", DEFAULT_TIMEOUT);
-        let port = addr
-            .strip_prefix("127.0.0.1:")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| peer.fail(&format!("unexpected listen address {addr:?}")));
-        Serve { peer, port }
-    }
-}
+use support::{pki, Serve, KIND};
 
 /// `padlock connect 127.0.0.1:PORT --servername localhost --ca CA args...`.
 fn padlock_connect(port: u16, args: &[&str]) -> ToolRun {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_padlock"));
-    cmd.arg("connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--servername", SERVER_NAME])
-        .arg("--ca")
-        .arg(&pki().server(KIND).ca_pem)
-        .args(args);
-    run_tool(cmd, "", DEFAULT_TIMEOUT)
+    let ca = pki().server(KIND).ca_pem.display().to_string();
+    let all: Vec<&str> = ["--ca", ca.as_str()]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    support::padlock_connect(port, &all)
 }
 
 /// [`padlock_connect`] with `--json`, which must succeed; its JSON object.

@@ -6,7 +6,6 @@
 
 #[path = "../../padlock/tests/common/mod.rs"]
 mod common;
-#[allow(dead_code)]
 mod run;
 mod support;
 

@@ -4,56 +4,13 @@
 
 #[path = "../../padlock/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::net::TcpStream;
 use std::process::Command;
 
 use common::*;
-
-/// A running `padlock serve`, killed on drop (through [`Peer`]).
-struct Serve {
-    peer: Peer,
-    port: u16,
-}
-
-impl Serve {
-    /// `padlock serve --cert CHAIN --key KEY --listen 127.0.0.1:0 extra...` with the TestPki
-    /// credential of `kind`.
-    fn start(kind: KeyKind, extra: &[&str]) -> Serve {
-        let cred = TestPki::shared().server(kind);
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_padlock"));
-        cmd.arg("serve")
-            .arg("--cert")
-            .arg(&cred.chain_pem)
-            .arg("--key")
-            .arg(&cred.key_pem)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra);
-        let peer = Peer::spawn(cmd);
-        let addr = peer.wait_for_line("listening on ", DEFAULT_TIMEOUT);
-        let port = addr
-            .strip_prefix("127.0.0.1:")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| peer.fail(&format!("unexpected listen address {addr:?}")));
-        assert_ne!(port, 0);
-        Serve { peer, port }
-    }
-
-    /// The handshakes the server logged so far (one stderr line per connection).
-    fn logged_handshakes(&self) -> usize {
-        self.peer.output().matches(": TLS 1.3 TLS_").count()
-    }
-}
-
-/// `padlock connect` against `port` with `args`, bounded like every peer.
-fn padlock_connect(port: u16, args: &[&str]) -> ToolRun {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_padlock"));
-    cmd.arg("connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--servername", SERVER_NAME])
-        .args(args);
-    run_tool(cmd, "", DEFAULT_TIMEOUT)
-}
+use support::{padlock_connect, Serve};
 
 fn ca(kind: KeyKind) -> String {
     TestPki::shared().server(kind).ca_pem.display().to_string()
@@ -64,7 +21,7 @@ const PAGE_TITLE: &str = "Your TLS handshake with padlock";
 
 #[test]
 fn curl_http11_every_suite() {
-    let serve = Serve::start(KeyKind::EcdsaP256, &[]);
+    let serve = Serve::start_kind(KeyKind::EcdsaP256, &[]);
     let groups = ["X25519", "secp256r1", "secp384r1"];
     for (suite, group) in SUITES.iter().zip(groups) {
         let mut args = curl_tls13_args(suite, &[group]);
@@ -95,7 +52,7 @@ fn curl_http11_every_suite() {
 
 #[test]
 fn curl_http10() {
-    let serve = Serve::start(KeyKind::EcdsaP256, &[]);
+    let serve = Serve::start_kind(KeyKind::EcdsaP256, &[]);
     let mut args = curl_verify_args(TestPki::shared(), KeyKind::EcdsaP256);
     // --include: the status line shows the version the server answered with.
     args.extend(strings(&["--tlsv1.3", "--http1.0", "--include"]));
@@ -109,7 +66,7 @@ fn curl_http10() {
 
 #[test]
 fn curl_keeps_the_connection_alive_between_requests() {
-    let serve = Serve::start(KeyKind::EcdsaP256, &[]);
+    let serve = Serve::start_kind(KeyKind::EcdsaP256, &[]);
     let url = format!("https://{SERVER_NAME}:{}/", serve.port);
     let mut args = curl_verify_args(TestPki::shared(), KeyKind::EcdsaP256);
     args.extend(strings(&[
@@ -129,7 +86,7 @@ fn curl_keeps_the_connection_alive_between_requests() {
 
 #[test]
 fn curl_other_paths_are_404() {
-    let serve = Serve::start(KeyKind::EcdsaP256, &[]);
+    let serve = Serve::start_kind(KeyKind::EcdsaP256, &[]);
     let url = format!("https://{SERVER_NAME}:{}/missing", serve.port);
     let mut args = curl_verify_args(TestPki::shared(), KeyKind::EcdsaP256);
     args.extend(strings(&["-w", "%{http_code}"]));
@@ -141,7 +98,7 @@ fn curl_other_paths_are_404() {
 #[test]
 fn curl_every_server_key_type() {
     for kind in KeyKind::ALL {
-        let serve = Serve::start(kind, &[]);
+        let serve = Serve::start_kind(kind, &[]);
         let mut args = curl_verify_args(TestPki::shared(), kind);
         args.extend(strings(&["--tlsv1.3", "-w", "%{http_code}"]));
         let run = curl(serve.port, &strs(&args));
@@ -152,7 +109,7 @@ fn curl_every_server_key_type() {
 
 #[test]
 fn openssl_s_client_gets_the_page() {
-    let serve = Serve::start(KeyKind::Rsa2048, &[]);
+    let serve = Serve::start_kind(KeyKind::Rsa2048, &[]);
     let mut args = openssl_verify_args(TestPki::shared(), KeyKind::Rsa2048);
     // -ign_eof: keep reading after our request until the server closes.
     args.extend(strings(&["-tls1_3", "-ign_eof", "-alpn", "http/1.1"]));
@@ -169,7 +126,7 @@ fn openssl_s_client_gets_the_page() {
 fn openssl_s_client_hello_retry_over_http10() {
     // OpenSSL sends its one key share for the first group listed: X448, which padlock lacks,
     // so serve asks again for P-384 (RFC 8446 §4.1.4).
-    let serve = Serve::start(KeyKind::EcdsaP384, &[]);
+    let serve = Serve::start_kind(KeyKind::EcdsaP384, &[]);
     let mut args = openssl_verify_args(TestPki::shared(), KeyKind::EcdsaP384);
     args.extend(strings(&["-tls1_3", "-groups", "X448:P-384", "-ign_eof"]));
     let request = format!("GET / HTTP/1.0\r\nHost: {SERVER_NAME}\r\n\r\n");
@@ -187,7 +144,7 @@ fn openssl_s_client_hello_retry_over_http10() {
 
 #[test]
 fn padlock_connect_json_against_serve() {
-    let serve = Serve::start(KeyKind::EcdsaP256, &[]);
+    let serve = Serve::start_kind(KeyKind::EcdsaP256, &[]);
     let ca = ca(KeyKind::EcdsaP256);
     let run = padlock_connect(
         serve.port,
@@ -230,7 +187,7 @@ fn padlock_connect_json_against_serve() {
 
 #[test]
 fn padlock_connect_every_suite_and_group_against_serve() {
-    let serve = Serve::start(KeyKind::Ed25519, &[]);
+    let serve = Serve::start_kind(KeyKind::Ed25519, &[]);
     let ca = ca(KeyKind::Ed25519);
     for suite in SUITES {
         for group in ["X25519", "secp256r1", "secp384r1", "X25519MLKEM768"] {
@@ -260,7 +217,7 @@ fn padlock_connect_every_suite_and_group_against_serve() {
 
 #[test]
 fn padlock_connect_with_the_wrong_ca_fails_in_one_line() {
-    let serve = Serve::start(KeyKind::EcdsaP256, &[]);
+    let serve = Serve::start_kind(KeyKind::EcdsaP256, &[]);
     // The RSA-PSS root did not issue the ECDSA chain.
     let run = padlock_connect(serve.port, &["--ca", &ca(KeyKind::RsaPss)]);
     run.assert_failure();
@@ -272,7 +229,7 @@ fn padlock_connect_with_the_wrong_ca_fails_in_one_line() {
 
 #[test]
 fn a_stalled_client_does_not_block_others() {
-    let serve = Serve::start(KeyKind::EcdsaP256, &[]);
+    let serve = Serve::start_kind(KeyKind::EcdsaP256, &[]);
     // Connected, silent: its handshake waits for a ClientHello that never comes.
     let _idle = TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
     let mut args = curl_verify_args(TestPki::shared(), KeyKind::EcdsaP256);

@@ -5,12 +5,13 @@
 
 #[path = "../../padlock/tests/common/mod.rs"]
 mod common;
+mod run;
+mod support;
 
 use std::fs;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use common::*;
@@ -19,37 +20,12 @@ use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType,
 };
+use run::TempDir;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
+use support::Serve;
 
 // ---- helpers ------------------------------------------------------------------------------
-
-/// A directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "padlock-tools-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn padlock_cmd() -> Command {
     Command::new(env!("CARGO_BIN_EXE_padlock"))
@@ -71,40 +47,6 @@ fn exit_code(run: &ToolRun) -> i32 {
 #[track_caller]
 fn assert_contains(run: &ToolRun, needle: &str) {
     run.assert_output_contains(needle);
-}
-
-/// A running `padlock serve` on 127.0.0.1, killed on drop.
-struct Serve {
-    peer: Peer,
-    port: u16,
-}
-
-impl Serve {
-    fn start(chain: &Path, key: &Path) -> Serve {
-        let mut cmd = padlock_cmd();
-        cmd.arg("serve")
-            .arg("--cert")
-            .arg(chain)
-            .arg("--key")
-            .arg(key)
-            .args(["--listen", "127.0.0.1:0"]);
-        let peer = Peer::spawn(cmd);
-        let addr = peer.wait_for_line("listening on ", DEFAULT_TIMEOUT);
-        let port = addr
-            .strip_prefix("127.0.0.1:")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| peer.fail(&format!("unexpected listen address {addr:?}")));
-        Serve { peer, port }
-    }
-
-    fn testpki(kind: KeyKind) -> Serve {
-        let cred = TestPki::shared().server(kind);
-        Serve::start(&cred.chain_pem, &cred.key_pem)
-    }
-
-    fn target(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
 }
 
 /// A private CA made with rcgen, for certificates TestPki does not have.
@@ -316,7 +258,7 @@ fn probe_openssl_with_tls10_says_disable_it() {
 
 #[test]
 fn probe_padlock_serve_tls13_suites_groups_resumption() {
-    let serve = Serve::testpki(KeyKind::EcdsaP256);
+    let serve = Serve::start_kind(KeyKind::EcdsaP256, &[]);
     let ca = TestPki::shared().ca_pem().display().to_string();
     let run = padlock(&[
         "probe",
@@ -446,7 +388,7 @@ fn probe_refuses_what_is_not_tls() {
 
 #[test]
 fn check_table_expiry_and_each_error_sentence() {
-    let dir = TempDir::new("check");
+    let dir = TempDir::new();
     let pki = TestPki::shared();
     let ca = Ca::new("check test CA");
     let ca_path = dir.path("ca.pem");
@@ -468,16 +410,31 @@ fn check_table_expiry_and_each_error_sentence() {
         key: cred.key_pem.clone(),
     };
 
-    let good = Serve::testpki(KeyKind::EcdsaP256);
+    let good = Serve::start_kind(KeyKind::EcdsaP256, &[]);
     let servers: Vec<(&str, Serve)> = vec![
-        ("expiring", Serve::start(&expiring.chain, &expiring.key)),
-        ("expired", Serve::start(&expired.chain, &expired.key)),
-        ("mismatch", Serve::start(&mismatch.chain, &mismatch.key)),
-        ("unknown", Serve::start(&stranger.chain, &stranger.key)),
-        ("self", Serve::start(&self_signed.chain, &self_signed.key)),
+        (
+            "expiring",
+            Serve::start_with(&expiring.chain, &expiring.key, &[]),
+        ),
+        (
+            "expired",
+            Serve::start_with(&expired.chain, &expired.key, &[]),
+        ),
+        (
+            "mismatch",
+            Serve::start_with(&mismatch.chain, &mismatch.key, &[]),
+        ),
+        (
+            "unknown",
+            Serve::start_with(&stranger.chain, &stranger.key, &[]),
+        ),
+        (
+            "self",
+            Serve::start_with(&self_signed.chain, &self_signed.key, &[]),
+        ),
         (
             "no-intermediate",
-            Serve::start(&no_intermediate.chain, &no_intermediate.key),
+            Serve::start_with(&no_intermediate.chain, &no_intermediate.key, &[]),
         ),
     ];
     let test_ca = pki.ca_pem().display().to_string();
@@ -596,7 +553,7 @@ fn check_table_expiry_and_each_error_sentence() {
 
 #[test]
 fn check_shows_progress_and_colour_on_a_terminal_only() {
-    let serve = Serve::testpki(KeyKind::EcdsaP256);
+    let serve = Serve::start_kind(KeyKind::EcdsaP256, &[]);
     let ca = TestPki::shared().ca_pem().display().to_string();
     let line = format!(
         "{} check {} --ca {ca}",
@@ -711,7 +668,7 @@ fn inspect_testpki_chain_key_pins_fingerprints() {
 
 #[test]
 fn inspect_lints_wrong_order_wrong_key_expiry_and_decodes_der_and_csr() {
-    let dir = TempDir::new("inspect");
+    let dir = TempDir::new();
     let pki = TestPki::shared();
     let cred = pki.server(KeyKind::EcdsaP256);
     // Intermediate first, then the leaf: the order a server must not send.
@@ -814,7 +771,7 @@ fn inspect_lints_wrong_order_wrong_key_expiry_and_decodes_der_and_csr() {
 
 #[test]
 fn inspect_server_chain_and_verdict() {
-    let serve = Serve::testpki(KeyKind::EcdsaP256);
+    let serve = Serve::start_kind(KeyKind::EcdsaP256, &[]);
     let pki = TestPki::shared();
     let run = padlock(&[
         "inspect",
@@ -858,7 +815,7 @@ fn ca_run(cwd: &Path, env: &[(&str, &Path)], args: &[&str]) -> ToolRun {
 
 #[test]
 fn ca_init_issue_root_then_curl_trusts_padlock_serve() {
-    let dir = TempDir::new("ca");
+    let dir = TempDir::new();
     let ca_dir = dir.path("ca");
     let work = dir.path("work");
     fs::create_dir_all(&work).unwrap();
@@ -944,7 +901,7 @@ fn ca_init_issue_root_then_curl_trusts_padlock_serve() {
     assert_contains(&run, "is a wildcard for a whole top-level domain");
 
     // curl trusts it with the root, by name and by address.
-    let serve = Serve::start(&cert, &key);
+    let serve = Serve::start_with(&cert, &key, &[]);
     let root_arg = root.display().to_string();
     let run = curl(serve.port, &["--cacert", &root_arg, "--tlsv1.3"]);
     run.assert_success();
@@ -972,7 +929,7 @@ fn ca_init_issue_root_then_curl_trusts_padlock_serve() {
 #[test]
 fn ca_json_for_every_subcommand() {
     require("certutil", "libnss3-tools");
-    let dir = TempDir::new("ca-json");
+    let dir = TempDir::new();
     let ca_dir = dir.path("ca");
     let store = dir.path("system");
     let home = dir.path("home");
@@ -1100,7 +1057,7 @@ fn nss_list(db: &Path) -> String {
 #[test]
 fn ca_install_and_uninstall_in_temporary_stores() {
     require("certutil", "libnss3-tools");
-    let dir = TempDir::new("install");
+    let dir = TempDir::new();
     let ca_dir = dir.path("ca");
     let home = dir.path("home");
     let store = dir.path("system");
@@ -1184,7 +1141,7 @@ fn ca_install_and_uninstall_in_temporary_stores() {
 fn chromium_loads_padlock_serve_over_tls13_after_ca_install() {
     require("chromium", "chromium");
     require("certutil", "libnss3-tools");
-    let dir = TempDir::new("chromium");
+    let dir = TempDir::new();
     let ca_dir = dir.path("ca");
     let home = dir.path("home");
     fs::create_dir_all(&home).unwrap();
@@ -1204,7 +1161,11 @@ fn chromium_loads_padlock_serve_over_tls13_after_ca_install() {
         ],
     )
     .assert_success();
-    let serve = Serve::start(&dir.path("localhost.pem"), &dir.path("localhost-key.pem"));
+    let serve = Serve::start_with(
+        &dir.path("localhost.pem"),
+        &dir.path("localhost-key.pem"),
+        &[],
+    );
 
     // Chromium on Linux trusts roots in $HOME/.pki/nssdb: the one `ca install` wrote.
     let profile = dir.path("profile");

@@ -1,6 +1,9 @@
 //! Running the `padlock` binary from a test and reading what it said; shared by the test
 //! files that include it with `mod run;`.
 
+// Each test file uses its own subset of these helpers.
+#![allow(dead_code)]
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -81,6 +84,16 @@ impl TempDir {
         ));
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
+    }
+
+    /// The path of `name` inside the directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// [`TempDir::path`] as a command-line argument.
+    pub fn arg(&self, name: &str) -> String {
+        self.path(name).display().to_string()
     }
 }
 

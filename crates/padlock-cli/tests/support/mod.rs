@@ -37,7 +37,12 @@ impl Serve {
     /// `padlock serve --cert CHAIN --key KEY --listen 127.0.0.1:0 extra...` with the shared
     /// PKI's [`KIND`] credential.
     pub fn start(extra: &[&str]) -> Serve {
-        let cred = pki().server(KIND);
+        Serve::start_kind(KIND, extra)
+    }
+
+    /// The same with the shared PKI's credential of `kind`.
+    pub fn start_kind(kind: KeyKind, extra: &[&str]) -> Serve {
+        let cred = pki().server(kind);
         Serve::start_with(&cred.chain_pem, &cred.key_pem, extra)
     }
 
@@ -57,7 +62,18 @@ impl Serve {
             .strip_prefix("127.0.0.1:")
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| peer.fail(&format!("unexpected listen address {addr:?}")));
+        assert_ne!(port, 0);
         Serve { peer, port }
+    }
+
+    /// `127.0.0.1:PORT`, as the commands take it.
+    pub fn target(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The handshakes the server logged so far (one stderr line per connection).
+    pub fn logged_handshakes(&self) -> usize {
+        self.peer.output().matches(": TLS 1.3 TLS_").count()
     }
 
     /// Sends the signal `name` (TERM, INT, HUP) to the server.
@@ -106,6 +122,16 @@ impl Serve {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// `padlock connect 127.0.0.1:PORT --servername localhost args...`, bounded like every peer.
+pub fn padlock_connect(port: u16, args: &[&str]) -> ToolRun {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_padlock"));
+    cmd.arg("connect")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["--servername", SERVER_NAME])
+        .args(args);
+    run_tool(cmd, "", DEFAULT_TIMEOUT)
 }
 
 /// The count in a summary line, e.g. `count(summary, "handshake timeouts")`.
