@@ -12,7 +12,7 @@ use crate::error::{CertError, Constraint};
 use crate::nc::{self, NcFailure};
 use crate::policy::{self, ValidPolicies};
 use crate::profile::{check_profile, Role};
-use crate::sig::{verify_cert_signature, verify_cert_signature_cached, SigFailure};
+use crate::sig::{verify_cert_signature_cached, KeyCache, SigFailure};
 use crate::store::{Anchor, AnchorFacts, RootStore};
 use crate::verify::{Usage, VerifyOptions};
 
@@ -159,7 +159,9 @@ impl<'a> Builder<'a> {
                 continue;
             };
             let cur = self.certs.get(cur_idx)?;
-            if let Err(f) = verify_cert_signature_cached(cur, &spki, Some(&anchor.parsed_key)) {
+            if let Err(f) =
+                verify_cert_signature_cached(cur, &spki, Some(KeyCache::Anchor(&anchor.parsed_key)))
+            {
                 let err = self.sig_error(cur_idx, depth, anchor.subject.clone(), f);
                 self.record(Rank::Signature, err, path, Some(anchor));
                 continue;
@@ -226,7 +228,8 @@ impl<'a> Builder<'a> {
             let (Some(cur), Some(cand)) = (self.certs.get(cur_idx), self.certs.get(next)) else {
                 continue;
             };
-            if let Err(f) = verify_cert_signature(cur, cand.x509.public_key()) {
+            let cache = Some(KeyCache::Presented(roots.issuer_keys()));
+            if let Err(f) = verify_cert_signature_cached(cur, cand.x509.public_key(), cache) {
                 let err = self.sig_error(cur_idx, depth, cand.subject(), f);
                 self.record(Rank::Signature, err, path, None);
                 continue;

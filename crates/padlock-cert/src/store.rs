@@ -10,7 +10,7 @@ use crate::cert::{name_key_der, wrap_sequence, Cert};
 use crate::dn::{key_hash, name_hash, name_key, name_matches_key};
 use crate::error::CertError;
 use crate::profile::{check_profile, Role};
-use crate::sig::ParsedKeyCache;
+use crate::sig::{IssuerKeyCache, ParsedKeyCache};
 use crate::verify::Usage;
 use x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS;
 use x509_parser::x509::X509Name;
@@ -76,6 +76,8 @@ pub struct RootStore {
     /// hashed in place, and a hit is confirmed against the key.
     by_subject: HashMap<u64, Vec<usize>>,
     policy: AnchorPolicy,
+    /// Parsed keys of recently met intermediate CAs (a cache; see `IssuerKeyCache`).
+    issuer_keys: IssuerKeyCache,
 }
 
 impl RootStore {
@@ -270,6 +272,11 @@ impl RootStore {
         self.anchors
             .get(i)
             .filter(|a| a.subject_der == name.as_raw() || name_matches_key(name, &a.subject_key))
+    }
+
+    /// The cache of presented issuers' parsed keys that validations against this store share.
+    pub(crate) fn issuer_keys(&self) -> &IssuerKeyCache {
+        &self.issuer_keys
     }
 
     #[cfg(test)]
