@@ -396,9 +396,9 @@ const ISSUER_KEYS: usize = 32;
 /// every validation, as anchors' keys were before [`ParsedKeyCache`]. Only parsing is
 /// saved: every signature is still verified.
 #[derive(Default)]
-pub(crate) struct IssuerKeyCache(Mutex<VecDeque<IssuerKey>>);
+pub(crate) struct IssuerKeyCache(Mutex<VecDeque<CachedKey>>);
 
-struct IssuerKey {
+struct CachedKey {
     alg: usize,
     key: Vec<u8>,
     parsed: Arc<ParsedPublicKey>,
@@ -427,7 +427,7 @@ impl IssuerKeyCache {
         if entries.len() >= ISSUER_KEYS {
             entries.pop_front();
         }
-        entries.push_back(IssuerKey {
+        entries.push_back(CachedKey {
             alg: addr,
             key: key.to_vec(),
             parsed: Arc::clone(&parsed),
@@ -466,22 +466,46 @@ pub(crate) fn verify_cert_signature_cached(
     issuer_spki: &SubjectPublicKeyInfo<'_>,
     cache: Option<KeyCache<'_>>,
 ) -> Result<(), SigFailure> {
+    let key = IssuerKey::of(issuer_spki);
+    verify_cert_signature_by(cert, &key.kind, key.bits, cache)
+}
+
+/// An issuer's key as signature checks need it: its kind (or why it is refused) and the
+/// subjectPublicKey bits. Trust anchors keep theirs, worked out once.
+#[derive(Clone, Debug)]
+pub(crate) struct IssuerKey<B = Vec<u8>> {
+    pub kind: Result<KeyKind, SigFailure>,
+    pub bits: B,
+}
+
+impl<'a> IssuerKey<&'a [u8]> {
+    pub fn of(spki: &'a SubjectPublicKeyInfo<'_>) -> Self {
+        Self {
+            kind: key_kind(spki),
+            bits: spki.subject_public_key.data.as_ref(),
+        }
+    }
+}
+
+/// [`verify_cert_signature_cached`] with the issuer's key already classified.
+pub(crate) fn verify_cert_signature_by(
+    cert: &Cert<'_>,
+    kind: &Result<KeyKind, SigFailure>,
+    key: &[u8],
+    cache: Option<KeyCache<'_>>,
+) -> Result<(), SigFailure> {
     // RFC 5280 §4.1.1.2: the outer and inner algorithm identifiers must be identical.
     if cert.x509.outer_signature_algorithm != cert.x509.inner_signature_algorithm {
         return Err(SigFailure::Unsupported(
             "different signature algorithms inside and outside the signed part".into(),
         ));
     }
-    let key = key_kind(issuer_spki)?;
-    let alg = cert_algorithm(&cert.x509.signature_algorithm, key)?;
+    let kind = kind.clone()?;
+    let alg = cert_algorithm(&cert.x509.signature_algorithm, kind)?;
     if cert.x509.signature_unused_bits != 0 {
         return Err(SigFailure::Bad);
     }
-    let (key, tbs, sig) = (
-        issuer_spki.subject_public_key.data.as_ref(),
-        cert.x509.tbs_certificate,
-        cert.x509.signature,
-    );
+    let (tbs, sig) = (cert.x509.tbs_certificate, cert.x509.signature);
     let verified = match cache {
         Some(KeyCache::Anchor(c)) => c.get(alg, key).map(|p| p.verify_sig(tbs, sig)),
         Some(KeyCache::Presented(c)) => c.get(alg, key).map(|p| p.verify_sig(tbs, sig)),
