@@ -515,8 +515,7 @@ impl<'a> Builder<'a> {
 
     /// RFC 5280 §6.1.3 a.2: the validation time lies within notBefore..=notAfter.
     fn check_validity(&self, cert: &Cert<'_>, depth: usize) -> Result<(), CertError> {
-        let v = cert.x509.validity();
-        let (nb, na) = (v.not_before.timestamp(), v.not_after.timestamp());
+        let (nb, na) = cert.x509.validity();
         if self.now > na {
             return Err(CertError::Expired {
                 subject: cert.subject(),

@@ -11,8 +11,8 @@ use x509_parser::certificate::{BasicExtension, Validity};
 use x509_parser::error::X509Error;
 
 use x509_parser::extensions::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyIdentifier, KeyUsage,
-    NameConstraints, ParsedExtension, X509Extension,
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, GeneralName, KeyIdentifier,
+    KeyUsage, NameConstraints, ParsedExtension, SubjectAlternativeName, X509Extension,
 };
 use x509_parser::oid_registry::{
     Oid, OID_X509_EXT_BASIC_CONSTRAINTS, OID_X509_EXT_KEY_USAGE, OID_X509_EXT_NAME_CONSTRAINTS,
@@ -67,8 +67,9 @@ const SEQUENCE: u8 = 0x30;
 
 /// The extensions every CA and most leaves carry, in their usual DER form, read without
 /// x509-parser's generic machinery (about 0.15 us each): basicConstraints, keyUsage,
-/// extKeyUsage, subjectKeyIdentifier, authorityKeyIdentifier with keyIdentifier only
-/// (RFC 5280 §4.2.1.1-4.2.1.3, §4.2.1.9, §4.2.1.12). The result is what x509-parser reads from the
+/// extKeyUsage, subjectAltName of DNS names and IP addresses, subjectKeyIdentifier,
+/// authorityKeyIdentifier with keyIdentifier only (RFC 5280 §4.2.1.1-4.2.1.3, §4.2.1.6,
+/// §4.2.1.9, §4.2.1.12). The result is what x509-parser reads from the
 /// same bytes; any other form, and every other extension, returns `None`, for
 /// x509-parser to read (and to judge, when malformed).
 fn common_extension(input: &[u8]) -> Option<(&[u8], X509Extension<'_>)> {
@@ -77,6 +78,7 @@ fn common_extension(input: &[u8]) -> Option<(&[u8], X509Extension<'_>)> {
     const SUBJECT_KEY_ID: &[u8] = &[0x55, 0x1d, 0x0e];
     const AUTHORITY_KEY_ID: &[u8] = &[0x55, 0x1d, 0x23];
     const EXT_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
+    const SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
     let (SEQUENCE, ext, next) = tlv(input)? else {
         return None;
     };
@@ -150,6 +152,7 @@ fn common_extension(input: &[u8]) -> Option<(&[u8], X509Extension<'_>)> {
             })
         }
         EXT_KEY_USAGE => ParsedExtension::ExtendedKeyUsage(ext_key_usage(value)?),
+        SUBJECT_ALT_NAME => ParsedExtension::SubjectAlternativeName(alt_names(value)?),
         _ => return None,
     };
     let oid = Oid::new(Cow::Borrowed(oid));
@@ -199,6 +202,91 @@ fn ext_key_usage(value: &[u8]) -> Option<ExtendedKeyUsage<'_>> {
     Some(eku)
 }
 
+/// subjectAltName (RFC 5280 §4.2.1.6) when it holds only dNSName and iPAddress entries, the
+/// ones a TLS server certificate has; `None` for anything else.
+fn alt_names(value: &[u8]) -> Option<SubjectAlternativeName<'_>> {
+    let (SEQUENCE, mut body, []) = tlv(value)? else {
+        return None;
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let mut general_names = Vec::new();
+    while !body.is_empty() {
+        let (tag, data, rest) = tlv(body)?;
+        body = rest;
+        general_names.push(match tag {
+            // [2] IA5String; x509-parser reads it as UTF-8 (deployed names sometimes are).
+            0x82 => GeneralName::DNSName(std::str::from_utf8(data).ok()?),
+            0x87 => GeneralName::IPAddress(data),
+            _ => return None,
+        });
+    }
+    Some(SubjectAlternativeName { general_names })
+}
+
+/// Validity in the forms RFC 5280 §4.1.2.5.1-2 prescribes (UTCTime YYMMDDHHMMSSZ,
+/// GeneralizedTime YYYYMMDDHHMMSSZ) as x509-parser reads them; `None` for anything else,
+/// x509-parser then reads (or refuses) it.
+fn validity_fast(der: &[u8]) -> Option<(i64, i64)> {
+    let (SEQUENCE, body, []) = tlv(der)? else {
+        return None;
+    };
+    let (t1, body, rest) = tlv(body)?;
+    let (t2, body2, []) = tlv(rest)? else {
+        return None;
+    };
+    Some((time_fast(t1, body)?, time_fast(t2, body2)?))
+}
+
+fn time_fast(tag: u8, text: &[u8]) -> Option<i64> {
+    let (year, rest) = match (tag, text) {
+        // RFC 5280 §4.1.2.5.1: YY of 50 or more is 19YY, below 50 is 20YY.
+        (0x17, [y @ .., b'Z']) if y.len() == 12 => {
+            let (yy, rest) = y.split_at(2);
+            let yy = digits(yy)?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, rest)
+        }
+        (0x18, [y @ .., b'Z']) if y.len() == 14 => {
+            let (yyyy, rest) = y.split_at(4);
+            (digits(yyyy)?, rest)
+        }
+        _ => return None,
+    };
+    let [mo, d, h, mi, se] = [0, 2, 4, 6, 8].map(|i| rest.get(i..i + 2).and_then(digits));
+    let (month, day, hour, min, sec) = (mo?, d?, h?, mi?, se?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day == 0 || day > month_days || hour > 23 || min > 59 || sec > 59 {
+        return None;
+    }
+    // Days from civil (H. Hinnant's algorithm), proleptic Gregorian.
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hour * 3600 + min * 60 + sec)
+}
+
+/// ASCII decimal digits as a number.
+fn digits(text: &[u8]) -> Option<i64> {
+    text.iter().try_fold(0i64, |acc, b| {
+        b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
+    })
+}
+
 /// A non-negative DER INTEGER's contents that fit in a u32 (pathLenConstraint), in the
 /// shortest form; `None` otherwise.
 fn small_uint(int: &[u8]) -> Option<u32> {
@@ -226,7 +314,8 @@ pub(crate) struct Fields<'a> {
     version: X509Version,
     raw_serial: &'a [u8],
     issuer: X509Name<'a>,
-    validity: Validity,
+    /// notBefore and notAfter, in seconds since the Unix epoch.
+    validity: (i64, i64),
     subject: X509Name<'a>,
     subject_pki: SubjectPublicKeyInfo<'a>,
     extensions: Vec<X509Extension<'a>>,
@@ -325,7 +414,13 @@ impl<'a> Fields<'a> {
             version,
             raw_serial,
             issuer: whole(issuer, "issuer")?,
-            validity: whole(validity, "validity")?,
+            validity: match validity_fast(validity) {
+                Some(v) => v,
+                None => {
+                    let v: Validity = whole(validity, "validity")?;
+                    (v.not_before.timestamp(), v.not_after.timestamp())
+                }
+            },
             subject: whole(subject, "subject")?,
             subject_pki: whole(spki, "subjectPublicKeyInfo")?,
             extensions,
@@ -356,8 +451,9 @@ impl<'a> Fields<'a> {
         &self.subject
     }
 
-    pub fn validity(&self) -> &Validity {
-        &self.validity
+    /// notBefore and notAfter (RFC 5280 §4.1.2.5), in seconds since the Unix epoch.
+    pub fn validity(&self) -> (i64, i64) {
+        self.validity
     }
 
     pub fn public_key(&self) -> &SubjectPublicKeyInfo<'a> {
@@ -516,11 +612,24 @@ mod tests {
         )));
         assert!(!agrees(&ext(0x25, None, &seq(&kp(5)))));
         assert!(!agrees(&ext(0x25, None, &seq(&[]))));
+        // subjectAltName of DNS names and IP addresses; others left to x509-parser.
+        let dns = |n: &str| tlv_of(0x82, n.as_bytes());
+        let ip = tlv_of(0x87, &[127, 0, 0, 1]);
+        assert!(agrees(&ext(
+            0x11,
+            None,
+            &seq(&[dns("a.example"), ip.clone()].concat())
+        )));
+        assert!(agrees(&ext(0x11, Some(0xff), &seq(&dns("*.b.example")))));
+        assert!(!agrees(&ext(0x11, None, &seq(&tlv_of(0x82, &[0xff])))));
+        assert!(!agrees(&ext(0x11, None, &seq(&tlv_of(0x86, b"https://x")))));
+        assert!(!agrees(&ext(0x11, None, &seq(&tlv_of(0xa2, &dns("x"))))));
+        assert!(!agrees(&ext(0x11, None, &seq(&[]))));
         // Trailing bytes, other extensions: x509-parser.
         let mut trailing = ext(0x0e, None, &tlv_of(0x04, &[1]));
         trailing.extend([0, 0]);
         assert!(agrees(&trailing));
-        assert!(!agrees(&ext(0x11, None, &seq(&[]))));
+        assert!(!agrees(&ext(0x12, None, &seq(&[]))));
         assert!(!agrees(&ext(
             0x0e,
             None,
@@ -550,12 +659,58 @@ mod tests {
             assert_eq!(mine.raw_serial_as_string(), theirs.raw_serial_as_string());
             assert_eq!(mine.issuer(), theirs.issuer());
             assert_eq!(mine.subject(), theirs.subject());
-            assert_eq!(mine.validity(), theirs.validity());
+            let v = theirs.validity();
+            let expected = (v.not_before.timestamp(), v.not_after.timestamp());
+            assert_eq!(mine.validity(), expected);
             assert_eq!(mine.public_key(), theirs.public_key());
             assert_eq!(mine.extensions(), theirs.extensions());
         }
         // A truncated certificate does not read.
         assert!(Fields::read(&leaf[..leaf.len() - 1]).is_err());
+    }
+
+    /// The validity reader agrees with x509-parser wherever it answers.
+    #[test]
+    fn times_read_as_x509_parser_does() {
+        let mut answered = 0;
+        for text in [
+            "491231235959Z",
+            "500101000000Z",
+            "991231235959Z",
+            "000229120000Z",
+            "240229000000Z",
+            "230229000000Z",
+            "20491231235959Z",
+            "20500101000000Z",
+            "19700101000000Z",
+            "99991231235959Z",
+            "20000229000000Z",
+            "21000229000000Z",
+            "201301315959Z",
+            "200431000000Z",
+            "200101240000Z",
+            "200101006000Z",
+            "200101000060Z",
+            "2001010000Z",
+            "200101000000+0000",
+            "20200101000000.5Z",
+        ] {
+            let tag = if text.len() == 15 || text.contains('.') {
+                0x18
+            } else {
+                0x17
+            };
+            let t = tlv_of(tag, text.as_bytes());
+            let der = tlv_of(0x30, &[t.clone(), t].concat());
+            let theirs = Validity::from_der(&der)
+                .ok()
+                .map(|(_, v)| (v.not_before.timestamp(), v.not_after.timestamp()));
+            if let Some(mine) = validity_fast(&der) {
+                assert_eq!(Some(mine), theirs, "{text}");
+                answered += 1;
+            }
+        }
+        assert_eq!(answered, 10);
     }
 
     #[test]

@@ -161,10 +161,10 @@ impl RootStore {
             AnchorPolicy::Strict => Role::Anchor,
             AnchorPolicy::RootProgram => Role::ProgramAnchor,
         };
-        let validity = cert.x509.validity();
+        let (not_before, not_after) = cert.x509.validity();
         let facts = AnchorFacts {
-            not_before: validity.not_before.timestamp(),
-            not_after: validity.not_after.timestamp(),
+            not_before,
+            not_after,
             path_len: match cert.x509.basic_constraints() {
                 Ok(Some(bc)) => bc.value.path_len_constraint,
                 _ => None,
