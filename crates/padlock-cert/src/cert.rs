@@ -102,10 +102,14 @@ pub(crate) fn display_name(name: &X509Name<'_>) -> String {
 
 /// The subject common name, if any (only for hints: RFC 9525 forbids matching on it).
 pub(crate) fn common_name(name: &X509Name<'_>) -> Option<String> {
+    common_name_str(name).map(str::to_string)
+}
+
+/// [`common_name`], borrowed from the certificate.
+pub(crate) fn common_name_str<'a>(name: &X509Name<'a>) -> Option<&'a str> {
     name.iter_by_oid(&OID_X509_COMMON_NAME)
         .next()
         .and_then(|a| a.as_str().ok())
-        .map(str::to_string)
 }
 
 /// Parses a DER Name (with its SEQUENCE header) and returns its comparison key.
