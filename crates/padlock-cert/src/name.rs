@@ -261,6 +261,9 @@ mod tests {
         assert!(!dns_matches("*.com", "example.com"));
         assert!(!dns_matches("www.*.com", "www.example.com"));
         assert!(dns_matches("Example.COM.", "example.com"));
+        // A reference name with capitals (PeerName::Dns built directly) matches too.
+        assert!(dns_matches("example.com", "EXAMPLE.com"));
+        assert!(dns_matches("*.example.com", "WWW.Example.COM"));
     }
 
     #[test]
