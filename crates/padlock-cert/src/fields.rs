@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use x509_parser::certificate::{BasicExtension, Validity};
 use x509_parser::error::X509Error;
 
-use x509_parser::der_parser::asn1_rs::Any;
+use x509_parser::der_parser::asn1_rs::{Any, BitString};
 use x509_parser::extensions::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, GeneralName, KeyIdentifier,
     KeyUsage, NameConstraints, ParsedExtension, SubjectAlternativeName, X509Extension,
@@ -226,6 +226,51 @@ fn alt_names(value: &[u8]) -> Option<SubjectAlternativeName<'_>> {
     Some(SubjectAlternativeName { general_names })
 }
 
+/// An AlgorithmIdentifier (RFC 5280 §4.1.1.2) of an algorithm padlock verifies with, with
+/// absent parameters or one DER element, as x509-parser reads it; `None` otherwise.
+fn algorithm_fast(der: &[u8]) -> Option<AlgorithmIdentifier<'_>> {
+    let (SEQUENCE, body, []) = tlv(der)? else {
+        return None;
+    };
+    let (0x06, oid, params) = tlv(body)? else {
+        return None;
+    };
+    if !crate::sig::KNOWN_OIDS
+        .iter()
+        .any(|(known, _)| *known == oid)
+    {
+        return None;
+    }
+    let parameters = match params {
+        [] => None,
+        _ => match Any::from_der(params).ok()? {
+            ([], any) => Some(any),
+            _ => return None,
+        },
+    };
+    Some(AlgorithmIdentifier::new(
+        Oid::new(Cow::Borrowed(oid)),
+        parameters,
+    ))
+}
+
+/// A SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) of a known key algorithm, its key a BIT
+/// STRING without unused bits, as x509-parser reads it; `None` otherwise.
+fn spki_fast(der: &[u8]) -> Option<SubjectPublicKeyInfo<'_>> {
+    let (SEQUENCE, body, []) = tlv(der)? else {
+        return None;
+    };
+    let (alg, _, rest) = element(body, SEQUENCE)?;
+    let (0x03, [0, key @ ..], []) = tlv(rest)? else {
+        return None;
+    };
+    Some(SubjectPublicKeyInfo {
+        algorithm: algorithm_fast(alg)?,
+        subject_public_key: BitString::new(0, key),
+        raw: der,
+    })
+}
+
 /// A Name (RFC 5280 §4.1.2.4) as x509-parser reads it, when each attribute type is an OID
 /// of single-byte arcs (id-at-*, as names use) and each value one DER element that
 /// x509-parser's `Any` reader accepts; `None` for anything else, x509-parser then reads
@@ -385,12 +430,19 @@ impl<'a> Fields<'a> {
         if signature_unused_bits > 7 {
             return Err(bad("signatureValue"));
         }
-        let signature_algorithm = whole(outer_signature_algorithm, "signatureAlgorithm")?;
+        let signature_algorithm = algorithm_fast(outer_signature_algorithm).map_or_else(
+            || whole(outer_signature_algorithm, "signatureAlgorithm"),
+            Ok,
+        )?;
 
         // RFC 5280 §4.1.2.1: version is [0] EXPLICIT, absent for v1.
         let mut version = X509Version::V1;
         if let Some((0xa0, v, rest)) = tlv(tbs) {
-            version = whole(v, "version")?;
+            version = match v {
+                // INTEGER 0..=127, as x509-parser reads it.
+                [0x02, 0x01, n] if *n < 0x80 => X509Version(u32::from(*n)),
+                _ => whole(v, "version")?,
+            };
             tbs = rest;
         }
         let (raw_serial, rest) = match tlv(tbs) {
@@ -465,7 +517,7 @@ impl<'a> Fields<'a> {
                 }
             },
             subject: name_fast(subject).map_or_else(|| whole(subject, "subject"), Ok)?,
-            subject_pki: whole(spki, "subjectPublicKeyInfo")?,
+            subject_pki: spki_fast(spki).map_or_else(|| whole(spki, "subjectPublicKeyInfo"), Ok)?,
             extensions,
         };
         Ok((fields, after))
@@ -710,6 +762,46 @@ mod tests {
         }
         // A truncated certificate does not read.
         assert!(Fields::read(&leaf[..leaf.len() - 1]).is_err());
+    }
+
+    /// The algorithm and key readers agree with x509-parser wherever they answer.
+    #[test]
+    fn algorithms_and_keys_read_as_x509_parser_does() {
+        let ecdsa = tlv_of(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]);
+        let rsa = tlv_of(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 11]);
+        let ec_key = tlv_of(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]);
+        let p256 = tlv_of(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]);
+        let algs = [
+            tlv_of(0x30, &ecdsa),
+            tlv_of(0x30, &[rsa.clone(), vec![5, 0]].concat()),
+            tlv_of(0x30, &[ec_key.clone(), p256.clone()].concat()),
+            tlv_of(0x30, &[rsa.clone(), vec![5, 0, 5, 0]].concat()),
+            tlv_of(0x30, &tlv_of(0x06, &[0x55, 4, 3])),
+        ];
+        let mut answered = 0;
+        for der in &algs {
+            if let Some(mine) = algorithm_fast(der) {
+                assert_eq!(
+                    Some(mine),
+                    AlgorithmIdentifier::from_der(der).ok().map(|(_, a)| a)
+                );
+                answered += 1;
+            }
+        }
+        assert_eq!(answered, 3);
+        let alg = tlv_of(0x30, &[ec_key, p256].concat());
+        for (bits, fast) in [
+            (&[0u8, 4, 1, 2][..], true),
+            (&[1, 4, 2], false),
+            (&[0], true),
+        ] {
+            let der = tlv_of(0x30, &[alg.clone(), tlv_of(0x03, bits)].concat());
+            let mine = spki_fast(&der);
+            assert_eq!(mine.is_some(), fast);
+            if let Some(mine) = mine {
+                assert_eq!(mine, SubjectPublicKeyInfo::from_der(&der).unwrap().1);
+            }
+        }
     }
 
     /// The name reader agrees with x509-parser wherever it answers.

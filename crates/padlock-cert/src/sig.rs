@@ -67,7 +67,7 @@ const SHA512: &str = "2.16.840.1.101.3.4.2.3";
 
 /// Dotted text of the OIDs met on every verification, by their DER contents, so the
 /// hot path does not format OIDs (the rest fall back to `to_id_string`).
-const KNOWN_OIDS: &[(&[u8], &str)] = &[
+pub(crate) const KNOWN_OIDS: &[(&[u8], &str)] = &[
     (
         &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02],
         "1.2.840.10045.4.3.2",
