@@ -46,6 +46,9 @@ enum Cmd {
     Resume(Mode),
     /// Bulk throughput per suite, with raw AEAD throughput beside it.
     Bulk(Mode),
+    /// Certificate chain validation alone: padlock-cert beside rustls-webpki, 3-certificate
+    /// chains (leaf and intermediate presented, root trusted), name checked by both.
+    CertVerify(Mode),
     /// Heap bytes per established connection and peak RSS.
     Memory(Mode),
     /// The raw aws-lc-rs costs only.
@@ -167,6 +170,7 @@ fn main() {
         Cmd::Handshake(m) => (m, "handshake"),
         Cmd::Resume(m) => (m, "resume"),
         Cmd::Bulk(m) => (m, "bulk"),
+        Cmd::CertVerify(m) => (m, "cert-verify"),
         Cmd::Memory(m) => (m, "memory"),
         Cmd::Floor(m) => (m, "floor"),
     };
@@ -208,6 +212,9 @@ fn main() {
         } else {
             out.rows(&floor_rows);
         }
+    }
+    if which == "cert-verify" {
+        out.rows(&certverify::run(&settings, &ids));
     }
     if all || which == "resume" {
         out.rows(&handshake::resume(&settings, ecdsa));

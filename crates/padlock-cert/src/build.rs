@@ -12,7 +12,7 @@ use crate::error::{CertError, Constraint};
 use crate::nc::{self, NcFailure};
 use crate::policy::{self, ValidPolicies};
 use crate::profile::{check_profile, Role};
-use crate::sig::{verify_cert_signature, verify_cert_signature_cached, SigFailure};
+use crate::sig::{verify_cert_signature_by, verify_cert_signature_cached, KeyCache, SigFailure};
 use crate::store::{Anchor, AnchorFacts, RootStore};
 use crate::verify::{Usage, VerifyOptions};
 
@@ -155,11 +155,12 @@ impl<'a> Builder<'a> {
             if !self.spend() {
                 return None;
             }
-            let Ok((_, spki)) = SubjectPublicKeyInfo::from_der(&anchor.spki_der) else {
+            let Some(key) = &anchor.key else {
                 continue;
             };
             let cur = self.certs.get(cur_idx)?;
-            if let Err(f) = verify_cert_signature_cached(cur, &spki, Some(&anchor.parsed_key)) {
+            let cache = Some(KeyCache::Anchor(&anchor.parsed_key));
+            if let Err(f) = verify_cert_signature_by(cur, &key.kind, &key.bits, cache) {
                 let err = self.sig_error(cur_idx, depth, anchor.subject.clone(), f);
                 self.record(Rank::Signature, err, path, Some(anchor));
                 continue;
@@ -226,7 +227,8 @@ impl<'a> Builder<'a> {
             let (Some(cur), Some(cand)) = (self.certs.get(cur_idx), self.certs.get(next)) else {
                 continue;
             };
-            if let Err(f) = verify_cert_signature(cur, cand.x509.public_key()) {
+            let cache = Some(KeyCache::Presented(roots.issuer_keys()));
+            if let Err(f) = verify_cert_signature_cached(cur, cand.x509.public_key(), cache) {
                 let err = self.sig_error(cur_idx, depth, cand.subject(), f);
                 self.record(Rank::Signature, err, path, None);
                 continue;
@@ -355,12 +357,21 @@ impl<'a> Builder<'a> {
         if !self.opts.crls.is_empty() {
             self.check_revocation(path, anchor, facts)?;
         }
-        let top_down: Vec<&Cert<'_>> = path
-            .iter()
-            .rev()
-            .filter_map(|&i| self.certs.get(i))
-            .collect();
-        policy::process(&top_down)
+        let top_down = path.iter().rev().filter_map(|&i| self.certs.get(i));
+        // Paths are short: a buffer on the stack spares an allocation per validation.
+        const SHORT: usize = 8;
+        match self.certs.first() {
+            Some(first) if path.len() <= SHORT => {
+                let mut buf = [first; SHORT];
+                let mut len = 0;
+                for (slot, cert) in buf.iter_mut().zip(top_down) {
+                    *slot = cert;
+                    len += 1;
+                }
+                policy::process(buf.get(..len).unwrap_or_default())
+            }
+            _ => policy::process(&top_down.collect::<Vec<_>>()),
+        }
     }
 
     /// RFC 8446 §4.4.2.2: a TLS 1.3 end-entity key signs, so keyUsage (if any) must allow it.
@@ -504,8 +515,7 @@ impl<'a> Builder<'a> {
 
     /// RFC 5280 §6.1.3 a.2: the validation time lies within notBefore..=notAfter.
     fn check_validity(&self, cert: &Cert<'_>, depth: usize) -> Result<(), CertError> {
-        let v = cert.x509.validity();
-        let (nb, na) = (v.not_before.timestamp(), v.not_after.timestamp());
+        let (nb, na) = cert.x509.validity();
         if self.now > na {
             return Err(CertError::Expired {
                 subject: cert.subject(),

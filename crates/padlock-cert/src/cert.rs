@@ -1,6 +1,5 @@
 //! A parsed certificate with the derived facts path building keeps asking for.
 
-use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::oid_registry::{OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_X509_COMMON_NAME};
 use x509_parser::prelude::{FromDer, ParsedExtension};
@@ -8,14 +7,15 @@ use x509_parser::x509::X509Name;
 
 use crate::dn::names_equal;
 use crate::error::CertError;
+use crate::fields::Fields;
 
 /// Upper bound on one certificate's size; real ones are a few KiB (bounded memory rule).
 pub(crate) const MAX_CERT_LEN: usize = 64 * 1024;
 
-/// One certificate of a chain: its DER, its parse, and whether it is self-issued.
+/// One certificate of a chain: its DER, its fields, and whether it is self-issued.
 pub(crate) struct Cert<'a> {
     pub der: &'a [u8],
-    pub x509: X509Certificate<'a>,
+    pub x509: Fields<'a>,
     /// RFC 5280 §3.2: subject and issuer names match (worked out once: path building asks
     /// often).
     self_issued: bool,
@@ -33,7 +33,7 @@ impl<'a> Cert<'a> {
                 depth,
             });
         }
-        let (rest, x509) = X509Certificate::from_der(der).map_err(|e| CertError::Malformed {
+        let (x509, rest) = Fields::read(der).map_err(|e| CertError::Malformed {
             what: format!("X.509 parse error ({e})"),
             depth,
         })?;
@@ -102,10 +102,14 @@ pub(crate) fn display_name(name: &X509Name<'_>) -> String {
 
 /// The subject common name, if any (only for hints: RFC 9525 forbids matching on it).
 pub(crate) fn common_name(name: &X509Name<'_>) -> Option<String> {
+    common_name_str(name).map(str::to_string)
+}
+
+/// [`common_name`], borrowed from the certificate.
+pub(crate) fn common_name_str<'a>(name: &X509Name<'a>) -> Option<&'a str> {
     name.iter_by_oid(&OID_X509_COMMON_NAME)
         .next()
         .and_then(|a| a.as_str().ok())
-        .map(str::to_string)
 }
 
 /// Parses a DER Name (with its SEQUENCE header) and returns its comparison key.

@@ -18,6 +18,7 @@ mod cert;
 mod crl;
 mod dn;
 mod error;
+mod fields;
 pub mod limbo;
 mod name;
 mod nc;

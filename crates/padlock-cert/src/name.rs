@@ -187,11 +187,8 @@ pub(crate) fn is_dns_name(name: &str, allow_wildcard: bool) -> bool {
 /// only as the whole leftmost label, matching exactly one label (RFC 9525 §6.3), and never
 /// directly over a single-label (public-suffix-like) domain.
 pub(crate) fn dns_matches(pattern: &str, reference: &str) -> bool {
-    let pattern = pattern
-        .strip_suffix('.')
-        .unwrap_or(pattern)
-        .to_ascii_lowercase();
-    if !is_dns_name(&pattern, true) {
+    let pattern = pattern.strip_suffix('.').unwrap_or(pattern);
+    if !is_dns_name(pattern, true) {
         return false;
     }
     match pattern.strip_prefix("*.") {
@@ -200,11 +197,11 @@ pub(crate) fn dns_matches(pattern: &str, reference: &str) -> bool {
                 return false;
             }
             match reference.split_once('.') {
-                Some((label, rest)) => !label.is_empty() && rest == suffix,
+                Some((label, rest)) => !label.is_empty() && rest.eq_ignore_ascii_case(suffix),
                 None => false,
             }
         }
-        None => pattern == reference,
+        None => pattern.eq_ignore_ascii_case(reference),
     }
 }
 
@@ -264,6 +261,9 @@ mod tests {
         assert!(!dns_matches("*.com", "example.com"));
         assert!(!dns_matches("www.*.com", "www.example.com"));
         assert!(dns_matches("Example.COM.", "example.com"));
+        // A reference name with capitals (PeerName::Dns built directly) matches too.
+        assert!(dns_matches("example.com", "EXAMPLE.com"));
+        assert!(dns_matches("*.example.com", "WWW.Example.COM"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::X509Version;
 
-use crate::cert::{common_name, Cert};
+use crate::cert::{common_name_str, Cert};
 use crate::error::{CertError, Constraint};
 use crate::name::{ip_from_bytes, is_dns_name};
 use crate::sig::{key_kind, modulus_bits, SigFailure};
@@ -418,7 +418,7 @@ fn check_key(cert: &Cert<'_>, depth: usize) -> Result<(), CertError> {
 /// CABF BR 7.1.4.3: a subscriber's commonName, if any, is one of its SAN values, spelled
 /// the same way (IP addresses in their canonical text form).
 fn check_cn_in_san(cert: &Cert<'_>, depth: usize) -> Result<(), CertError> {
-    let Some(cn) = common_name(cert.x509.subject()) else {
+    let Some(cn) = common_name_str(cert.x509.subject()) else {
         return Ok(());
     };
     // A descriptive common name ("Build Server") names no host; only one that reads as

@@ -2,7 +2,8 @@
 //! RFC 3279/4055/5758/8410 algorithm identifiers) and TLS 1.3 CertificateVerify
 //! (RFC 8446 §4.4.3).
 
-use std::sync::OnceLock;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use aws_lc_rs::signature::{self, ParsedPublicKey, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::oid_registry::{OID_EC_P256, OID_NIST_EC_P384, OID_NIST_EC_P521};
@@ -11,6 +12,7 @@ use x509_parser::public_key::{PublicKey, RSAPublicKey};
 
 use crate::cert::Cert;
 use crate::error::CertError;
+use crate::fields::tlv;
 
 /// The public key types padlock verifies with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,7 +67,7 @@ const SHA512: &str = "2.16.840.1.101.3.4.2.3";
 
 /// Dotted text of the OIDs met on every verification, by their DER contents, so the
 /// hot path does not format OIDs (the rest fall back to `to_id_string`).
-const KNOWN_OIDS: &[(&[u8], &str)] = &[
+pub(crate) const KNOWN_OIDS: &[(&[u8], &str)] = &[
     (
         &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02],
         "1.2.840.10045.4.3.2",
@@ -185,27 +187,6 @@ fn oid_name(oid: &str) -> String {
         "1.3.101.113" => "Ed448".into(),
         other => format!("OID {other}"),
     }
-}
-
-/// Reads one DER TLV: (tag, contents, rest). Lengths up to four bytes.
-fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    let len = if first < 0x80 {
-        usize::from(first)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let (bytes, r) = rest.split_at_checked(n)?;
-        rest = r;
-        bytes
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
-    };
-    let (contents, rest) = rest.split_at_checked(len)?;
-    Some((tag, contents, rest))
 }
 
 /// A hash AlgorithmIdentifier must carry absent or NULL parameters (RFC 4055 §2.1).
@@ -377,14 +358,6 @@ pub(crate) fn sig_name(oid: &str) -> String {
     }
 }
 
-/// Verifies that `issuer_spki` signed `cert` (RFC 5280 §6.1.3 a.1).
-pub(crate) fn verify_cert_signature(
-    cert: &Cert<'_>,
-    issuer_spki: &SubjectPublicKeyInfo<'_>,
-) -> Result<(), SigFailure> {
-    verify_cert_signature_cached(cert, issuer_spki, None)
-}
-
 /// A trust anchor's key as aws-lc-rs parses it for verification, kept for the signature
 /// algorithm the anchor signs with: every chain the anchor validates would otherwise
 /// parse the key again (for RSA, also its Montgomery context).
@@ -414,34 +387,133 @@ impl std::fmt::Debug for ParsedKeyCache {
     }
 }
 
-/// [`verify_cert_signature`], with the issuer's key from `cache` when it has it.
+/// How many presented issuers' parsed keys a [`crate::RootStore`] keeps (bounded memory).
+const ISSUER_KEYS: usize = 32;
+
+/// The parsed keys of the issuers most recently met among presented certificates (the
+/// intermediate CAs servers send), by signature algorithm and key bytes. Most chains a
+/// client sees share a few intermediates, whose keys would otherwise be parsed again for
+/// every validation, as anchors' keys were before [`ParsedKeyCache`]. Only parsing is
+/// saved: every signature is still verified.
+#[derive(Default)]
+pub(crate) struct IssuerKeyCache(Mutex<VecDeque<CachedKey>>);
+
+struct CachedKey {
+    alg: usize,
+    key: Vec<u8>,
+    parsed: Arc<ParsedPublicKey>,
+}
+
+impl IssuerKeyCache {
+    /// The parsed `key` for `alg`, parsing and remembering it on a miss (the oldest entry
+    /// makes room). `None` when aws-lc-rs does not accept the key for `alg`.
+    fn get(
+        &self,
+        alg: &'static dyn VerificationAlgorithm,
+        key: &[u8],
+    ) -> Option<Arc<ParsedPublicKey>> {
+        let addr = std::ptr::from_ref(alg).cast::<()>() as usize;
+        let lock = || self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(hit) = lock()
+            .iter()
+            .find(|e| e.alg == addr && e.key == key)
+            .map(|e| Arc::clone(&e.parsed))
+        {
+            return Some(hit);
+        }
+        // Parsed outside the lock: other validations need not wait for it.
+        let parsed = Arc::new(ParsedPublicKey::new(alg, key).ok()?);
+        let mut entries = lock();
+        if entries.len() >= ISSUER_KEYS {
+            entries.pop_front();
+        }
+        entries.push_back(CachedKey {
+            alg: addr,
+            key: key.to_vec(),
+            parsed: Arc::clone(&parsed),
+        });
+        Some(parsed)
+    }
+}
+
+/// A copy of a store starts with an empty cache (it is only a cache).
+impl Clone for IssuerKeyCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for IssuerKeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map_or(0, |e| e.len());
+        write!(f, "IssuerKeyCache({n} keys)")
+    }
+}
+
+/// Where the issuer's key may already be parsed.
+#[derive(Clone, Copy)]
+pub(crate) enum KeyCache<'c> {
+    /// A trust anchor's own slot.
+    Anchor(&'c ParsedKeyCache),
+    /// The store's cache of presented issuers.
+    Presented(&'c IssuerKeyCache),
+}
+
+/// Verifies that `issuer_spki` signed `cert` (RFC 5280 §6.1.3 a.1), with the issuer's key
+/// from `cache` when it has it.
 pub(crate) fn verify_cert_signature_cached(
     cert: &Cert<'_>,
     issuer_spki: &SubjectPublicKeyInfo<'_>,
-    cache: Option<&ParsedKeyCache>,
+    cache: Option<KeyCache<'_>>,
+) -> Result<(), SigFailure> {
+    let key = IssuerKey::of(issuer_spki);
+    verify_cert_signature_by(cert, &key.kind, key.bits, cache)
+}
+
+/// An issuer's key as signature checks need it: its kind (or why it is refused) and the
+/// subjectPublicKey bits. Trust anchors keep theirs, worked out once.
+#[derive(Clone, Debug)]
+pub(crate) struct IssuerKey<B = Vec<u8>> {
+    pub kind: Result<KeyKind, SigFailure>,
+    pub bits: B,
+}
+
+impl<'a> IssuerKey<&'a [u8]> {
+    pub fn of(spki: &'a SubjectPublicKeyInfo<'_>) -> Self {
+        Self {
+            kind: key_kind(spki),
+            bits: spki.subject_public_key.data.as_ref(),
+        }
+    }
+}
+
+/// [`verify_cert_signature_cached`] with the issuer's key already classified.
+pub(crate) fn verify_cert_signature_by(
+    cert: &Cert<'_>,
+    kind: &Result<KeyKind, SigFailure>,
+    key: &[u8],
+    cache: Option<KeyCache<'_>>,
 ) -> Result<(), SigFailure> {
     // RFC 5280 §4.1.1.2: the outer and inner algorithm identifiers must be identical.
-    if cert.x509.signature_algorithm != cert.x509.tbs_certificate.signature {
+    if cert.x509.outer_signature_algorithm != cert.x509.inner_signature_algorithm {
         return Err(SigFailure::Unsupported(
             "different signature algorithms inside and outside the signed part".into(),
         ));
     }
-    let key = key_kind(issuer_spki)?;
-    let alg = cert_algorithm(&cert.x509.signature_algorithm, key)?;
-    let sig = &cert.x509.signature_value;
-    if sig.unused_bits != 0 {
+    let kind = kind.clone()?;
+    let alg = cert_algorithm(&cert.x509.signature_algorithm, kind)?;
+    if cert.x509.signature_unused_bits != 0 {
         return Err(SigFailure::Bad);
     }
-    let (key, tbs, sig) = (
-        issuer_spki.subject_public_key.data.as_ref(),
-        cert.x509.tbs_certificate.as_ref(),
-        sig.data.as_ref(),
-    );
-    match cache.and_then(|c| c.get(alg, key)) {
-        Some(parsed) => parsed.verify_sig(tbs, sig),
-        None => UnparsedPublicKey::new(alg, key).verify(tbs, sig),
-    }
-    .map_err(|_| SigFailure::Bad)
+    let (tbs, sig) = (cert.x509.tbs_certificate, cert.x509.signature);
+    let verified = match cache {
+        Some(KeyCache::Anchor(c)) => c.get(alg, key).map(|p| p.verify_sig(tbs, sig)),
+        Some(KeyCache::Presented(c)) => c.get(alg, key).map(|p| p.verify_sig(tbs, sig)),
+        None => None,
+    };
+    verified
+        .unwrap_or_else(|| UnparsedPublicKey::new(alg, key).verify(tbs, sig))
+        .map_err(|_| SigFailure::Bad)
 }
 
 /// Verifies a signed structure other than a certificate (a CRL) with the same rules.

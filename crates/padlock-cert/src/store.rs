@@ -10,9 +10,10 @@ use crate::cert::{name_key_der, wrap_sequence, Cert};
 use crate::dn::{key_hash, name_hash, name_key, name_matches_key};
 use crate::error::CertError;
 use crate::profile::{check_profile, Role};
-use crate::sig::ParsedKeyCache;
+use crate::sig::{IssuerKey, IssuerKeyCache, ParsedKeyCache};
 use crate::verify::Usage;
 use x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS;
+use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo};
 use x509_parser::x509::X509Name;
 
 /// Upper bound on a PEM trust store file (the Mozilla bundle is about 200 KiB).
@@ -38,6 +39,18 @@ pub(crate) struct Anchor {
     pub facts: Option<AnchorFacts>,
     /// The key as parsed for verification, on first use.
     pub parsed_key: ParsedKeyCache,
+    /// The key classified once, when `spki_der` parses.
+    pub key: Option<IssuerKey>,
+}
+
+/// An anchor's key, classified once rather than on every validation.
+fn anchor_key(spki_der: &[u8]) -> Option<IssuerKey> {
+    let (_, spki) = SubjectPublicKeyInfo::from_der(spki_der).ok()?;
+    let key = IssuerKey::of(&spki);
+    Some(IssuerKey {
+        kind: key.kind,
+        bits: key.bits.to_vec(),
+    })
 }
 
 /// The facts of an anchor certificate that validation consults.
@@ -76,6 +89,11 @@ pub struct RootStore {
     /// hashed in place, and a hit is confirmed against the key.
     by_subject: HashMap<u64, Vec<usize>>,
     policy: AnchorPolicy,
+    /// Parsed keys of recently met intermediate CAs (a cache; see `IssuerKeyCache`).
+    issuer_keys: IssuerKeyCache,
+    /// The lengths of the anchors' certificates: a presented certificate of another length
+    /// is not one of them, found without hashing its subject.
+    cert_lens: std::collections::BTreeSet<usize>,
 }
 
 impl RootStore {
@@ -92,11 +110,13 @@ impl RootStore {
             let Some((key, subject)) = name_key_der(&subject_der) else {
                 continue;
             };
+            let spki_der = wrap_sequence(ta.subject_public_key_info.as_ref());
             store.insert(Anchor {
                 subject_der,
                 subject_key: key,
                 subject,
-                spki_der: wrap_sequence(ta.subject_public_key_info.as_ref()),
+                key: anchor_key(&spki_der),
+                spki_der,
                 name_constraints: ta
                     .name_constraints
                     .as_ref()
@@ -141,10 +161,10 @@ impl RootStore {
             AnchorPolicy::Strict => Role::Anchor,
             AnchorPolicy::RootProgram => Role::ProgramAnchor,
         };
-        let validity = cert.x509.validity();
+        let (not_before, not_after) = cert.x509.validity();
         let facts = AnchorFacts {
-            not_before: validity.not_before.timestamp(),
-            not_after: validity.not_after.timestamp(),
+            not_before,
+            not_after,
             path_len: match cert.x509.basic_constraints() {
                 Ok(Some(bc)) => bc.value.path_len_constraint,
                 _ => None,
@@ -167,6 +187,7 @@ impl RootStore {
             subject_key: name_key(cert.x509.subject()),
             subject: cert.subject(),
             spki_der: cert.x509.public_key().raw.to_vec(),
+            key: anchor_key(cert.x509.public_key().raw),
             name_constraints,
             cert: Some(der.to_vec()),
             facts: Some(facts),
@@ -241,6 +262,9 @@ impl RootStore {
             })
         });
         if !duplicate {
+            if let Some(der) = &anchor.cert {
+                self.cert_lens.insert(der.len());
+            }
             slot.push(self.anchors.len());
             self.anchors.push(anchor);
         }
@@ -272,6 +296,11 @@ impl RootStore {
             .filter(|a| a.subject_der == name.as_raw() || name_matches_key(name, &a.subject_key))
     }
 
+    /// The cache of presented issuers' parsed keys that validations against this store share.
+    pub(crate) fn issuer_keys(&self) -> &IssuerKeyCache {
+        &self.issuer_keys
+    }
+
     #[cfg(test)]
     pub(crate) fn anchors_for_test(&self) -> impl Iterator<Item = &Anchor> {
         self.anchors.iter()
@@ -279,7 +308,9 @@ impl RootStore {
 
     /// True when this exact certificate is a trust anchor.
     pub(crate) fn contains_cert(&self, der: &[u8], subject: &X509Name<'_>) -> bool {
-        self.candidates(subject)
-            .any(|a| a.cert.as_deref() == Some(der))
+        self.cert_lens.contains(&der.len())
+            && self
+                .candidates(subject)
+                .any(|a| a.cert.as_deref() == Some(der))
     }
 }
