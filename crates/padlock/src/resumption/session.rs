@@ -142,8 +142,15 @@ impl ClientSession {
     }
 
     /// obfuscated_ticket_age (§4.2.11): our idea of the ticket's age plus age_add, mod 2^32.
+    ///
+    /// The age is rounded down by one millisecond: both instants are truncated to whole
+    /// milliseconds, so their difference can exceed the true age by almost 1 ms, while a
+    /// server measures from before it sent the ticket and may truncate too. On loopback the
+    /// two views are within a millisecond, and a client age above the server's is taken as
+    /// a replay (GnuTLS rejects the early data, §8.3 leaves the window to the server); one
+    /// millisecond too young is inside every server's window.
     pub fn obfuscated_age(&self, now_ms: u64) -> u32 {
-        let age = now_ms.saturating_sub(self.received_ms);
+        let age = now_ms.saturating_sub(self.received_ms).saturating_sub(1);
         (age as u32).wrapping_add(self.age_add)
     }
 
@@ -244,7 +251,9 @@ mod tests {
         for n in 0..enc.len() {
             assert!(ClientSession::decode(&enc[..n]).is_err());
         }
-        assert_eq!(s.obfuscated_age(1_005), 4);
+        // 5 ms after receipt, reported as 4 ms (never older than it is), plus age_add.
+        assert_eq!(s.obfuscated_age(1_005), 3);
+        assert_eq!(s.obfuscated_age(1_000), u32::MAX);
         assert!(s.is_fresh(100_999));
         assert!(!s.is_fresh(101_000));
     }
