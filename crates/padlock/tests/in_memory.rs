@@ -431,6 +431,20 @@ fn certificate_verify_with_another_key_is_decrypt_error() {
     let err = c.error().cloned().unwrap_or(err);
     assert!(matches!(err, Error::BadSignature(_)), "{err:?}");
     assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
+    // Whose signature it was, in the sentence and the fix, as for refused chains.
+    let sentence = err.to_string();
+    assert!(
+        sentence.starts_with("The server's CertificateVerify signature (")
+            && sentence.contains("the server has not proved that it holds"),
+        "{sentence}"
+    );
+    assert!(err.fix().unwrap().starts_with("The server does not hold"));
+    let r = err.rejection().unwrap();
+    assert_eq!(r.usage, padlock::padlock_cert::Usage::ServerAuth);
+    let presented: Vec<&[u8]> = r.presented.iter().map(Vec::as_slice).collect();
+    let chain: Vec<&[u8]> = good.chain.iter().map(|c| c.as_ref()).collect();
+    assert_eq!(presented, chain);
+    assert!(!r.best_chain.is_empty(), "the validated path is kept");
 
     let mut client = pki.client();
     client.client_auth = Some(Arc::new(
@@ -450,6 +464,17 @@ fn certificate_verify_with_another_key_is_decrypt_error() {
     let err = s.error().cloned().unwrap_or(err);
     assert!(matches!(err, Error::BadSignature(_)), "{err:?}");
     assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
+    let sentence = err.to_string();
+    assert!(
+        sentence.starts_with("The client's CertificateVerify signature (")
+            && sentence.contains("the client has not proved that it holds"),
+        "{sentence}"
+    );
+    assert!(err.fix().unwrap().starts_with("The client does not hold"));
+    assert_eq!(
+        err.rejection().unwrap().usage,
+        padlock::padlock_cert::Usage::ClientAuth
+    );
 }
 
 /// Captures the secrets a connection logs, as an attacker who has them would.
