@@ -8,9 +8,9 @@
 //!    resumed with 0-RTT (§2.3, §4.2.10, §4.2.11); early data a server rejects is resent.
 //! 4. Client certificates (§4.3.2, §4.4.2): padlock client -> `openssl s_server -Verify`;
 //!    `curl --cert`, `openssl s_client -cert` and `gnutls-cli --x509certfile` -> padlock
-//!    server, every key type (s_client); no
-//!    certificate (certificate_required) or one from another CA refused on both ends; a
-//!    resumed session keeps the client's authentication.
+//!    server (s_client with every key type); no certificate (certificate_required) or one
+//!    from another CA refused on both ends; a resumed session keeps the client's
+//!    authentication.
 //! 5. KeyUpdate and data after a resumed handshake (§4.6.3).
 //!
 //! (3, rustls in process, is in rustls_interop.rs.)
