@@ -57,9 +57,10 @@ enum WriteSide {
 ///
 /// Cancellation: `poll_read`, `poll_fill_buf`, `poll_write`, `poll_flush` and
 /// `poll_shutdown` are each safe to abandon at any `Pending`. A `Pending` read has taken no
-/// plaintext (received TLS bytes are already inside the connection and are not lost); a `Pending` write has taken no
-/// plaintext (so `tokio::select!` on `write` loses nothing, as with a `TcpStream`); an
-/// abandoned flush or shutdown resumes where it stopped when called again.
+/// plaintext (received TLS bytes are already inside the connection and are not lost); a
+/// `Pending` write has taken no plaintext (so `tokio::select!` on `write` loses nothing, as
+/// with a `TcpStream`); an abandoned flush or shutdown resumes where it stopped when called
+/// again.
 #[derive(Debug)]
 pub struct TlsStream<IO> {
     io: IO,
