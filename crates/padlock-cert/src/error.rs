@@ -262,6 +262,15 @@ fn sender(usage: Usage) -> &'static str {
     }
 }
 
+/// Who signs a CertificateVerify with a certificate judged for `usage` (RFC 8446 §4.4.3):
+/// the chain is the peer's, and its role is known.
+fn signer(usage: Usage) -> &'static str {
+    match usage {
+        Usage::ServerAuth => "server",
+        Usage::ClientAuth => "client",
+    }
+}
+
 /// A [`CertError`]'s sentence for a certificate judged for `usage`.
 pub(crate) struct Described<'a> {
     error: &'a CertError,
@@ -456,12 +465,14 @@ impl fmt::Display for Described<'_> {
             ),
             CertError::BadCertificateVerify { scheme } => write!(
                 f,
-                "The peer's CertificateVerify signature ({}) does not verify with its certificate's key.",
+                "The {}'s CertificateVerify signature ({}) does not verify with its certificate's key.",
+                signer(usage),
                 scheme_name(*scheme)
             ),
             CertError::SchemeMismatch { scheme, key } => write!(
                 f,
-                "The peer signed with {}, which TLS 1.3 does not allow for a certificate with {key}.",
+                "The {} signed with {}, which TLS 1.3 does not allow for a certificate with {key}.",
+                signer(usage),
                 scheme_name(*scheme)
             ),
         }
@@ -591,8 +602,8 @@ impl CertError {
                 (None, _) => "Update the configured pins.".into(),
             },
             Self::BadPin { .. } => "Write pins as sha256/ followed by the base64 SHA-256 of the SubjectPublicKeyInfo.".into(),
-            Self::BadCertificateVerify { .. } => "The peer does not hold the private key of its certificate, or its signing is broken.".into(),
-            Self::SchemeMismatch { .. } => "Configure the peer to sign with a TLS 1.3 scheme that matches its key type.".into(),
+            Self::BadCertificateVerify { .. } => format!("The {holder} does not hold the private key of its certificate, or its signing is broken: check that the {holder}'s key file belongs to its certificate."),
+            Self::SchemeMismatch { .. } => format!("Configure the {holder} to sign with a TLS 1.3 scheme that matches its key type."),
         }
     }
 

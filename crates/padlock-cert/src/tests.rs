@@ -487,7 +487,7 @@ fn tls13_signatures() {
     let err = verify_tls13_signature(&ee, 0x0503, msg, sig.as_ref()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "The peer signed with ecdsa_secp384r1_sha384, which TLS 1.3 does not allow for a certificate with an ECDSA P-256 key."
+        "The server signed with ecdsa_secp384r1_sha384, which TLS 1.3 does not allow for a certificate with an ECDSA P-256 key."
     );
     assert!(matches!(
         verify_tls13_signature(&ee, 0x0401, msg, sig.as_ref()),
@@ -1231,8 +1231,25 @@ fn remaining_sentences() {
     );
     assert_eq!(
         verify_tls13_signature(&ee, 0x0403, b"m", b"\x30\x00").unwrap_err().to_string(),
-        "The peer's CertificateVerify signature (ecdsa_secp256r1_sha256) does not verify with its certificate's key."
+        "The server's CertificateVerify signature (ecdsa_secp256r1_sha256) does not verify with its certificate's key."
     );
+    // A client's signature is called the client's, in the sentence and the fix.
+    let err = verify_tls13_signature(&ee, 0x0403, b"m", b"\x30\x00").unwrap_err();
+    assert_eq!(
+        err.sentence_for(Usage::ClientAuth),
+        "The client's CertificateVerify signature (ecdsa_secp256r1_sha256) does not verify with its certificate's key."
+    );
+    assert!(err
+        .fix_for(Usage::ClientAuth)
+        .starts_with("The client does not hold"));
+    assert!(err.fix().starts_with("The server does not hold"));
+    let err = verify_tls13_signature(&ee, 0x0503, b"m", b"\x30\x00").unwrap_err();
+    assert!(
+        err.sentence_for(Usage::ClientAuth)
+            .starts_with("The client signed with"),
+        "{err}"
+    );
+    assert!(err.fix_for(Usage::ClientAuth).contains("the client"));
 
     // sha224WithRSAEncryption: a real algorithm padlock does not accept.
     let root = root_with("RSA Root", &rcgen::PKCS_RSA_SHA256);

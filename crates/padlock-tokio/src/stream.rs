@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll, Waker};
 
 use padlock::{to_io_error, Connection, Error};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 
 /// Encrypted bytes we let wait for the transport before `poll_write` stops taking plaintext.
 ///
@@ -52,11 +52,15 @@ enum WriteSide {
 /// - Writing applies backpressure: when more than [`MAX_PENDING_TLS`] encrypted bytes wait
 ///   for the transport, `poll_write` returns `Pending` until they drain.
 ///
-/// Cancellation: `poll_read`, `poll_write`, `poll_flush` and `poll_shutdown` are each safe
-/// to abandon at any `Pending`. A `Pending` read has taken no plaintext (received TLS bytes
-/// are already inside the connection and are not lost); a `Pending` write has taken no
-/// plaintext (so `tokio::select!` on `write` loses nothing, as with a `TcpStream`); an
-/// abandoned flush or shutdown resumes where it stopped when called again.
+/// - Reading without a copy: `TlsStream` is also [`AsyncBufRead`], lending the plaintext
+///   where it was decrypted (`read_line`, `lines()`, `tokio::io::copy_buf` use it as is).
+///
+/// Cancellation: `poll_read`, `poll_fill_buf`, `poll_write`, `poll_flush` and
+/// `poll_shutdown` are each safe to abandon at any `Pending`. A `Pending` read has taken no
+/// plaintext (received TLS bytes are already inside the connection and are not lost); a
+/// `Pending` write has taken no plaintext (so `tokio::select!` on `write` loses nothing, as
+/// with a `TcpStream`); an abandoned flush or shutdown resumes where it stopped when called
+/// again.
 #[derive(Debug)]
 pub struct TlsStream<IO> {
     io: IO,
@@ -258,6 +262,36 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
             Poll::Ready(Ok(()))
         }
     }
+
+    /// Reads until the connection lends some plaintext, or the peer's close_notify ended
+    /// the stream (then `plaintext()` is empty). Received data comes before an error that
+    /// followed it, as with a `TcpStream`.
+    fn poll_plaintext(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.poll_handshake_if_needed(cx))?;
+        while self.conn.plaintext().is_empty() {
+            if let Some(e) = self.conn.error() {
+                let e = to_io_error(e.clone());
+                // A record opened by `consume_plaintext` may have failed with no transport
+                // at hand: its alert (RFC 8446 §6.2) goes now, if the transport takes it.
+                self.write_tls_without_waiting();
+                return Poll::Ready(Err(e));
+            }
+            if self.conn.peer_closed() {
+                // close_notify: a clean end of stream.
+                break;
+            }
+            ready!(self.poll_read_tls(cx))?;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Marks `n` bytes of the lent plaintext as read.
+    fn consume_plaintext(&mut self, n: usize) {
+        // Consuming opens the records that waited for the space. A failure in one of them
+        // stays with the connection (and its alert is queued): the bytes handed out are the
+        // caller's, and the next read returns the error.
+        let _ = self.conn.consume_plaintext(n);
+    }
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
@@ -272,27 +306,35 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
-        loop {
-            // Only as much as is buffered: initialising the caller's whole buffer (hyper's
-            // can be large) on every call would cost more than the copy.
-            let ready = this.conn.readable().min(buf.remaining());
-            if ready > 0 {
-                let n = this
-                    .conn
-                    .read(buf.initialize_unfilled_to(ready))
-                    .map_err(to_io_error)?;
-                buf.advance(n);
-                return Poll::Ready(Ok(()));
-            }
-            if let Some(e) = this.conn.error() {
-                return Poll::Ready(Err(to_io_error(e.clone())));
-            }
-            if this.conn.peer_closed() {
-                // close_notify: a clean end of stream.
-                return Poll::Ready(Ok(()));
-            }
-            ready!(this.poll_read_tls(cx))?;
+        ready!(this.poll_plaintext(cx))?;
+        // Copied straight from where the record was decrypted into the caller's unfilled
+        // space: no zero-filling of the caller's buffer (hyper's can be large) first.
+        let lent = this.conn.plaintext();
+        let n = lent.len().min(buf.remaining());
+        if let Some(taken) = lent.get(..n) {
+            buf.put_slice(taken);
         }
+        this.consume_plaintext(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Reads without copying: [`AsyncBufRead::poll_fill_buf`] lends the plaintext where the
+/// connection decrypted it (at most one record), and [`AsyncBufRead::consume`] marks it read.
+/// `read_line`, `lines()`, `tokio::io::copy_buf` and the like then need no buffer of their own.
+///
+/// The same guarantees as reading with `poll_read` hold: `poll_fill_buf` returns `Pending`
+/// only when nothing is lent, returns an empty slice only after the peer's close_notify, and
+/// a transport that ends without one is an `UnexpectedEof` error.
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncBufRead for TlsStream<IO> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        ready!(this.poll_plaintext(cx))?;
+        Poll::Ready(Ok(this.conn.plaintext()))
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        self.get_mut().consume_plaintext(amt);
     }
 }
 

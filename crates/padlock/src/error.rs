@@ -26,8 +26,12 @@ pub enum Error {
     /// [`Error::fix`]), the chain as the peer `presented` it, and the `best_chain` padlock
     /// built, so that they can be shown or logged.
     Certificate(Box<padlock_cert::Rejection>),
-    /// The peer's CertificateVerify signature did not verify (RFC 8446 §4.4.3).
-    BadSignature(padlock_cert::CertError),
+    /// The peer's CertificateVerify signature did not verify (RFC 8446 §4.4.3): the
+    /// certificate was accepted, but the peer has not shown that it holds its key. As for
+    /// [`Error::Certificate`], the [`padlock_cert::Rejection`] says why (`error`), whose
+    /// signature it was (`usage`: the sentence and [`Error::fix`] say "the server's" or "the
+    /// client's"), the chain as `presented`, and as validated (`best_chain`).
+    BadSignature(Box<padlock_cert::Rejection>),
     /// A handshake message arrived that the state machine does not accept here.
     UnexpectedMessage {
         /// What the state machine was waiting for.
@@ -134,7 +138,7 @@ impl Error {
     pub fn fix(&self) -> Option<String> {
         match self {
             Error::Certificate(r) => Some(r.fix()),
-            Error::BadSignature(e) => Some(e.fix()),
+            Error::BadSignature(r) => Some(r.fix()),
             _ => None,
         }
     }
@@ -143,15 +147,16 @@ impl Error {
     pub fn certificate_error(&self) -> Option<&padlock_cert::CertError> {
         match self {
             Error::Certificate(r) => Some(&r.error),
-            Error::BadSignature(e) => Some(e),
+            Error::BadSignature(r) => Some(&r.error),
             _ => None,
         }
     }
 
-    /// For [`Error::Certificate`]: the rejection with the presented and best-built chains.
+    /// For [`Error::Certificate`] and [`Error::BadSignature`]: the rejection with the
+    /// presented and best-built (for a bad signature: validated) chains.
     pub fn rejection(&self) -> Option<&padlock_cert::Rejection> {
         match self {
-            Error::Certificate(r) => Some(r),
+            Error::Certificate(r) | Error::BadSignature(r) => Some(r),
             _ => None,
         }
     }
@@ -172,9 +177,13 @@ impl fmt::Display for Error {
             Error::Record(e) => write!(f, "record layer: {e}"),
             Error::Crypto(e) => write!(f, "cryptography: {e}"),
             Error::Certificate(r) => write!(f, "{r}"),
-            Error::BadSignature(e) => write!(
+            Error::BadSignature(r) => write!(
                 f,
-                "the peer's CertificateVerify signature is invalid, so it does not hold the certificate's private key: {e}"
+                "{r} Without a valid CertificateVerify, the {} has not proved that it holds its certificate's private key.",
+                match r.usage {
+                    padlock_cert::Usage::ServerAuth => "server",
+                    padlock_cert::Usage::ClientAuth => "client",
+                }
             ),
             Error::UnexpectedMessage { expected, got } => {
                 write!(f, "unexpected message: expected {expected}, got {got}")

@@ -164,7 +164,21 @@ pub(crate) fn judge_certificate_verify(
         .first()
         .ok_or(Error::Internal("no peer certificate"))?;
     let content = signed_content(verifier.context(), transcript_hash);
-    verifier.verify_signature(verified.as_ref(), leaf, cv.scheme, &content, &cv.signature)?;
+    verifier
+        .verify_signature(verified.as_ref(), leaf, cv.scheme, &content, &cv.signature)
+        .map_err(|e| match e {
+            // Whose signature failed, for the sentence and the fix (as for chains), and the
+            // chain as the peer presented it: the verifier was told neither.
+            Error::BadSignature(mut r) => {
+                r.usage = match verifier {
+                    PeerVerifier::Server(..) => padlock_cert::Usage::ServerAuth,
+                    PeerVerifier::Client(_) => padlock_cert::Usage::ClientAuth,
+                };
+                r.presented.clone_from(&core.info.peer_certificates);
+                Error::BadSignature(r)
+            }
+            e => e,
+        })?;
     core.info.record_verified(verified);
     core.info.peer_signature_scheme = Some(cv.scheme.0);
     Ok(())

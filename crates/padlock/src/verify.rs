@@ -173,8 +173,24 @@ pub fn check_certificate_verify(
 ) -> Result<(), Error> {
     with_validated_key(verified, end_entity, scheme, message, signature).unwrap_or_else(|| {
         padlock_cert::verify_tls13_signature(end_entity, scheme.0, message, signature)
-            .map_err(Error::BadSignature)
+            .map_err(|e| bad_signature(e, end_entity, None))
     })
+}
+
+/// A CertificateVerify that failed, with the evidence: the end entity (the handshake puts
+/// the whole chain as presented in its place, and the signer's role: a verifier knows
+/// neither) and the validated path, if any.
+fn bad_signature(
+    error: padlock_cert::CertError,
+    end_entity: &[u8],
+    verified: Option<&VerifiedChain>,
+) -> Error {
+    Error::BadSignature(Box::new(padlock_cert::Rejection {
+        error,
+        presented: vec![end_entity.to_vec()],
+        best_chain: verified.map(|c| c.certs.clone()).unwrap_or_default(),
+        usage: padlock_cert::Usage::ServerAuth,
+    }))
 }
 
 /// The check with the key of `verified`'s end entity, if `verified` is a chain for this
@@ -190,7 +206,7 @@ fn with_validated_key(
     Some(
         chain
             .verify_tls13_signature(scheme.0, message, signature)
-            .map_err(Error::BadSignature),
+            .map_err(|e| bad_signature(e, end_entity, Some(chain))),
     )
 }
 

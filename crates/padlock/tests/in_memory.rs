@@ -431,6 +431,20 @@ fn certificate_verify_with_another_key_is_decrypt_error() {
     let err = c.error().cloned().unwrap_or(err);
     assert!(matches!(err, Error::BadSignature(_)), "{err:?}");
     assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
+    // Whose signature it was, in the sentence and the fix, as for refused chains.
+    let sentence = err.to_string();
+    assert!(
+        sentence.starts_with("The server's CertificateVerify signature (")
+            && sentence.contains("the server has not proved that it holds"),
+        "{sentence}"
+    );
+    assert!(err.fix().unwrap().starts_with("The server does not hold"));
+    let r = err.rejection().unwrap();
+    assert_eq!(r.usage, padlock::padlock_cert::Usage::ServerAuth);
+    let presented: Vec<&[u8]> = r.presented.iter().map(Vec::as_slice).collect();
+    let chain: Vec<&[u8]> = good.chain.iter().map(|c| c.as_ref()).collect();
+    assert_eq!(presented, chain);
+    assert!(!r.best_chain.is_empty(), "the validated path is kept");
 
     let mut client = pki.client();
     client.client_auth = Some(Arc::new(
@@ -450,6 +464,17 @@ fn certificate_verify_with_another_key_is_decrypt_error() {
     let err = s.error().cloned().unwrap_or(err);
     assert!(matches!(err, Error::BadSignature(_)), "{err:?}");
     assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
+    let sentence = err.to_string();
+    assert!(
+        sentence.starts_with("The client's CertificateVerify signature (")
+            && sentence.contains("the client has not proved that it holds"),
+        "{sentence}"
+    );
+    assert!(err.fix().unwrap().starts_with("The client does not hold"));
+    assert_eq!(
+        err.rejection().unwrap().usage,
+        padlock::padlock_cert::Usage::ClientAuth
+    );
 }
 
 /// Captures the secrets a connection logs, as an attacker who has them would.
@@ -512,6 +537,95 @@ fn wrong_client_finished_is_decrypt_error() {
     let err = s.feed_tls(&forged).unwrap_err();
     assert!(matches!(err, Error::BadFinished), "{err:?}");
     assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
+}
+
+/// Replaces the extensions of the end entity's CertificateEntry in a client's second flight
+/// (Certificate, CertificateVerify, Finished) and hands it to the server, which asked for a
+/// client certificate. The flight is opened and sealed again with the client's handshake key.
+fn client_flight_with_entry_extensions(extensions: Option<Vec<u8>>) -> Result<usize, Error> {
+    use padlock::key_schedule::{derive_traffic_keys, Secret};
+    use padlock::msgs::HandshakeMessage;
+    use padlock::record::{ContentType, RecordOpener, RecordSealer};
+
+    let pki = Pki::new();
+    let log = Arc::new(CapturedSecrets::default());
+    let mut client = pki.client();
+    client.key_log = Some(log.clone());
+    client.middlebox_compat = false;
+    let suite: &'static CipherSuite = &crypto::TLS_AES_128_GCM_SHA256;
+    client.cipher_suites = vec![suite];
+    client.client_auth = Some(Arc::new(
+        pki.leaf(&["client"], &rcgen::PKCS_ECDSA_P256_SHA256),
+    ));
+    let mut server = pki.server();
+    server.client_verifier = Some(Arc::new(padlock::ClientChainVerifier::required(Arc::new(
+        pki.roots.clone(),
+    ))));
+    let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
+    let mut s = Connection::server(Arc::new(server)).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    assert!(!c.is_handshaking());
+
+    // The flight's handshake messages, from however many records carry them.
+    let secret = Secret::from_bytes(&log.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET")).unwrap();
+    let keys = derive_traffic_keys(suite, &secret).unwrap();
+    let mut opener = RecordOpener::new(suite.aead, keys.key(), keys.iv, u64::MAX).unwrap();
+    let mut wire = c.pending_tls();
+    let mut messages = Vec::new();
+    while !wire.is_empty() {
+        let header: [u8; 5] = wire[..5].try_into().unwrap();
+        let len = u16::from_be_bytes([header[3], header[4]]) as usize;
+        let mut payload = wire[5..5 + len].to_vec();
+        let (typ, plain) = opener.open(header, &mut payload).unwrap();
+        assert_eq!(typ, ContentType::HANDSHAKE);
+        messages.extend_from_slice(plain);
+        wire = &wire[5 + len..];
+    }
+    let cert_len = 4 + u32::from_be_bytes([0, messages[1], messages[2], messages[3]]) as usize;
+    let Ok(HandshakeMessage::Certificate(mut cert)) =
+        HandshakeMessage::decode_message(&messages[..cert_len])
+    else {
+        panic!("expected the client's Certificate first");
+    };
+    if let Some(extensions) = extensions {
+        cert.entries[0].extensions = extensions;
+    }
+    let mut flight = Vec::new();
+    HandshakeMessage::Certificate(cert).encode(&mut flight);
+    flight.extend_from_slice(&messages[cert_len..]);
+    let mut sealer = RecordSealer::new(suite.aead, keys.key(), keys.iv, u64::MAX).unwrap();
+    let mut forged = Vec::new();
+    sealer
+        .seal(ContentType::HANDSHAKE, &flight, 0, &mut forged)
+        .unwrap();
+    let fed = s.feed_tls(&forged);
+    if fed.is_ok() {
+        assert!(!s.is_handshaking() && s.info().client_authenticated);
+    }
+    fed
+}
+
+/// RFC 8446 §4.4.2: extensions in a client's CertificateEntry must correspond to ones in
+/// the server's CertificateRequest, and padlock asks for none: a staple (status_request),
+/// an SCT or an extension nobody knows is unsupported_extension.
+#[test]
+fn client_certificate_entry_extensions_are_unsupported_extension() {
+    // The flight, opened and sealed again unchanged, is accepted: what fails below is the
+    // extension.
+    client_flight_with_entry_extensions(None).unwrap();
+
+    let staple = padlock::msgs::CertificateEntry::with_ocsp_response(vec![1], OCSP_TRY_LATER);
+    let sct = [0x00, 0x12, 0x00, 0x00].to_vec();
+    let unknown = [0xfa, 0xfa, 0x00, 0x01, 0x00].to_vec();
+    for extensions in [staple.extensions, sct, unknown] {
+        let err = client_flight_with_entry_extensions(Some(extensions.clone())).unwrap_err();
+        assert!(
+            matches!(err, Error::UnsupportedExtension(_)),
+            "{extensions:x?}: {err:?}"
+        );
+        assert_eq!(err.alert(), Some(AlertDescription::UNSUPPORTED_EXTENSION));
+    }
 }
 
 #[test]

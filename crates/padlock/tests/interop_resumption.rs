@@ -7,9 +7,10 @@
 //! 2. The padlock client against `openssl s_server -early_data` and `gnutls-serv --earlydata`:
 //!    resumed with 0-RTT (§2.3, §4.2.10, §4.2.11); early data a server rejects is resent.
 //! 4. Client certificates (§4.3.2, §4.4.2): padlock client -> `openssl s_server -Verify`;
-//!    `curl --cert` and `openssl s_client -cert` -> padlock server, every key type; no
-//!    certificate (certificate_required) or one from another CA refused on both ends; a
-//!    resumed session keeps the client's authentication.
+//!    `curl --cert`, `openssl s_client -cert` and `gnutls-cli --x509certfile` -> padlock
+//!    server (s_client with every key type); no certificate (certificate_required) or one
+//!    from another CA refused on both ends; a resumed session keeps the client's
+//!    authentication.
 //! 5. KeyUpdate and data after a resumed handshake (§4.6.3).
 //!
 //! (3, rustls in process, is in rustls_interop.rs.)
@@ -536,6 +537,24 @@ fn openssl_s_client_with_a_client_certificate_then_resumed() {
     assert!(
         second.info().resumed && second.info().client_authenticated,
         "{second:?}"
+    );
+}
+
+/// gnutls-cli presenting a client certificate: its CertificateEntries carry no extension
+/// padlock did not ask for (RFC 8446 §4.4.2; padlock refuses any), and the chain verifies.
+#[test]
+fn gnutls_cli_with_a_client_certificate() {
+    let server = mtls_server(Service::Echo);
+    let mut args = gnutls_verify_args(pki(), KIND);
+    args.extend(gnutls_client_cert_args(pki(), KIND));
+    let mut peer = spawn_gnutls_cli(server.port, &strs(&args));
+    echo_through(&mut peer, &token("gnutls-mtls"));
+    finish(peer);
+    let seen = server.nth(1);
+    assert!(seen.info().client_authenticated, "{seen:?}");
+    assert_eq!(
+        seen.info().peer_certificates[0],
+        pki().client(KIND).leaf_der().as_ref()
     );
 }
 

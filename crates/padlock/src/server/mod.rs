@@ -500,6 +500,12 @@ impl ServerHandshake {
             .client_verifier
             .as_deref()
             .ok_or(Error::Internal("no client verifier"))?;
+        // §4.4.2: a client's entry extensions must correspond to ones our
+        // CertificateRequest sent, and it sends none (no staples or SCTs are asked of
+        // clients): any is unsupported_extension (§4.2), as the client does for ours.
+        if let Some(ext) = cert.entries.iter().flat_map(|e| e.extension_types()).next() {
+            return Err(Error::UnsupportedExtension(ext));
+        }
         self.transcript.add(raw)?;
         match handshake::judge_certificate(core, &PeerVerifier::Client(verifier), cert)? {
             Some(accepted) => {
