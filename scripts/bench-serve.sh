@@ -3,7 +3,8 @@
 # page, same load generator (wrk), on loopback only. Not a test: a benchmark for BENCHMARKS.md.
 #   scripts/bench-serve.sh [SECONDS]      (default 10 s per measurement; 13 measurements)
 #   ROUNDS=N: keep-alive measured N times (default 3), alternating servers; medians reported.
-# Needs: nginx (apt-get install -y nginx-light), wrk, openssl. Prints a Markdown table.
+# Needs: nginx (apt-get install -y nginx-light), wrk, h2load (nghttp2-client), openssl.
+# Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -12,7 +13,7 @@ conns=64           # wrk -c
 page_bytes=612     # the size of nginx's stock index.html, served by both
 rounds=${ROUNDS:-3}
 
-for tool in nginx wrk openssl; do
+for tool in nginx wrk h2load openssl; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "missing: $tool" >&2; exit 1; }
 done
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
@@ -86,7 +87,7 @@ http {
   scgi_temp_path $tmp/nginx;
   keepalive_requests 1000000;
   server {
-    listen 127.0.0.1:$n_port ssl;
+    listen 127.0.0.1:$n_port ssl http2;
     ssl_certificate $cert;
     ssl_certificate_key $key;
     ssl_protocols TLSv1.3;
@@ -201,6 +202,32 @@ p_full=$(full "$p_port")
 n_full=$(full "$n_port")
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
+# HTTP/2 keep-alive (ALPN h2, which wrk does not offer): h2load with the same connections,
+# 10 streams in flight on each, the servers in turn; requests/s and server CPU per request.
+rate_h2() {
+  local pid=$1 out before after
+  before=$(cpu_ticks "$pid")
+  out=$(h2load -t"$threads" -c"$conns" -m10 -D"$secs" "$2")
+  after=$(cpu_ticks "$pid")
+  echo "$out" | grep -E '^(finished in|requests:|Application protocol:)' >&2
+  echo "$out" | awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    /^finished in/ { r = $4 }
+    /^requests:/ { n = $8 }
+    /^Application protocol:/ { proto = $3 }
+    END { if (proto != "h2") { print "not h2: " proto > "/dev/stderr"; exit 1 }
+          printf "%.0f %.1f", r, ticks / hz * 1e6 / n }'
+}
+h2=()
+for _ in $(seq 1 "$rounds"); do
+  h2+=("p $(rate_h2 "$p_pid" "https://127.0.0.1:$p_port/")")
+  h2+=("n $(rate_h2 "$n_pid" "https://127.0.0.1:$n_port/")")
+done
+printf '%s\n' "${h2[@]}" >&2
+colh2() { printf '%s\n' "${h2[@]}" | awk -v w="$1" -v c="$2" '$1 == w { print $c }'; }
+p_h2=$(median 0 $(colh2 p 2)); p_h2_cpu=$(median 1 $(colh2 p 3))
+n_h2=$(median 0 $(colh2 n 2)); n_h2_cpu=$(median 1 $(colh2 n 3))
+echo "load after h2: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "| measurement (wrk -t$threads -c$conns -d${secs}s, ${page_bytes}-byte page; keep-alive: median of $rounds) | padlock serve | nginx | padlock / nginx |"
 echo "|---|---:|---:|---:|"
@@ -211,3 +238,5 @@ echo "| server CPU µs per request, keep-alive, padlock's log on | $p_ka_log_cpu
 echo "| resumed handshakes/s (wrk, Connection: close, one request each) | $p_hs | $n_hs | $(ratio "$p_hs" "$n_hs") |"
 echo "| server CPU µs per resumed handshake + request | $p_hs_cpu | $n_hs_cpu | $(ratio "$p_hs_cpu" "$n_hs_cpu") |"
 echo "| full handshakes/s (openssl s_time -new, $threads processes, one GET each) | $p_full | $n_full | $(ratio "$p_full" "$n_full") |"
+echo "| requests/s, HTTP/2 keep-alive (h2load -t$threads -c$conns -m10, median of $rounds) | $p_h2 | $n_h2 | $(ratio "$p_h2" "$n_h2") |"
+echo "| server CPU µs per request, HTTP/2 keep-alive | $p_h2_cpu | $n_h2_cpu | $(ratio "$p_h2_cpu" "$n_h2_cpu") |"
