@@ -700,6 +700,7 @@ fn json_access_log_and_messages_are_one_object_a_line() {
     serve.signal("TERM");
     let status = serve.peer.wait_for_exit(DEFAULT_TIMEOUT);
     assert!(status.success(), "{}", serve.peer.output());
+    assert_eq!(serve.logged_handshakes(), 2);
 
     let lines = json_lines(&serve.peer.output());
     let events = |name: &str| -> Vec<&serde_json::Value> {

@@ -479,6 +479,7 @@ fn handshake_json(visit: &Visit, early_data: usize, took: Duration) -> serde_jso
         "client_authenticated": info.client_authenticated,
         // None on a resumed session: the certificate was checked when it began.
         "client_certificate": page::client_subject(info),
+        // From the TCP accept: the wait for the ClientHello counts too.
         "handshake_ms": took.as_secs_f64() * 1000.0,
     })
 }

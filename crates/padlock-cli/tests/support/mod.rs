@@ -81,9 +81,11 @@ impl Serve {
         format!("127.0.0.1:{}", self.port)
     }
 
-    /// The handshakes the server logged so far (one stderr line per connection).
+    /// The handshakes the server logged so far (one stderr line per connection, text or
+    /// `--json`).
     pub fn logged_handshakes(&self) -> usize {
-        self.peer.output().matches(": TLS 1.3 TLS_").count()
+        let out = self.peer.output();
+        out.matches(": TLS 1.3 TLS_").count() + out.matches("\"event\":\"handshake\"").count()
     }
 
     /// Sends the signal `name` (TERM, INT, HUP) to the server.
