@@ -1,6 +1,7 @@
 //! `padlock demo`: a throwaway CA, a server and a client on loopback, and each step of the
 //! handshake drawn as it happens; then a second connection that resumes with a ticket from
 //! the first and sends its request as 0-RTT data (RFC 8446 §2.2, §2.3), and what changed.
+//! With `--json`, the same as one object (built in `demo_json.rs`).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -19,46 +20,73 @@ use padlock::{
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
 use crate::certs::Summary;
+use crate::demo_json;
 use crate::diagram::{self, body, count_flights, ms, round_trips_phrase};
+
+/// `println!` when the demo is drawn as text; nothing with `--json`.
+macro_rules! say {
+    ($text:expr) => {
+        if $text {
+            println!();
+        }
+    };
+    ($text:expr, $($arg:tt)*) => {
+        if $text {
+            println!($($arg)*);
+        }
+    };
+}
 
 #[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
   padlock demo
   padlock demo | less        (plain text when piped)
+  padlock demo --json        (one JSON object: the setup, both connections, what changed)
 
 To see the same steps against a real server: padlock connect example.com --trace")]
-pub struct Args {}
+pub struct Args {
+    /// Print one JSON object instead of the diagram.
+    #[arg(long)]
+    json: bool,
+}
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-pub fn run(_args: Args) -> Result<ExitCode, String> {
-    println!(
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let text = !args.json;
+    say!(
+        text,
         "padlock demo: a TLS 1.3 handshake on loopback explained step by step, then a \
          resumed connection with 0-RTT data\n"
     );
 
     // 1. A throwaway certificate authority and a certificate for localhost.
     let setup = Instant::now();
-    let (roots, server_key, ca_name) =
-        throwaway_pki().map_err(|e| format!("making the CA: {e}"))?;
-    println!(
+    let pki = throwaway_pki().map_err(|e| format!("making the CA: {e}"))?;
+    let setup_time = setup.elapsed();
+    let ca_name = pki.ca_name.clone();
+    say!(
+        text,
         "made a throwaway CA {ca_name:?} and a certificate for localhost in {}",
-        ms(setup.elapsed())
+        ms(setup_time)
     );
-    println!("(ECDSA P-256; only this demo's client trusts that CA)");
+    say!(
+        text,
+        "(ECDSA P-256; only this demo's client trusts that CA)"
+    );
 
     // 2. The server, on a free loopback port, in its own thread: it answers two connections
     //    and reports, for each, whether its answer went out with its first flight.
     let mut server_config =
-        ServerConfig::with_single_cert(server_key).map_err(|e| e.to_string())?;
-    server_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        ServerConfig::with_single_cert(pki.server_key).map_err(|e| e.to_string())?;
+    server_config.alpn_protocols = vec![ALPN.to_vec()];
     // RFC 8446 §4.2.10: the tickets it issues allow this much 0-RTT data.
-    server_config.max_early_data_size = 16384;
+    server_config.max_early_data_size = MAX_EARLY_DATA;
     let server_config = Arc::new(server_config);
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("server listening on {addr}");
+    say!(text, "server listening on {addr}");
     let (answered_tx, answered) = mpsc::channel();
     let server = std::thread::spawn(move || {
         for _ in 0..2 {
@@ -69,19 +97,33 @@ pub fn run(_args: Args) -> Result<ExitCode, String> {
 
     // 3. The client. Its config keeps the tickets the server sends (the default in-memory
     //    session store) and may send 0-RTT data with them.
-    let mut config = ClientConfig::new(roots);
+    let mut config = ClientConfig::new(pki.roots);
     config.trace = true;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![ALPN.to_vec()];
     config.enable_early_data = true;
     let config = Arc::new(config);
 
-    println!("\n== 1. first connection: a full handshake ==\n");
-    let first = visit(&config, addr, false, &answered)?;
-    println!("\n== 2. second connection: resumed with a ticket from the first, the GET sent as 0-RTT data ==\n");
-    let second = visit(&config, addr, true, &answered)?;
+    say!(text, "\n== 1. first connection: a full handshake ==\n");
+    let first = visit(&config, addr, false, &answered, text)?;
+    say!(text, "\n== 2. second connection: resumed with a ticket from the first, the GET sent as 0-RTT data ==\n");
+    let second = visit(&config, addr, true, &answered, text)?;
     server
         .join()
         .map_err(|_| "the server thread panicked".to_string())??;
+    if args.json {
+        let setup = demo_json::Setup {
+            time: setup_time,
+            ca_name: &ca_name,
+            ca_der: &pki.ca_der,
+            server_der: &pki.server_der,
+            server_name: SERVER_NAME,
+            addr,
+            alpn: ALPN,
+            max_early_data_size: MAX_EARLY_DATA,
+        };
+        println!("{}", demo_json::json(&setup, &first, &second));
+        return Ok(ExitCode::SUCCESS);
+    }
     println!();
     for line in what_changed(&first, &second) {
         println!("{line}");
@@ -90,37 +132,69 @@ pub fn run(_args: Args) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-const REQUEST: &str = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+/// The request each connection sends.
+pub const REQUEST: &str = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+/// The name the server's certificate covers and the client asks for.
+const SERVER_NAME: &str = "localhost";
+/// The one application protocol both sides speak.
+const ALPN: &[u8] = b"http/1.1";
+/// RFC 8446 §4.2.10: the 0-RTT data the server's tickets allow.
+const MAX_EARLY_DATA: u32 = 16384;
 
 /// What one connection showed, for comparing the two.
-struct Visit {
+pub struct Visit {
     /// The handshake messages, in order (not the tickets that follow it).
-    steps: Vec<TraceStep>,
-    round_trips: usize,
-    info: HandshakeInfo,
+    pub steps: Vec<TraceStep>,
+    /// Messages after the handshake (the server's tickets).
+    pub after: Vec<TraceStep>,
+    /// Application data and close_notify, in order.
+    pub records: Vec<Record>,
+    /// When the ClientHello was built: every time counts from here.
+    pub start: Instant,
+    pub tcp_time: Duration,
+    pub hs_time: Duration,
+    pub flights: usize,
+    pub round_trips: usize,
+    pub info: HandshakeInfo,
     /// Bytes of the request sent as 0-RTT data.
-    early_sent: usize,
+    pub early_sent: usize,
     /// Whether the server's answer came with its first flight (0.5-RTT data).
-    answered_early: bool,
+    pub answered_early: bool,
     /// From the ClientHello to the first byte of the response.
-    response_after: Duration,
+    pub response_after: Duration,
+    /// The whole response, as received.
+    pub response: Vec<u8>,
+}
+
+/// A record that is not a handshake message, as the diagram draws it.
+pub struct Record {
+    pub from: Side,
+    /// `application_data` or `close_notify`.
+    pub kind: &'static str,
+    /// Plaintext bytes (0 for close_notify).
+    pub bytes: usize,
+    pub at: Duration,
+    /// Sent as 0-RTT data, with the ClientHello (RFC 8446 §2.3).
+    pub early_data: bool,
+    /// Sent right behind the server's Finished, before the client's (RFC 8446 §4.4.4).
+    pub half_rtt: bool,
 }
 
 impl Visit {
-    fn has(&self, typ: HandshakeType) -> bool {
+    pub fn has(&self, typ: HandshakeType) -> bool {
         self.steps.iter().any(|s| s.typ == typ)
     }
 
     /// The last message of this type (the ServerHello after a HelloRetryRequest).
-    fn step(&self, typ: HandshakeType) -> Option<&TraceStep> {
+    pub fn step(&self, typ: HandshakeType) -> Option<&TraceStep> {
         self.steps.iter().rev().find(|s| s.typ == typ)
     }
 
-    fn handshake_bytes(&self) -> usize {
+    pub fn handshake_bytes(&self) -> usize {
         self.steps.iter().map(|s| s.len).sum()
     }
 
-    fn bytes_of(&self, types: &[HandshakeType]) -> usize {
+    pub fn bytes_of(&self, types: &[HandshakeType]) -> usize {
         self.steps
             .iter()
             .filter(|s| types.contains(&s.typ))
@@ -129,7 +203,7 @@ impl Visit {
     }
 
     /// Bytes of (EC)DHE and ML-KEM key shares in the last ClientHello and ServerHello.
-    fn key_share_bytes(&self) -> usize {
+    pub fn key_share_bytes(&self) -> usize {
         let client: usize = self
             .step(HandshakeType::CLIENT_HELLO)
             .and_then(|s| ClientHello::decode(body(s)).ok())
@@ -146,34 +220,38 @@ impl Visit {
     }
 
     /// Server flights the client waited for before the response arrived.
-    fn round_trips_to_response(&self) -> usize {
+    pub fn round_trips_to_response(&self) -> usize {
         self.round_trips + usize::from(!self.answered_early)
     }
 }
 
-/// One client connection: the handshake drawn message by message, then `GET /` (as 0-RTT
-/// data when `early` and the ticket allow it), the response and close_notify both ways.
+/// One client connection: the handshake drawn message by message (when `text`), then `GET /`
+/// (as 0-RTT data when `early` and the ticket allow it), the response and close_notify both
+/// ways.
 fn visit(
     config: &Arc<ClientConfig>,
     addr: SocketAddr,
     early: bool,
     answered: &mpsc::Receiver<bool>,
+    text: bool,
 ) -> Result<Visit, String> {
     let tcp_start = Instant::now();
     let mut tcp = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+    let tcp_time = tcp_start.elapsed();
     tcp.set_read_timeout(Some(TIMEOUT)).ok();
     // Without this, Nagle's algorithm holds the request behind the client's Finished until
     // the server's delayed ACK, and the demo shows a 40 ms stall that is not TLS's doing.
     tcp.set_nodelay(true).ok();
-    println!("client connected over TCP in {}\n", ms(tcp_start.elapsed()));
+    say!(text, "client connected over TCP in {}\n", ms(tcp_time));
 
-    let name = ServerName::try_from("localhost").map_err(|e| e.to_string())?;
+    let name = ServerName::try_from(SERVER_NAME).map_err(|e| e.to_string())?;
     // Creating the client builds its ClientHello: the handshake starts here.
     let start = Instant::now();
     let mut conn = Connection::client(config.clone(), name).map_err(|e| e.to_string())?;
-    println!("{}", diagram::header());
+    say!(text, "{}", diagram::header());
     let mut steps = Vec::new();
-    show_events(&mut conn, start, &mut steps);
+    let mut records = Vec::new();
+    show_events(&mut conn, start, &mut steps, text);
     // RFC 8446 §2.3: 0-RTT data goes right behind the ClientHello, under a key derived from
     // the ticket's pre-shared key. 0 bytes taken: no ticket that allows early data.
     let early_sent = if early {
@@ -183,20 +261,33 @@ fn visit(
         0
     };
     if early_sent > 0 {
+        let record = Record {
+            from: Side::Client,
+            kind: "application_data",
+            bytes: early_sent,
+            at: start.elapsed(),
+            early_data: true,
+            half_rtt: false,
+        };
         arrow(
-            Side::Client,
+            text,
             &format!("application data, 0-RTT ({early_sent} bytes)"),
-            start.elapsed(),
+            &record,
         );
-        println!(
+        records.push(record);
+        say!(
+            text,
             "    GET / HTTP/1.1, encrypted under the client's early traffic key (from the ticket),"
         );
-        println!("    sent with the ClientHello, before the server has answered anything");
+        say!(
+            text,
+            "    sent with the ClientHello, before the server has answered anything"
+        );
     }
 
     let mut buf = vec![0u8; 32 * 1024];
     loop {
-        show_events(&mut conn, start, &mut steps);
+        show_events(&mut conn, start, &mut steps, text);
         tcp.write_all(conn.pending_tls())
             .map_err(|e| e.to_string())?;
         let n = conn.pending_tls().len();
@@ -219,8 +310,9 @@ fn visit(
     let info = conn.info().clone();
     let senders: Vec<Side> = steps.iter().map(|s| s.from).collect();
     let (flights, round_trips) = count_flights(&senders);
-    println!();
-    println!(
+    say!(text);
+    say!(
+        text,
         "handshake complete in {}: {flights} flights, {}{}",
         ms(hs_time),
         round_trips_phrase(round_trips),
@@ -230,7 +322,8 @@ fn visit(
             ""
         },
     );
-    println!(
+    say!(
+        text,
         "  TLS 1.3, {}, key exchange {}, ALPN {}",
         info.cipher_suite.unwrap_or("?"),
         info.group_name.unwrap_or("?"),
@@ -240,7 +333,8 @@ fn visit(
             .unwrap_or("(none)".into()),
     );
     if info.resumed {
-        println!(
+        say!(
+            text,
             "  resumed with a ticket from the first connection; 0-RTT data {}",
             if info.early_data_accepted {
                 "accepted"
@@ -251,9 +345,14 @@ fn visit(
     }
     for (i, der) in info.peer_certificates.iter().enumerate() {
         let s = Summary::of(der);
-        println!("  certificate {i}: {} (issued by {})", s.subject, s.issuer);
+        say!(
+            text,
+            "  certificate {i}: {} (issued by {})",
+            s.subject,
+            s.issuer
+        );
     }
-    println!();
+    say!(text);
 
     // 4. Application data under the application traffic keys, then close_notify both ways.
     let mut tls = Stream::new(conn, tcp);
@@ -261,21 +360,34 @@ fn visit(
         // Sent now, after the handshake; or again, if the server refused the 0-RTT copy.
         tls.write_all(REQUEST.as_bytes())
             .map_err(|e| e.to_string())?;
+        let record = Record {
+            from: Side::Client,
+            kind: "application_data",
+            bytes: REQUEST.len(),
+            at: start.elapsed(),
+            early_data: false,
+            half_rtt: false,
+        };
         arrow(
-            Side::Client,
+            text,
             &format!("application data ({} bytes)", REQUEST.len()),
-            start.elapsed(),
+            &record,
         );
-        println!("    GET / HTTP/1.1, encrypted under the client's application traffic key");
+        records.push(record);
+        say!(
+            text,
+            "    GET / HTTP/1.1, encrypted under the client's application traffic key"
+        );
     }
     let mut response = Vec::new();
+    let mut after = Vec::new();
     let mut chunk = [0u8; 4096];
     let mut answered_early = false;
     let mut response_after = Duration::ZERO;
     loop {
         let n = tls.read(&mut chunk).map_err(|e| e.to_string())?;
         // The server's tickets (RFC 8446 §4.6.1) arrive after the handshake.
-        show_events(tls.connection_mut(), start, &mut Vec::new());
+        show_events(tls.connection_mut(), start, &mut after, text);
         if n == 0 {
             break;
         }
@@ -284,39 +396,73 @@ fn visit(
             answered_early = answered
                 .recv_timeout(TIMEOUT)
                 .map_err(|_| "the server did not report how it answered".to_string())?;
-            arrow(
-                Side::Server,
-                &format!("application data ({n} bytes)"),
-                response_after,
-            );
-            let text = String::from_utf8_lossy(chunk.get(..n).unwrap_or_default()).into_owned();
-            println!("    {}", text.lines().next().unwrap_or(""));
-            if let Some(body) = text.split("\r\n\r\n").nth(1) {
-                println!("    body: {}", body.trim());
+            let record = Record {
+                from: Side::Server,
+                kind: "application_data",
+                bytes: n,
+                at: response_after,
+                early_data: false,
+                half_rtt: answered_early,
+            };
+            arrow(text, &format!("application data ({n} bytes)"), &record);
+            records.push(record);
+            let head = String::from_utf8_lossy(chunk.get(..n).unwrap_or_default()).into_owned();
+            say!(text, "    {}", head.lines().next().unwrap_or(""));
+            if let Some(body) = head.split("\r\n\r\n").nth(1) {
+                say!(text, "    body: {}", body.trim());
             }
             if answered_early {
-                println!(
+                say!(
+                    text,
                     "    sent right behind the server's Finished (0.5-RTT data, RFC 8446 §4.4.4):"
                 );
-                println!("    the answer to the 0-RTT request came with the server's first flight");
+                say!(
+                    text,
+                    "    the answer to the 0-RTT request came with the server's first flight"
+                );
             }
+        } else if let Some(last) = records.last_mut() {
+            // More of the response: the diagram keeps one arrow for it.
+            last.bytes += n;
         }
         response.extend_from_slice(chunk.get(..n).unwrap_or_default());
     }
     // read() returned 0: the server's close_notify arrived.
-    arrow(Side::Server, "close_notify", start.elapsed());
-    println!("    the server has nothing more to send");
+    let closed = close_notify(Side::Server, start.elapsed());
+    arrow(text, "close_notify", &closed);
+    records.push(closed);
+    say!(text, "    the server has nothing more to send");
     tls.close().map_err(|e| e.to_string())?;
-    arrow(Side::Client, "close_notify", start.elapsed());
-    println!("    nor has the client");
+    let closed = close_notify(Side::Client, start.elapsed());
+    arrow(text, "close_notify", &closed);
+    records.push(closed);
+    say!(text, "    nor has the client");
     Ok(Visit {
         steps,
+        after,
+        records,
+        start,
+        tcp_time,
+        hs_time,
+        flights,
         round_trips,
         info,
         early_sent,
         answered_early,
         response_after,
+        response,
     })
+}
+
+fn close_notify(from: Side, at: Duration) -> Record {
+    Record {
+        from,
+        kind: "close_notify",
+        bytes: 0,
+        at,
+        early_data: false,
+        half_rtt: false,
+    }
 }
 
 /// Feeds everything received; the demo reads its plaintext promptly, so the connection
@@ -499,25 +645,36 @@ fn request_complete(request: &[u8]) -> bool {
     request.windows(4).any(|w| w == b"\r\n\r\n")
 }
 
-fn show_events(conn: &mut Connection, start: Instant, steps: &mut Vec<TraceStep>) {
+fn show_events(conn: &mut Connection, start: Instant, steps: &mut Vec<TraceStep>, text: bool) {
     while let Some(event) = conn.next_event() {
         if let Event::Trace(step) = event {
-            let at = step.at.saturating_duration_since(start);
-            for line in diagram::step_lines(&step, at, "localhost") {
-                println!("{line}");
+            if text {
+                let at = step.at.saturating_duration_since(start);
+                for line in diagram::step_lines(&step, at, SERVER_NAME) {
+                    println!("{line}");
+                }
             }
             steps.push(step);
         }
     }
 }
 
-/// Prints one arrow that is not a handshake message (application data, close_notify).
-fn arrow(from: Side, label: &str, at: Duration) {
-    println!("{}", diagram::arrow(from, label, at));
+/// Draws one arrow that is not a handshake message (application data, close_notify).
+fn arrow(text: bool, label: &str, record: &Record) {
+    say!(text, "{}", diagram::arrow(record.from, label, record.at));
+}
+
+/// The demo's throwaway PKI.
+struct Pki {
+    roots: RootStore,
+    server_key: CertifiedKey,
+    ca_name: String,
+    ca_der: Vec<u8>,
+    server_der: Vec<u8>,
 }
 
 /// A CA that lives only as long as this process, and a certificate it issued for localhost.
-fn throwaway_pki() -> Result<(RootStore, CertifiedKey, String), Box<dyn std::error::Error>> {
+fn throwaway_pki() -> Result<Pki, Box<dyn std::error::Error>> {
     let ca_name = "padlock demo CA (throwaway)".to_string();
     let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
@@ -541,5 +698,11 @@ fn throwaway_pki() -> Result<(RootStore, CertifiedKey, String), Box<dyn std::err
     let leaf = leaf_params.signed_by(&leaf_key, &issuer)?;
     let chain = format!("{}{}", leaf.pem(), ca.pem());
     let key = CertifiedKey::from_pem(chain.as_bytes(), leaf_key.serialize_pem().as_bytes())?;
-    Ok((roots, key, ca_name))
+    Ok(Pki {
+        roots,
+        server_key: key,
+        ca_name,
+        ca_der: ca.der().to_vec(),
+        server_der: leaf.der().to_vec(),
+    })
 }

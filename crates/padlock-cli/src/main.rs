@@ -11,6 +11,7 @@ mod connect;
 mod connect_report;
 mod connect_trace;
 mod demo;
+mod demo_json;
 mod diagram;
 mod html_tags;
 mod http;

@@ -88,6 +88,151 @@ fn demo_shows_every_handshake_message_in_order_then_a_resumed_0rtt_connection() 
     }
 }
 
+/// The `message` of each handshake message of a connection (not those after it).
+fn handshake_messages(connection: &serde_json::Value) -> Vec<&str> {
+    connection["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["after_handshake"] == false)
+        .map(|s| s["message"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn demo_json_is_one_object_with_both_connections() {
+    // Run with stdout a pipe, as a script would.
+    let out = padlock(&["demo", "--json"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(!stdout.contains('\x1b'), "no colour: {stdout}");
+    assert_eq!(stdout.lines().count(), 1, "one line: {stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+
+    let setup = &json["setup"];
+    assert_eq!(setup["ca"]["key"], "ECDSA P-256", "{setup}");
+    assert!(setup["ca"]["spki_pin"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256/"));
+    assert_eq!(
+        setup["server"]["certificate"]["name"], "localhost",
+        "{setup}"
+    );
+    assert!(setup["server"]["certificate"]["spki_pin"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256/"));
+    assert_ne!(
+        setup["ca"]["spki_pin"],
+        setup["server"]["certificate"]["spki_pin"]
+    );
+    assert_eq!(setup["client"]["trusts"][0], setup["ca"]["name"], "{setup}");
+
+    let connections = json["connections"].as_array().unwrap();
+    assert_eq!(connections.len(), 2, "{json}");
+    let (first, second) = (&connections[0], &connections[1]);
+    assert_eq!(
+        handshake_messages(first),
+        [
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "Certificate",
+            "CertificateVerify",
+            "Finished",
+            "Finished"
+        ],
+        "{first}"
+    );
+    assert_eq!(
+        handshake_messages(second),
+        [
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "Finished",
+            "EndOfEarlyData",
+            "Finished"
+        ],
+        "{second}"
+    );
+    for c in connections {
+        assert_eq!(c["version"], "TLSv1.3", "{c}");
+        assert!(
+            c["cipher_suite"].as_str().unwrap().starts_with("TLS_"),
+            "{c}"
+        );
+        assert!(c["group"].is_string(), "{c}");
+        assert_eq!(c["alpn"], "http/1.1", "{c}");
+        assert_eq!(c["hello_retry"], false, "{c}");
+        assert_eq!(c["round_trips"], 1, "{c}");
+        assert_eq!(c["flights"], 3, "{c}");
+        assert!(c["handshake_ms"].as_f64().unwrap() > 0.0, "{c}");
+        for step in c["trace"].as_array().unwrap() {
+            assert!(step["bytes"].as_u64().unwrap() > 0, "{step}");
+            assert!(step["at_ms"].as_f64().unwrap() >= 0.0, "{step}");
+            assert!(["client", "server"].contains(&step["from"].as_str().unwrap()));
+        }
+        // The server's tickets come after the handshake.
+        assert!(c["trace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["after_handshake"] == true && s["message"] == "NewSessionTicket"));
+        assert_eq!(c["response"]["status_line"], "HTTP/1.1 200 OK", "{c}");
+        // The request, the response, close_notify both ways.
+        let records: Vec<(&str, &str)> = c["application_data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["from"].as_str().unwrap(), r["record"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            records,
+            [
+                ("client", "application_data"),
+                ("server", "application_data"),
+                ("server", "close_notify"),
+                ("client", "close_notify")
+            ],
+            "{c}"
+        );
+    }
+    assert_eq!(first["resumed"], false, "{first}");
+    assert_eq!(first["early_data_accepted"], false, "{first}");
+    assert_eq!(second["resumed"], true, "{second}");
+    assert_eq!(second["early_data_accepted"], true, "{second}");
+    assert!(second["early_data_sent"].as_u64().unwrap() > 0, "{second}");
+    assert_eq!(
+        second["application_data"][0]["early_data"], true,
+        "{second}"
+    );
+    assert_eq!(second["response"]["half_rtt"], true, "{second}");
+    assert!(second["peer_certificates"].as_array().unwrap().is_empty());
+
+    let changed = &json["what_changed"];
+    assert_eq!(changed["resumed"], true, "{changed}");
+    assert_eq!(
+        changed["certificate_sent"],
+        serde_json::json!([true, false])
+    );
+    assert_eq!(
+        changed["client_hello_extensions_added"],
+        serde_json::json!(["pre_shared_key", "early_data"])
+    );
+    assert_eq!(changed["early_data_accepted"], true, "{changed}");
+    assert_eq!(
+        changed["round_trips_to_response"],
+        serde_json::json!([2, 1])
+    );
+    let bytes = changed["handshake_bytes"].as_array().unwrap();
+    assert!(
+        bytes[0].as_u64().unwrap() > bytes[1].as_u64().unwrap(),
+        "{changed}"
+    );
+}
+
 #[test]
 fn connect_to_a_closed_port_says_so_in_one_line() {
     let port = {

@@ -671,3 +671,91 @@ fn a_second_sigterm_stops_without_waiting() {
         "truncated"
     );
 }
+
+/// Every line the server wrote (stdout and stderr), each parsed as one JSON object.
+fn json_lines(output: &str) -> Vec<serde_json::Value> {
+    output
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?}")))
+        .collect()
+}
+
+#[test]
+fn json_access_log_and_messages_are_one_object_a_line() {
+    let client = pki().client(KIND);
+    let client_ca = client.ca_pem.display().to_string();
+    let mut serve = Serve::start(&["--json", "--client-ca", &client_ca]);
+    let mut args = curl_verify_args(pki(), KIND);
+    args.push("--cert".into());
+    args.push(client.chain_pem.display().to_string());
+    args.push("--key".into());
+    args.push(client.key_pem.display().to_string());
+    let mut http1 = args.clone();
+    http1.push("--http1.1".into());
+    curl(serve.port, &strs(&http1)).assert_success();
+    args.push("--http2".into());
+    let url = format!("https://{SERVER_NAME}:{}/missing", serve.port);
+    curl_url(serve.port, &url, &strs(&args)).assert_success();
+    // Request lines are buffered: the shutdown writes whatever still waits.
+    serve.signal("TERM");
+    let status = serve.peer.wait_for_exit(DEFAULT_TIMEOUT);
+    assert!(status.success(), "{}", serve.peer.output());
+    assert_eq!(serve.logged_handshakes(), 2);
+
+    let lines = json_lines(&serve.peer.output());
+    let events = |name: &str| -> Vec<&serde_json::Value> {
+        lines.iter().filter(|l| l["event"] == name).collect()
+    };
+    let listening = events("listening");
+    assert_eq!(listening.len(), 1, "{lines:?}");
+    assert_eq!(
+        listening[0]["listening_on"],
+        format!("127.0.0.1:{}", serve.port)
+    );
+
+    let handshakes = events("handshake");
+    assert_eq!(handshakes.len(), 2, "{lines:?}");
+    for (h, alpn) in handshakes.iter().zip(["http/1.1", "h2"]) {
+        assert!(h["peer"].as_str().unwrap().starts_with("127.0.0.1:"), "{h}");
+        assert_eq!(h["server_name"], SERVER_NAME, "{h}");
+        assert_eq!(h["version"], "TLSv1.3", "{h}");
+        assert!(
+            h["cipher_suite"].as_str().unwrap().starts_with("TLS_"),
+            "{h}"
+        );
+        assert!(h["group"].is_string(), "{h}");
+        assert_eq!(h["alpn"], alpn, "{h}");
+        assert_eq!(h["resumed"], false, "{h}");
+        assert_eq!(h["early_data_accepted"], false, "{h}");
+        assert_eq!(h["client_authenticated"], true, "{h}");
+        let subject = h["client_certificate"].as_str().unwrap();
+        assert!(
+            subject.contains(&format!("padlock test client {}", KIND.name())),
+            "{h}"
+        );
+        assert!(h["handshake_ms"].as_f64().unwrap() > 0.0, "{h}");
+    }
+
+    let requests = events("request");
+    assert_eq!(requests.len(), 2, "{lines:?}");
+    for (r, (path, version, status)) in requests
+        .iter()
+        .zip([("/", "HTTP/1.1", 200), ("/missing", "HTTP/2.0", 404)])
+    {
+        assert!(r["peer"].as_str().unwrap().starts_with("127.0.0.1:"), "{r}");
+        assert_eq!(r["method"], "GET", "{r}");
+        assert_eq!(r["path"], path, "{r}");
+        assert_eq!(r["http_version"], version, "{r}");
+        assert_eq!(r["status"], status, "{r}");
+        assert!(r["bytes"].as_u64().unwrap() > 0, "{r}");
+        assert!(r["duration_ms"].as_f64().unwrap() >= 0.0, "{r}");
+        assert_eq!(r["early_data"], false, "{r}");
+    }
+
+    assert_eq!(events("stopping").len(), 1, "{lines:?}");
+    let shutdown = events("shutdown");
+    assert_eq!(shutdown.len(), 1, "{lines:?}");
+    assert_eq!(shutdown[0]["handshakes"], 2, "{lines:?}");
+    assert_eq!(shutdown[0]["requests"], 2, "{lines:?}");
+    assert_eq!(shutdown[0]["access_log_lines_dropped"], 0, "{lines:?}");
+}

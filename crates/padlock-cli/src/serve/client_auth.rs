@@ -12,6 +12,7 @@ use std::time::SystemTime;
 use padlock::padlock_cert::{RootStore, VerifiedChain};
 use padlock::{ChainVerifier, ClientCertVerifier, Error};
 
+use super::notice::Notices;
 use super::reload::file_stamp;
 use crate::certs;
 
@@ -53,7 +54,7 @@ impl ClientAuth {
 
     /// Re-reads the CRL files if one changed since the last look (or always, if `force`);
     /// logs the outcome. Blocking (it reads files).
-    pub fn check(&self, force: bool) {
+    pub fn check(&self, force: bool, notices: Notices) {
         if self.crl_files.is_empty() {
             return;
         }
@@ -70,9 +71,18 @@ impl ClientAuth {
             Ok(crls) => {
                 let verifier = ChainVerifier::required(self.roots.clone()).with_crls(crls);
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(verifier);
-                eprintln!("reloaded {} CRL file(s)", self.crl_files.len());
+                let n = self.crl_files.len();
+                notices.say(
+                    "reloaded",
+                    format_args!("reloaded {n} CRL file(s)"),
+                    || serde_json::json!({ "crl_files": n }),
+                );
             }
-            Err(e) => eprintln!("reloading CRLs failed, still using the old ones: {e}"),
+            Err(e) => notices.say(
+                "reload_failed",
+                format_args!("reloading CRLs failed, still using the old ones: {e}"),
+                || serde_json::json!({ "what": "crls", "error": e }),
+            ),
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The access log (`--access-log FILE|-|off`): one line per connection and per request,
-//! buffered.
+//! The access log (`--access-log FILE|-|off`): one line per connection and per request
+//! (text, or with `--json` one JSON object a line), buffered.
 //!
 //! A line per request written straight to stderr costs a `write` system call per request,
 //! under a lock shared by every worker thread: at tens of thousands of requests a second that
@@ -59,6 +59,8 @@ struct Sink {
     /// The destination, held across a write: two flushes must not interleave their batches.
     out: Mutex<Output>,
     dropped: AtomicU64,
+    /// Lines are JSON objects (`--json`).
+    json: bool,
 }
 
 enum Output {
@@ -82,8 +84,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AccessLog {
-    /// Opens `destination` (a file is created, or appended to).
-    pub fn open(destination: &Destination) -> Result<Self, String> {
+    /// Opens `destination` (a file is created, or appended to); `json`: callers write JSON
+    /// lines.
+    pub fn open(destination: &Destination, json: bool) -> Result<Self, String> {
         let out = match destination {
             Destination::Off => return Ok(AccessLog(None)),
             Destination::Stderr => Output::Stderr,
@@ -93,12 +96,18 @@ impl AccessLog {
             waiting: Mutex::new(Vec::with_capacity(FLUSH_AT)),
             out: Mutex::new(out),
             dropped: AtomicU64::new(0),
+            json,
         }))))
     }
 
     /// Whether lines are logged at all: when not, callers skip formatting them.
     pub fn is_on(&self) -> bool {
         self.0.is_some()
+    }
+
+    /// Whether lines are to be JSON objects (`--json`).
+    pub fn is_json(&self) -> bool {
+        self.0.as_ref().is_some_and(|s| s.json)
     }
 
     /// A request line: kept in memory, written within [`FLUSH_INTERVAL`].
@@ -202,7 +211,7 @@ mod tests {
     fn lines_stay_in_order_and_reach_the_file_when_flushed() {
         let path = std::env::temp_dir().join(format!("padlock-log-{}.log", std::process::id()));
         let _ = std::fs::remove_file(&path);
-        let log = AccessLog::open(&Destination::File(path.clone())).unwrap();
+        let log = AccessLog::open(&Destination::File(path.clone()), false).unwrap();
         log.request(format_args!("request {}", 1));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
         log.connection(format_args!("connection"));
@@ -214,7 +223,7 @@ mod tests {
         );
         assert_eq!(log.dropped(), 0);
         std::fs::remove_file(&path).unwrap();
-        let off = AccessLog::open(&Destination::Off).unwrap();
+        let off = AccessLog::open(&Destination::Off, true).unwrap();
         assert!(!off.is_on());
         off.request(format_args!("nothing"));
     }

@@ -2,7 +2,8 @@
 //! whose page shows each visitor its own handshake, and which can serve a directory.
 //!
 //! - [`server`]: accepting, timeouts, the connection limit, graceful shutdown, 0-RTT policy
-//!   and the access log lines, which [`log`] buffers;
+//!   and the access log lines (text or JSON), which [`log`] buffers;
+//! - [`notice`]: what the server says about itself (listening, reloads, shutdown);
 //! - [`site`]: what each request gets (the handshake [`page`], [`files`] under `--root`, 404);
 //! - [`early`]: which requests arrived as 0-RTT early data;
 //! - [`reload`]: certificates chosen by SNI and reloaded when their files change;
@@ -18,6 +19,7 @@ mod files;
 mod idle;
 mod linger;
 mod log;
+mod notice;
 mod offered;
 mod page;
 mod reload;
@@ -56,6 +58,7 @@ Examples:
   padlock serve --cert site.pem --key site-key.pem --client-ca clients.pem --max-connections 1000
   padlock serve --cert site.pem --key site-key.pem --client-ca clients.pem --crl clients.crl
   padlock serve --cert site.pem --key site-key.pem --ocsp site-ocsp.der
+  padlock serve --cert site.pem --key site-key.pem --json --access-log access.jsonl
 
 The page at /.padlock (and at / unless --root has an index.html) shows the visitor's
 handshake. Certificate files are reloaded when they change (checked every --reload-interval
@@ -64,6 +67,9 @@ seconds) and on SIGHUP. SIGTERM or SIGINT stops accepting and lets requests in f
 Each handshake and each request is logged (on stderr unless --access-log says otherwise):
 peer, method, path, version, status, bytes, ALPN, time. Request lines are buffered and
 written within 0.1 s; --access-log off saves their cost on busy servers.
+With --json every line is one JSON object with an event key: handshake and request in the
+access log; listening (with listening_on: the address) on stdout; reloads, errors,
+stopping and the shutdown counters on stderr.
 Small files under --root (up to 128 KiB) are kept in memory; each request still checks
 that the file's inode, size and times are unchanged, and reads it again if not.")]
 pub struct Args {
@@ -119,6 +125,9 @@ pub struct Args {
     /// Seconds between checks of the certificate files for changes (0: only on SIGHUP).
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     reload_interval: f64,
+    /// Write the access log and the server's own messages as JSON lines.
+    #[arg(long)]
+    json: bool,
 }
 
 fn seconds(what: &str, secs: f64) -> Result<Duration, String> {
@@ -190,7 +199,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         ..Limits::default()
     };
     let reload_interval = seconds("reload-interval", args.reload_interval)?;
-    let access_log = log::AccessLog::open(&args.access_log)?;
+    let access_log = log::AccessLog::open(&args.access_log, args.json)?;
+    let notices = notice::Notices::new(args.json);
 
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.threads {
@@ -207,9 +217,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         // Handlers first: once "listening on" is out, a signal must not kill us by default.
         let signals = Signals::install()?;
-        let watcher = reload::Watcher::new(pairs, resolver).with_client_auth(client_auth);
+        let watcher = reload::Watcher::new(pairs, resolver, notices).with_client_auth(client_auth);
         tokio::spawn(watcher.run(reload_interval, signals.hangup));
-        println!("listening on {local}");
+        notices.listening(local);
         tokio::spawn(access_log.clone().flush_regularly());
         let stats = Arc::new(Stats::default());
         server::serve(
@@ -218,16 +228,27 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             limits,
             stats.clone(),
             site::handler(root),
-            access_log.clone(),
+            server::Logs {
+                access: access_log.clone(),
+                notices,
+            },
             signals.stop,
         )
         .await;
         access_log.flush();
         let dropped = access_log.dropped();
-        if dropped > 0 {
+        if dropped > 0 && !args.json {
             eprintln!("the access log could not keep up: {dropped} lines dropped");
         }
-        eprintln!("shut down: {}", stats.summary());
+        notices.say(
+            "shutdown",
+            format_args!("shut down: {}", stats.summary()),
+            || {
+                let mut summary = stats.to_json();
+                summary["access_log_lines_dropped"] = dropped.into();
+                summary
+            },
+        );
         Ok(ExitCode::SUCCESS)
     });
     // Responses cut short at shutdown log their line when the runtime drops their tasks.

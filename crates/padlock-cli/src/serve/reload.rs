@@ -16,6 +16,7 @@ use tokio::signal::unix::Signal;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::client_auth::ClientAuth;
+use super::notice::Notices;
 
 /// SHA-256 of a certificate file, its key file and its OCSP response file, `None` for one
 /// that cannot be read (or is not given).
@@ -130,17 +131,19 @@ pub struct Watcher {
     stamps: Vec<Stamp>,
     /// The client-certificate verifier, whose CRLs are reloaded alike.
     client_auth: Option<Arc<ClientAuth>>,
+    notices: Notices,
 }
 
 impl Watcher {
     /// Starts from the files as they are now (what the resolver was loaded from).
-    pub fn new(pairs: Vec<CertPair>, resolver: Arc<ReloadingResolver>) -> Self {
+    pub fn new(pairs: Vec<CertPair>, resolver: Arc<ReloadingResolver>, notices: Notices) -> Self {
         let stamps = pairs.iter().map(CertPair::stamp).collect();
         Self {
             pairs,
             resolver,
             stamps,
             client_auth: None,
+            notices,
         }
     }
 
@@ -154,7 +157,7 @@ impl Watcher {
     /// outcome. Blocking (it reads files).
     fn check(&mut self, force: bool) {
         if let Some(client_auth) = &self.client_auth {
-            client_auth.check(force);
+            client_auth.check(force, self.notices);
         }
         let stamps: Vec<_> = self.pairs.iter().map(CertPair::stamp).collect();
         if !force && stamps == self.stamps {
@@ -166,9 +169,18 @@ impl Watcher {
         match load_all(&self.pairs) {
             Ok(resolver) => {
                 self.resolver.replace(resolver);
-                eprintln!("reloaded {} certificate chain(s)", self.pairs.len());
+                let n = self.pairs.len();
+                self.notices.say(
+                    "reloaded",
+                    format_args!("reloaded {n} certificate chain(s)"),
+                    || serde_json::json!({ "certificate_chains": n }),
+                );
             }
-            Err(e) => eprintln!("reloading certificates failed, still serving the old ones: {e}"),
+            Err(e) => self.notices.say(
+                "reload_failed",
+                format_args!("reloading certificates failed, still serving the old ones: {e}"),
+                || serde_json::json!({ "what": "certificates", "error": e }),
+            ),
         }
     }
 
@@ -233,7 +245,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let (pair, _) = write_pair(&dir, "one.test");
         let resolver = Arc::new(ReloadingResolver::load(std::slice::from_ref(&pair)).unwrap());
-        let mut watcher = Watcher::new(vec![pair.clone()], resolver.clone());
+        let mut watcher = Watcher::new(vec![pair.clone()], resolver.clone(), Notices::default());
         assert_eq!(served_names(&resolver), ["one.test"]);
 
         // A certificate whose key is not there yet: the old pair keeps serving.

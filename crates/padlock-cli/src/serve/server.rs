@@ -29,6 +29,7 @@ use super::early::{self, EarlyFirst};
 use super::idle::IdleTimeout;
 use super::linger::Lingering;
 use super::log::AccessLog;
+use super::notice::Notices;
 use super::offered::Offered;
 use super::page;
 
@@ -79,6 +80,19 @@ impl Stats {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The counters as a JSON object (the shutdown summary with --json).
+    pub fn to_json(&self) -> serde_json::Value {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        serde_json::json!({
+            "accepted": get(&self.accepted),
+            "handshakes": get(&self.handshakes),
+            "handshake_timeouts": get(&self.handshake_timeouts),
+            "handshake_failures": get(&self.handshake_failures),
+            "idle_timeouts": get(&self.idle_timeouts),
+            "requests": get(&self.requests),
+        })
+    }
+
     /// One line for logs.
     pub fn summary(&self) -> String {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
@@ -105,6 +119,12 @@ pub struct Visit {
     pub page: page::Rendered,
 }
 
+/// Where the server writes: the access log, and its own messages.
+pub struct Logs {
+    pub access: AccessLog,
+    pub notices: Notices,
+}
+
 /// A boxed response future.
 pub type ResponseFuture = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
 /// Answers one request, knowing the connection's handshake and whether the request came as
@@ -121,9 +141,13 @@ pub async fn serve(
     limits: Limits,
     stats: Arc<Stats>,
     handler: Handler,
-    log: AccessLog,
+    logs: Logs,
     mut shutdown: mpsc::Receiver<()>,
 ) {
+    let Logs {
+        access: log,
+        notices,
+    } = logs;
     let acceptor = TlsAcceptor::from(config);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -146,7 +170,11 @@ pub async fn serve(
             Ok(a) => a,
             Err(e) => {
                 // Out of file descriptors and the like: back off instead of spinning.
-                eprintln!("accept failed: {e}");
+                notices.say(
+                    "accept_failed",
+                    format_args!("accept failed: {e}"),
+                    || serde_json::json!({ "error": e.to_string() }),
+                );
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
@@ -170,7 +198,7 @@ pub async fn serve(
                 stop,
             };
             if let Err(e) = conn.run(tcp, acceptor, &limits).await {
-                eprintln!("{peer}: {e}");
+                notices.connection_error(peer, &e);
             }
             drop(slot);
         });
@@ -178,10 +206,19 @@ pub async fn serve(
     // Graceful shutdown: no new connections; the ones we have finish what they are doing.
     drop(listener);
     stop_tx.send_replace(true);
-    eprintln!(
-        "stopping: no new connections; waiting up to {:?} for the {} open",
-        limits.drain_timeout,
-        connections.len()
+    let open = connections.len();
+    notices.say(
+        "stopping",
+        format_args!(
+            "stopping: no new connections; waiting up to {:?} for the {open} open",
+            limits.drain_timeout
+        ),
+        || {
+            serde_json::json!({
+                "open_connections": open,
+                "drain_timeout_ms": limits.drain_timeout.as_millis() as u64,
+            })
+        },
     );
     let drained = tokio::time::timeout(limits.drain_timeout, async {
         tokio::select! {
@@ -191,7 +228,12 @@ pub async fn serve(
     })
     .await;
     if drained != Ok(true) {
-        eprintln!("closing the {} connections still busy", connections.len());
+        let busy = connections.len();
+        notices.say(
+            "closing",
+            format_args!("closing the {busy} connections still busy"),
+            || serde_json::json!({ "busy_connections": busy }),
+        );
         connections.shutdown().await;
     }
 }
@@ -219,6 +261,7 @@ impl Connection<'_> {
     ) -> Result<(), String> {
         let io = IdleTimeout::new(Lingering::new(tcp), limits.idle_timeout);
         let idled = io.expired_flag();
+        let started = Instant::now();
         let handshake = tokio::time::timeout(limits.handshake_timeout, acceptor.accept(io));
         let tls = tokio::select! {
             r = handshake => r,
@@ -249,7 +292,10 @@ impl Connection<'_> {
             info: tls.connection().info().clone(),
             page: page::Rendered::default(),
         });
-        if self.log.is_on() {
+        if self.log.is_json() {
+            let line = handshake_json(&visit, early_data.len(), started.elapsed());
+            self.log.connection(format_args!("{line}"));
+        } else if self.log.is_on() {
             self.log.connection(format_args!(
                 "{}: {}",
                 self.peer,
@@ -357,6 +403,7 @@ fn respond(
 ) -> impl Future<Output = Response<LoggedBody>> + Send + 'static {
     // Nothing to gather when nothing is logged.
     let mut entry = log.is_on().then(|| RequestLine {
+        json: log.is_json(),
         started: Instant::now(),
         peer: visit.peer,
         method: req.method().clone(),
@@ -413,8 +460,34 @@ fn too_early(h2: bool) -> Response<Body> {
     response
 }
 
+/// The access log's JSON object for a handshake. The names are those of `padlock connect
+/// --json` where the concept is the same.
+fn handshake_json(visit: &Visit, early_data: usize, took: Duration) -> serde_json::Value {
+    let info = &visit.info;
+    serde_json::json!({
+        "event": "handshake",
+        "peer": visit.peer.to_string(),
+        "server_name": info.server_name,
+        "version": info.cipher_suite.map(|_| "TLSv1.3"),
+        "cipher_suite": info.cipher_suite,
+        "group": info.group_name,
+        "hello_retry": info.hello_retry,
+        "alpn": info.alpn.as_deref().map(String::from_utf8_lossy),
+        "resumed": info.resumed,
+        "early_data_accepted": info.early_data_accepted,
+        "early_data_bytes": early_data,
+        "client_authenticated": info.client_authenticated,
+        // None on a resumed session: the certificate was checked when it began.
+        "client_certificate": page::client_subject(info),
+        // From the TCP accept: the wait for the ClientHello counts too.
+        "handshake_ms": took.as_secs_f64() * 1000.0,
+    })
+}
+
 /// One access log line, written when the response is done.
 struct RequestLine {
+    /// Written as a JSON object (`--json`).
+    json: bool,
     started: Instant,
     peer: SocketAddr,
     method: Method,
@@ -428,6 +501,21 @@ struct RequestLine {
 
 impl std::fmt::Display for RequestLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.json {
+            let line = serde_json::json!({
+                "event": "request",
+                "peer": self.peer.to_string(),
+                "method": self.method.as_str(),
+                "path": self.path,
+                "http_version": format!("{:?}", self.version),
+                "status": self.status.as_u16(),
+                "bytes": self.bytes,
+                "alpn": self.alpn.as_deref().map(String::from_utf8_lossy),
+                "early_data": self.early,
+                "duration_ms": self.started.elapsed().as_secs_f64() * 1000.0,
+            });
+            return write!(f, "{line}");
+        }
         let alpn = self
             .alpn
             .as_deref()

@@ -35,7 +35,8 @@ pub struct Serve {
 
 impl Serve {
     /// `padlock serve --cert CHAIN --key KEY --listen 127.0.0.1:0 extra...` with the shared
-    /// PKI's [`KIND`] credential.
+    /// PKI's [`KIND`] credential. With `--json` in `extra`, the port comes from the JSON
+    /// "listening" line.
     pub fn start(extra: &[&str]) -> Serve {
         Serve::start_kind(KIND, extra)
     }
@@ -57,7 +58,16 @@ impl Serve {
             .args(["--listen", "127.0.0.1:0"])
             .args(extra);
         let peer = Peer::spawn(cmd);
-        let addr = peer.wait_for_line("listening on ", DEFAULT_TIMEOUT);
+        let addr = if extra.contains(&"--json") {
+            // {"event":"listening","listening_on":"127.0.0.1:PORT"}
+            let rest = peer.wait_for_line(
+                "{\"event\":\"listening\",\"listening_on\":\"",
+                DEFAULT_TIMEOUT,
+            );
+            rest.trim_end_matches("\"}").to_string()
+        } else {
+            peer.wait_for_line("listening on ", DEFAULT_TIMEOUT)
+        };
         let port = addr
             .strip_prefix("127.0.0.1:")
             .and_then(|p| p.parse().ok())
@@ -71,9 +81,11 @@ impl Serve {
         format!("127.0.0.1:{}", self.port)
     }
 
-    /// The handshakes the server logged so far (one stderr line per connection).
+    /// The handshakes the server logged so far (one stderr line per connection, text or
+    /// `--json`).
     pub fn logged_handshakes(&self) -> usize {
-        self.peer.output().matches(": TLS 1.3 TLS_").count()
+        let out = self.peer.output();
+        out.matches(": TLS 1.3 TLS_").count() + out.matches("\"event\":\"handshake\"").count()
     }
 
     /// Sends the signal `name` (TERM, INT, HUP) to the server.
