@@ -545,7 +545,11 @@ impl ClientHandshake {
         core.send_handshake_bytes(&flight)?;
         core.install_application_secret(Direction::Send, app.client)?;
         core.set_exporter_secret(app.exporter);
-        secrets.set_resumption(self.transcript.current_hash()?.as_ref())?;
+        // §4.6.1: tickets become sessions only in a session store; without one, the
+        // resumption master secret would make nothing.
+        if self.config.session_store.is_some() {
+            secrets.set_resumption(self.transcript.current_hash()?.as_ref())?;
+        }
 
         core.handshake_complete = true;
         core.may_send_application_data = true;

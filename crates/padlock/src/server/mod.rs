@@ -576,7 +576,11 @@ impl ServerHandshake {
             .ok_or(Error::Internal("no client application secret"))?;
         core.install_application_secret(Direction::Receive, client_app)?;
         core.ccs_allowed = false;
-        secrets.set_resumption(self.transcript.current_hash()?.as_ref())?;
+        // §7.1: the resumption master secret only makes ticket PSKs (§4.6.1); a server that
+        // issues none does not derive it.
+        if self.config.ticket_issuer.is_some() && self.config.send_tickets > 0 {
+            secrets.set_resumption(self.transcript.current_hash()?.as_ref())?;
+        }
         core.handshake_complete = true;
         core.may_send_application_data = true;
         core.may_receive_application_data = true;
