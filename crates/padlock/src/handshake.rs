@@ -4,7 +4,7 @@
 use crate::common::Core;
 use crate::crypto::{CipherSuite, Output};
 use crate::error::Error;
-use crate::key_schedule::{self, EarlySecret, MasterSecret, Secret};
+use crate::key_schedule::{self, EarlySecret, ExporterSecret, MasterSecret, Secret};
 use crate::msgs::enums::SignatureScheme;
 use crate::msgs::{Certificate, CertificateEntry, CertificateVerify, HandshakeMessage};
 use crate::server::CertifiedKey;
@@ -21,11 +21,11 @@ pub(crate) struct Secrets {
     pub(crate) resumption_master: Option<Secret>,
 }
 
-/// The first application traffic secrets and the exporter secret.
+/// The first application traffic secrets and the exporter secret (derived when first used).
 pub(crate) struct ApplicationSecrets {
     pub(crate) client: Secret,
     pub(crate) server: Secret,
-    pub(crate) exporter: Secret,
+    pub(crate) exporter: ExporterSecret,
 }
 
 impl Secrets {
@@ -60,7 +60,7 @@ impl Secrets {
         Ok(ApplicationSecrets {
             client: master.client_application_traffic_secret_0(server_finished_hash)?,
             server: master.server_application_traffic_secret_0(server_finished_hash)?,
-            exporter: master.exporter_master_secret(server_finished_hash)?,
+            exporter: ExporterSecret::deferred(master, server_finished_hash)?,
         })
     }
 

@@ -514,7 +514,6 @@ impl ClientHandshake {
         let app = secrets.application(self.transcript.current_hash()?.as_ref())?;
         core.log_secret(labels::CLIENT_TRAFFIC_0, &app.client);
         core.log_secret(labels::SERVER_TRAFFIC_0, &app.server);
-        core.log_secret(labels::EXPORTER, &app.exporter);
         core.install_application_secret(Direction::Receive, app.server)?;
         core.ccs_allowed = false;
 
@@ -544,7 +543,7 @@ impl ClientHandshake {
             .add(flight.get(start..).unwrap_or_default())?;
         core.send_handshake_bytes(&flight)?;
         core.install_application_secret(Direction::Send, app.client)?;
-        core.set_exporter_secret(app.exporter);
+        core.set_exporter_secret(app.exporter)?;
         // §4.6.1: tickets become sessions only in a session store; without one, the
         // resumption master secret would make nothing.
         if self.config.session_store.is_some() {

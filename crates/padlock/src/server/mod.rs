@@ -287,7 +287,6 @@ impl ServerHandshake {
         let app = secrets.application(self.transcript.current_hash()?.as_ref())?;
         core.log_secret(labels::CLIENT_TRAFFIC_0, &app.client);
         core.log_secret(labels::SERVER_TRAFFIC_0, &app.server);
-        core.log_secret(labels::EXPORTER, &app.exporter);
         core.install_application_secret(Direction::Send, app.server)?;
         // §4.4.4: a server MAY send data after its first flight (0.5-RTT data), such as the
         // answer to a 0-RTT request, which is what makes 0-RTT save a round trip. Not to a
@@ -295,7 +294,7 @@ impl ServerHandshake {
         if !ask_for_certificate {
             core.may_send_application_data = true;
         }
-        core.set_exporter_secret(app.exporter);
+        core.set_exporter_secret(app.exporter)?;
         secrets.set_pending_client_application(app.client);
         self.secrets = Some(secrets);
         self.session_alpn = core.info.alpn.clone();
