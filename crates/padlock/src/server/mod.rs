@@ -345,7 +345,7 @@ impl ServerHandshake {
     /// that allows it, with the same suite and ALPN, and no HelloRetryRequest. Returns the
     /// client early traffic secret when accepted.
     fn early_data_decision(
-        &self,
+        &mut self,
         core: &Core,
         ch: &ClientHello,
         suite: &'static CipherSuite,
