@@ -173,6 +173,7 @@ impl ServerHandshake {
         );
 
         let (server_share, shared) = crypto::server_key_exchange(neg.group, &neg.client_share)?;
+        let server_share_len = server_share.len();
         core.info.version = Some(ProtocolVersion::TLS1_3);
         core.info.cipher_suite = Some(suite.name);
         core.info.cipher_suite_id = Some(suite.id);
@@ -206,7 +207,8 @@ impl ServerHandshake {
                 ..ServerHelloExtensions::default()
             },
         });
-        let mut bytes = Vec::with_capacity(256);
+        // The fixed part and the key share (1120 bytes for X25519MLKEM768), without regrowing.
+        let mut bytes = Vec::with_capacity(128 + server_share_len);
         core.encode_handshake(&sh, &mut bytes);
         self.transcript.add(&bytes)?;
         core.send_handshake_bytes(&bytes)?;
