@@ -1,12 +1,13 @@
 //! Pieces of the handshake both roles share: the secrets of one connection's key schedule
 //! (RFC 8446 §7.1), CertificateVerify's signed content (§4.4.3) and Finished (§4.4.4).
 
+use crate::codec::{put_bytes, put_prefixed};
 use crate::common::Core;
 use crate::crypto::{CipherSuite, Output};
 use crate::error::Error;
 use crate::key_schedule::{self, EarlySecret, ExporterSecret, MasterSecret, Secret};
-use crate::msgs::enums::SignatureScheme;
-use crate::msgs::{Certificate, CertificateEntry, CertificateVerify, HandshakeMessage};
+use crate::msgs::enums::{HandshakeType, SignatureScheme};
+use crate::msgs::{Certificate, CertificateVerify, HandshakeMessage};
 use crate::server::CertifiedKey;
 use crate::transcript::Transcript;
 
@@ -127,20 +128,35 @@ pub(crate) fn add_certificate_and_verify(
     (key, scheme): (&CertifiedKey, SignatureScheme),
     flight: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    let entries = key
-        .chain
-        .iter()
-        .map(|c| CertificateEntry {
-            cert_der: c.as_ref().to_vec(),
-            extensions: Vec::new(),
-        })
-        .collect();
-    let cert = HandshakeMessage::Certificate(Certificate { context, entries });
-    add_to_flight(core, transcript, &cert, flight)?;
+    let start = flight.len();
+    HandshakeType::CERTIFICATE.encode(flight);
+    put_prefixed(flight, 3, |o| {
+        Certificate::encode_chain(&context, key.chain.iter().map(|c| c.as_ref()), o)
+    });
+    let cert = flight.get(start..).unwrap_or_default();
+    core.trace_sent(HandshakeType::CERTIFICATE, cert);
+    transcript.add(cert)?;
     let content = signed_content(who, &transcript.current_hash()?);
     let signature = key.key.sign(scheme.0, &content)?;
     let cv = HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature });
     add_to_flight(core, transcript, &cv, flight)
+}
+
+/// §4.4.4: our Finished with `verify_data`, appended to a flight being built and to the
+/// transcript (the message is the verify_data behind its header: no message value needed).
+pub(crate) fn add_finished_to_flight(
+    core: &mut Core,
+    transcript: &mut Transcript,
+    verify_data: &[u8],
+    flight: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let start = flight.len();
+    HandshakeType::FINISHED.encode(flight);
+    put_bytes(flight, 3, verify_data);
+    let fin = flight.get(start..).unwrap_or_default();
+    core.trace_sent(HandshakeType::FINISHED, fin);
+    transcript.add(fin)?;
+    Ok(())
 }
 
 /// §4.4.4: our verify_data.

@@ -534,13 +534,12 @@ impl ClientHandshake {
             &secrets.client_handshake,
             &self.transcript.current_hash()?,
         )?;
-        let msg = HandshakeMessage::Finished(Finished {
-            verify_data: verify_data.to_vec(),
-        });
-        let start = flight.len();
-        core.encode_handshake(&msg, &mut flight);
-        self.transcript
-            .add(flight.get(start..).unwrap_or_default())?;
+        handshake::add_finished_to_flight(
+            core,
+            &mut self.transcript,
+            verify_data.as_ref(),
+            &mut flight,
+        )?;
         core.send_handshake_bytes(&flight)?;
         core.install_application_secret(Direction::Send, app.client)?;
         core.set_exporter_secret(app.exporter)?;

@@ -276,10 +276,12 @@ impl ServerHandshake {
             &secrets.server_handshake,
             &self.transcript.current_hash()?,
         )?;
-        let fin = HandshakeMessage::Finished(Finished {
-            verify_data: verify_data.to_vec(),
-        });
-        handshake::add_to_flight(core, &mut self.transcript, &fin, &mut flight)?;
+        handshake::add_finished_to_flight(
+            core,
+            &mut self.transcript,
+            verify_data.as_ref(),
+            &mut flight,
+        )?;
         core.send_handshake_bytes(&flight)?;
 
         // §7.1: application secrets hash the transcript through the server Finished. We
@@ -299,8 +301,10 @@ impl ServerHandshake {
         core.set_exporter_secret(app.exporter)?;
         secrets.set_pending_client_application(app.client);
         self.secrets = Some(secrets);
-        self.session_alpn = core.info.alpn.clone();
-        self.session_name = ch.extensions.server_name.clone();
+        if self.issues_tickets() {
+            self.session_alpn = core.info.alpn.clone();
+            self.session_name = ch.extensions.server_name.clone();
+        }
 
         Ok(if early_data.is_some() {
             State::WaitEndOfEarlyData
@@ -390,6 +394,12 @@ impl ServerHandshake {
         core.install_keys(Direction::Receive, &secrets.client_handshake)?;
         core.push_event(crate::conn::Event::EarlyDataReceived);
         Ok(State::WaitFinished)
+    }
+
+    /// Whether this server sends NewSessionTickets after the handshake (§4.6.1): only then
+    /// are the resumption master secret and what a ticket records needed.
+    fn issues_tickets(&self) -> bool {
+        self.config.ticket_issuer.is_some() && self.config.send_tickets > 0
     }
 
     /// §4.6.1: tickets for resuming later.
@@ -564,6 +574,7 @@ impl ServerHandshake {
     /// §4.4.4: the client's Finished completes the handshake.
     fn on_finished(&mut self, core: &mut Core, fin: Finished, raw: &[u8]) -> Result<State, Error> {
         let suite = self.suite.ok_or(Error::Internal("no suite"))?;
+        let issues_tickets = self.issues_tickets();
         let secrets = self.secrets.as_mut().ok_or(Error::Internal("no secrets"))?;
         handshake::check_finished(
             suite,
@@ -579,7 +590,7 @@ impl ServerHandshake {
         core.ccs_allowed = false;
         // §7.1: the resumption master secret only makes ticket PSKs (§4.6.1); a server that
         // issues none does not derive it.
-        if self.config.ticket_issuer.is_some() && self.config.send_tickets > 0 {
+        if issues_tickets {
             secrets.set_resumption(self.transcript.current_hash()?.as_ref())?;
         }
         core.handshake_complete = true;
