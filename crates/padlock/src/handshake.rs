@@ -3,7 +3,7 @@
 
 use crate::codec::{put_bytes, put_prefixed};
 use crate::common::Core;
-use crate::crypto::{CipherSuite, Output};
+use crate::crypto::{CipherSuite, Output, MAX_HASH_LEN};
 use crate::error::Error;
 use crate::key_schedule::{self, EarlySecret, ExporterSecret, MasterSecret, Secret};
 use crate::msgs::enums::{HandshakeType, SignatureScheme};
@@ -89,19 +89,43 @@ pub(crate) enum CertificateVerifyContext {
     Client,
 }
 
+/// The content a CertificateVerify signs (§4.4.3), held inline (no allocation): both context
+/// strings are 33 bytes, and a transcript hash at most [`MAX_HASH_LEN`].
+pub(crate) struct SignedContent {
+    buf: [u8; 64 + 33 + 1 + MAX_HASH_LEN],
+    len: usize,
+}
+
+impl std::ops::Deref for SignedContent {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
 /// §4.4.3: 64 spaces, the context string, a zero byte, then the transcript hash.
-pub(crate) fn signed_content(who: CertificateVerifyContext, transcript_hash: &Output) -> Vec<u8> {
-    let context: &[u8] = match who {
+pub(crate) fn signed_content(
+    who: CertificateVerifyContext,
+    transcript_hash: &Output,
+) -> SignedContent {
+    let context: &[u8; 33] = match who {
         CertificateVerifyContext::Server => b"TLS 1.3, server CertificateVerify",
         CertificateVerifyContext::Client => b"TLS 1.3, client CertificateVerify",
     };
     let hash = transcript_hash.as_ref();
-    let mut out = Vec::with_capacity(64 + context.len() + 1 + hash.len());
-    out.extend_from_slice(&[0x20; 64]);
-    out.extend_from_slice(context);
-    out.push(0);
-    out.extend_from_slice(hash);
-    out
+    let mut buf = [0x20; 64 + 33 + 1 + MAX_HASH_LEN];
+    let len = 64 + 33 + 1 + hash.len().min(MAX_HASH_LEN);
+    if let Some(slot) = buf.get_mut(64..64 + 33) {
+        slot.copy_from_slice(context);
+    }
+    if let Some(zero) = buf.get_mut(64 + 33) {
+        *zero = 0;
+    }
+    if let Some(slot) = buf.get_mut(64 + 33 + 1..len) {
+        slot.copy_from_slice(hash.get(..len - 98).unwrap_or_default());
+    }
+    SignedContent { buf, len }
 }
 
 /// Appends `msg` to a flight being built and to the transcript (§4.4.1 hashes messages exactly
@@ -183,5 +207,34 @@ pub(crate) fn check_finished(
         Ok(())
     } else {
         Err(Error::BadFinished)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// §4.4.3's layout, built the obvious way, for both hash lengths and both sides.
+    #[test]
+    fn signed_content_is_spaces_context_zero_hash() {
+        for hash in [[7u8; 32].as_slice(), [9u8; 48].as_slice()] {
+            let hash = Output::new(hash).unwrap();
+            for (who, context) in [
+                (
+                    CertificateVerifyContext::Server,
+                    &b"TLS 1.3, server CertificateVerify"[..],
+                ),
+                (
+                    CertificateVerifyContext::Client,
+                    &b"TLS 1.3, client CertificateVerify"[..],
+                ),
+            ] {
+                let mut expected = vec![0x20; 64];
+                expected.extend_from_slice(context);
+                expected.push(0);
+                expected.extend_from_slice(hash.as_ref());
+                assert_eq!(&*signed_content(who, &hash), expected.as_slice());
+            }
+        }
     }
 }
