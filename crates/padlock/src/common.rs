@@ -8,8 +8,8 @@ use crate::conn::{Event, Events, Side};
 use crate::crypto::suites::CipherSuite;
 use crate::error::Error;
 use crate::info::{HandshakeInfo, TraceStep};
-use crate::key_schedule::{self, Secret};
-use crate::keylog::KeyLog;
+use crate::key_schedule::{self, ExporterSecret, Secret};
+use crate::keylog::{labels, KeyLog};
 use crate::msgs::enums::HandshakeType;
 use crate::msgs::{HandshakeMessage, KeyUpdate};
 use crate::record::{
@@ -114,7 +114,7 @@ pub(crate) struct Core {
     suite: Option<&'static CipherSuite>,
     send_secret: Option<Secret>,
     recv_secret: Option<Secret>,
-    exporter_secret: Option<Secret>,
+    exporter_secret: Option<ExporterSecret>,
     key_log: Option<Arc<dyn KeyLog>>,
     pub(crate) client_random: [u8; 32],
     trace: bool,
@@ -346,8 +346,23 @@ impl Core {
         Ok(())
     }
 
-    pub(crate) fn set_exporter_secret(&mut self, secret: Secret) {
+    /// Keeps the exporter secret; with a key log, derives it now to log it.
+    pub(crate) fn set_exporter_secret(&mut self, mut secret: ExporterSecret) -> Result<(), Error> {
+        if self.key_log.is_some() {
+            let derived = secret.settle()?;
+            self.log_secret(labels::EXPORTER, derived);
+        }
         self.exporter_secret = Some(secret);
+        Ok(())
+    }
+
+    /// Before a KeyUpdate retires application_traffic_secret_0 (RFC 8446 §7.2): a deferred
+    /// exporter secret is derived, and the master secret that would re-derive it wiped.
+    fn settle_exporter_secret(&mut self) -> Result<(), Error> {
+        if let Some(secret) = &mut self.exporter_secret {
+            secret.settle()?;
+        }
+        Ok(())
     }
 
     pub(crate) fn log_secret(&self, label: &str, secret: &Secret) {
@@ -367,6 +382,7 @@ impl Core {
             update_requested: request_peer,
         });
         let next = key_schedule::next_application_traffic_secret(suite.hash, current)?;
+        self.settle_exporter_secret()?;
         self.encode_handshake(&msg, &mut bytes);
         self.send_handshake_bytes(&bytes)?;
         self.install_application_secret(Direction::Send, next)
@@ -383,6 +399,7 @@ impl Core {
             .as_ref()
             .ok_or(Error::Internal("no receive secret"))?;
         let next = key_schedule::next_application_traffic_secret(suite.hash, current)?;
+        self.settle_exporter_secret()?;
         self.install_application_secret(Direction::Receive, next)?;
         if ku.update_requested && !self.sent_close_notify {
             self.send_key_update(false)?;
@@ -403,8 +420,9 @@ impl Core {
         let secret = self
             .exporter_secret
             .as_ref()
-            .ok_or(Error::HandshakeNotComplete)?;
-        key_schedule::export_keying_material(suite.hash, secret, label, context, out)?;
+            .ok_or(Error::HandshakeNotComplete)?
+            .secret()?;
+        key_schedule::export_keying_material(suite.hash, &secret, label, context, out)?;
         Ok(())
     }
 

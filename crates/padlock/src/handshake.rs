@@ -6,11 +6,12 @@ use std::time::SystemTime;
 
 use padlock_cert::VerifiedChain;
 
+use crate::codec::{put_bytes, put_prefixed};
 use crate::common::Core;
-use crate::crypto::{CipherSuite, Output};
+use crate::crypto::{CipherSuite, Output, MAX_HASH_LEN};
 use crate::error::Error;
-use crate::key_schedule::{self, EarlySecret, MasterSecret, Secret};
-use crate::msgs::enums::SignatureScheme;
+use crate::key_schedule::{self, EarlySecret, ExporterSecret, MasterSecret, Secret};
+use crate::msgs::enums::{HandshakeType, SignatureScheme};
 use crate::msgs::{Certificate, CertificateEntry, CertificateVerify, HandshakeMessage};
 use crate::server::CertifiedKey;
 use crate::transcript::Transcript;
@@ -27,11 +28,11 @@ pub(crate) struct Secrets {
     pub(crate) resumption_master: Option<Secret>,
 }
 
-/// The first application traffic secrets and the exporter secret.
+/// The first application traffic secrets and the exporter secret (derived when first used).
 pub(crate) struct ApplicationSecrets {
     pub(crate) client: Secret,
     pub(crate) server: Secret,
-    pub(crate) exporter: Secret,
+    pub(crate) exporter: ExporterSecret,
 }
 
 impl Secrets {
@@ -66,7 +67,7 @@ impl Secrets {
         Ok(ApplicationSecrets {
             client: master.client_application_traffic_secret_0(server_finished_hash)?,
             server: master.server_application_traffic_secret_0(server_finished_hash)?,
-            exporter: master.exporter_master_secret(server_finished_hash)?,
+            exporter: ExporterSecret::deferred(master, server_finished_hash)?,
         })
     }
 
@@ -94,19 +95,43 @@ pub(crate) enum CertificateVerifyContext {
     Client,
 }
 
+/// The content a CertificateVerify signs (§4.4.3), held inline (no allocation): both context
+/// strings are 33 bytes, and a transcript hash at most [`MAX_HASH_LEN`].
+pub(crate) struct SignedContent {
+    buf: [u8; 64 + 33 + 1 + MAX_HASH_LEN],
+    len: usize,
+}
+
+impl std::ops::Deref for SignedContent {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
 /// §4.4.3: 64 spaces, the context string, a zero byte, then the transcript hash.
-pub(crate) fn signed_content(who: CertificateVerifyContext, transcript_hash: &Output) -> Vec<u8> {
-    let context: &[u8] = match who {
+pub(crate) fn signed_content(
+    who: CertificateVerifyContext,
+    transcript_hash: &Output,
+) -> SignedContent {
+    let context: &[u8; 33] = match who {
         CertificateVerifyContext::Server => b"TLS 1.3, server CertificateVerify",
         CertificateVerifyContext::Client => b"TLS 1.3, client CertificateVerify",
     };
     let hash = transcript_hash.as_ref();
-    let mut out = Vec::with_capacity(64 + context.len() + 1 + hash.len());
-    out.extend_from_slice(&[0x20; 64]);
-    out.extend_from_slice(context);
-    out.push(0);
-    out.extend_from_slice(hash);
-    out
+    let mut buf = [0x20; 64 + 33 + 1 + MAX_HASH_LEN];
+    let len = 64 + 33 + 1 + hash.len().min(MAX_HASH_LEN);
+    if let Some(slot) = buf.get_mut(64..64 + 33) {
+        slot.copy_from_slice(context);
+    }
+    if let Some(zero) = buf.get_mut(64 + 33) {
+        *zero = 0;
+    }
+    if let Some(slot) = buf.get_mut(64 + 33 + 1..len) {
+        slot.copy_from_slice(hash.get(..len - 98).unwrap_or_default());
+    }
+    SignedContent { buf, len }
 }
 
 /// A peer chain the verifier accepted, kept until the peer's CertificateVerify proves that
@@ -209,28 +234,58 @@ pub(crate) fn add_certificate_and_verify(
     staple_ocsp: bool,
     flight: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    let entries = key
-        .chain
-        .iter()
-        .enumerate()
-        .map(|(i, c)| match (&key.ocsp_response, i) {
-            // §4.4.2.1: the OCSP response goes in the end entity's CertificateEntry, and
-            // only to a client that sent status_request.
-            (Some(ocsp), 0) if staple_ocsp => {
-                CertificateEntry::with_ocsp_response(c.as_ref().to_vec(), ocsp)
-            }
-            _ => CertificateEntry {
-                cert_der: c.as_ref().to_vec(),
-                extensions: Vec::new(),
-            },
-        })
-        .collect();
-    let cert = HandshakeMessage::Certificate(Certificate { context, entries });
-    add_to_flight(core, transcript, &cert, flight)?;
+    let start = flight.len();
+    match (&key.ocsp_response, staple_ocsp) {
+        // §4.4.2.1: the OCSP response goes in the end entity's CertificateEntry, and only
+        // to a client that sent status_request.
+        (Some(ocsp), true) => {
+            let entries = key
+                .chain
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match i {
+                    0 => CertificateEntry::with_ocsp_response(c.as_ref().to_vec(), ocsp),
+                    _ => CertificateEntry {
+                        cert_der: c.as_ref().to_vec(),
+                        extensions: Vec::new(),
+                    },
+                })
+                .collect();
+            HandshakeMessage::Certificate(Certificate { context, entries }).encode(flight);
+        }
+        // Without a staple every entry's extensions are empty: encoded straight from the
+        // chain, no entries built.
+        _ => {
+            HandshakeType::CERTIFICATE.encode(flight);
+            put_prefixed(flight, 3, |o| {
+                Certificate::encode_chain(&context, key.chain.iter().map(|c| c.as_ref()), o)
+            });
+        }
+    }
+    let cert = flight.get(start..).unwrap_or_default();
+    core.trace_sent(HandshakeType::CERTIFICATE, cert);
+    transcript.add(cert)?;
     let content = signed_content(who, &transcript.current_hash()?);
     let signature = key.key.sign(scheme.0, &content)?;
     let cv = HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature });
     add_to_flight(core, transcript, &cv, flight)
+}
+
+/// §4.4.4: our Finished with `verify_data`, appended to a flight being built and to the
+/// transcript (the message is the verify_data behind its header: no message value needed).
+pub(crate) fn add_finished_to_flight(
+    core: &mut Core,
+    transcript: &mut Transcript,
+    verify_data: &[u8],
+    flight: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let start = flight.len();
+    HandshakeType::FINISHED.encode(flight);
+    put_bytes(flight, 3, verify_data);
+    let fin = flight.get(start..).unwrap_or_default();
+    core.trace_sent(HandshakeType::FINISHED, fin);
+    transcript.add(fin)?;
+    Ok(())
 }
 
 /// §4.4.4: our verify_data.
@@ -257,5 +312,34 @@ pub(crate) fn check_finished(
         Ok(())
     } else {
         Err(Error::BadFinished)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// §4.4.3's layout, built the obvious way, for both hash lengths and both sides.
+    #[test]
+    fn signed_content_is_spaces_context_zero_hash() {
+        for hash in [[7u8; 32].as_slice(), [9u8; 48].as_slice()] {
+            let hash = Output::new(hash).unwrap();
+            for (who, context) in [
+                (
+                    CertificateVerifyContext::Server,
+                    &b"TLS 1.3, server CertificateVerify"[..],
+                ),
+                (
+                    CertificateVerifyContext::Client,
+                    &b"TLS 1.3, client CertificateVerify"[..],
+                ),
+            ] {
+                let mut expected = vec![0x20; 64];
+                expected.extend_from_slice(context);
+                expected.push(0);
+                expected.extend_from_slice(hash.as_ref());
+                assert_eq!(&*signed_content(who, &hash), expected.as_slice());
+            }
+        }
     }
 }

@@ -350,6 +350,70 @@ impl MasterSecret {
     }
 }
 
+/// exporter_master_secret (RFC 8446 §7.5), derived when first needed: most connections
+/// never export, and the derivation is an HKDF-Expand (about 1% of a handshake). Until then
+/// it keeps the master secret and Transcript-Hash(CH..server Finished), from which nothing
+/// follows that the connection does not hold already (its application_traffic_secret_0
+/// pair, this secret; the resumption master secret needs the client Finished, §7.1).
+/// [`Self::settle`] derives it and wipes the master secret, which a KeyUpdate must do first:
+/// §7.2 retires application_traffic_secret_0, and the master secret would re-derive it.
+pub struct ExporterSecret(ExporterState);
+
+enum ExporterState {
+    Derived(Secret),
+    Deferred {
+        master: Secret,
+        hash: HashAlgorithm,
+        transcript_hash: Output,
+    },
+}
+
+impl ExporterSecret {
+    /// Deferred: derived from `master` over `transcript_hash` when asked for.
+    pub fn deferred(master: &MasterSecret, transcript_hash: &[u8]) -> Result<Self, CryptoError> {
+        let transcript_hash = Output::new(transcript_hash).ok_or(CryptoError::InvalidLength)?;
+        Ok(Self(ExporterState::Deferred {
+            master: master.secret.clone(),
+            hash: master.hash,
+            transcript_hash,
+        }))
+    }
+
+    /// exporter_master_secret, derived now if it was deferred (and then derived again by
+    /// the next call: see [`Self::settle`] to keep it).
+    pub fn secret(&self) -> Result<Secret, CryptoError> {
+        match &self.0 {
+            ExporterState::Derived(secret) => Ok(secret.clone()),
+            ExporterState::Deferred {
+                master,
+                hash,
+                transcript_hash,
+            } => derive_secret(*hash, master, b"exp master", transcript_hash.as_ref()),
+        }
+    }
+
+    /// Derives the secret if deferred and forgets (wipes) the master secret.
+    pub fn settle(&mut self) -> Result<&Secret, CryptoError> {
+        if let ExporterState::Deferred { .. } = self.0 {
+            self.0 = ExporterState::Derived(self.secret()?);
+        }
+        match &self.0 {
+            ExporterState::Derived(secret) => Ok(secret),
+            ExporterState::Deferred { .. } => Err(CryptoError::Internal("exporter not derived")),
+        }
+    }
+}
+
+impl fmt::Debug for ExporterSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.0 {
+            ExporterState::Derived(_) => "derived",
+            ExporterState::Deferred { .. } => "deferred",
+        };
+        write!(f, "ExporterSecret({state})")
+    }
+}
+
 impl fmt::Debug for MasterSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "MasterSecret({:?})", self.hash)

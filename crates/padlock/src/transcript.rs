@@ -45,6 +45,10 @@ enum State {
 #[derive(Clone, Debug)]
 pub struct Transcript {
     state: State,
+    /// The hash of everything added so far, once computed: the server Finished's hash is
+    /// asked for twice on each side (application secrets, then the client Finished), and
+    /// each computation copies the hash state and finishes it.
+    last: Option<Output>,
 }
 
 impl Default for Transcript {
@@ -58,6 +62,7 @@ impl Transcript {
     pub fn new() -> Self {
         Self {
             state: State::Buffering(Vec::new()),
+            last: None,
         }
     }
 
@@ -66,11 +71,13 @@ impl Transcript {
     pub fn with_hash(hash: HashAlgorithm) -> Self {
         Self {
             state: State::Hashing(HashContext::new(hash)),
+            last: None,
         }
     }
 
     /// Appends one complete handshake message, header included.
     pub fn add(&mut self, message: &[u8]) -> Result<(), CryptoError> {
+        self.last = None;
         match &mut self.state {
             State::Buffering(buf) => {
                 if buf.len().saturating_add(message.len()) > MAX_BUFFERED {
@@ -130,15 +137,20 @@ impl Transcript {
         }
     }
 
-    /// Transcript-Hash of everything added so far. Errors before
-    /// [`Self::start_hash`].
-    pub fn current_hash(&self) -> Result<Output, CryptoError> {
-        match &self.state {
-            State::Buffering(_) | State::Speculating(..) => {
-                Err(CryptoError::TranscriptHashMismatch)
-            }
-            State::Hashing(ctx) => Ok(ctx.current()),
+    /// Transcript-Hash of everything added so far, computed once until the next
+    /// [`Self::add`]. Errors before [`Self::start_hash`].
+    pub fn current_hash(&mut self) -> Result<Output, CryptoError> {
+        if let Some(hash) = self.last {
+            return Ok(hash);
         }
+        let hash = match &self.state {
+            State::Buffering(_) | State::Speculating(..) => {
+                return Err(CryptoError::TranscriptHashMismatch)
+            }
+            State::Hashing(ctx) => ctx.current(),
+        };
+        self.last = Some(hash);
+        Ok(hash)
     }
 
     /// Transcript-Hash of everything so far followed by `extra`, without
@@ -205,6 +217,7 @@ impl Transcript {
         fresh.update(&[MESSAGE_HASH, 0, 0, len]);
         fresh.update(&ch1_hash);
         self.state = State::Hashing(fresh);
+        self.last = None;
         Ok(())
     }
 }
@@ -229,6 +242,29 @@ mod tests {
             t.start_hash(HashAlgorithm::Sha256),
             Err(CryptoError::TranscriptHashMismatch)
         );
+    }
+
+    #[test]
+    fn a_kept_hash_is_dropped_by_every_change() {
+        let mut t = Transcript::with_hash(HashAlgorithm::Sha256);
+        t.add(b"ab").unwrap();
+        let ab = HashAlgorithm::Sha256.hash(b"ab");
+        assert_eq!(t.current_hash().unwrap(), ab);
+        assert_eq!(t.current_hash().unwrap(), ab);
+        t.add(b"c").unwrap();
+        assert_eq!(
+            t.current_hash().unwrap(),
+            HashAlgorithm::Sha256.hash(b"abc")
+        );
+        t.rollup_for_hrr().unwrap();
+        assert_ne!(
+            t.current_hash().unwrap(),
+            HashAlgorithm::Sha256.hash(b"abc")
+        );
+        let mut fresh = Transcript::with_hash(HashAlgorithm::Sha256);
+        fresh.add(b"abc").unwrap();
+        fresh.rollup_for_hrr().unwrap();
+        assert_eq!(t.current_hash().unwrap(), fresh.current_hash().unwrap());
     }
 
     #[test]
@@ -331,7 +367,7 @@ mod tests {
         let ch1 = b"\x01\x00\x00\x01a";
         let mut t = Transcript::with_hash(HashAlgorithm::Sha384);
         t.add(ch1).unwrap();
-        let before = t.clone();
+        let mut before = t.clone();
         t.rollup_for_hrr().unwrap();
         let mut expected = vec![254, 0, 0, 48];
         expected.extend_from_slice(&HashAlgorithm::Sha384.hash(ch1));

@@ -642,6 +642,32 @@ fn exporter_agrees_on_both_sides() {
     assert_ne!(a, [0u8; 32]);
 }
 
+/// The exporter secret is derived when first asked for (or at once, to be logged) and is
+/// settled before a KeyUpdate retires the first application secrets (RFC 8446 §7.2); either
+/// way, both sides export the same bytes, before and after KeyUpdates (§7.5).
+#[test]
+fn exporter_is_the_same_deferred_logged_and_after_key_updates() {
+    let pki = Pki::new();
+    let mut client = pki.client();
+    client.key_log = Some(Arc::new(CapturedSecrets::default()));
+    let (mut c, mut s) = connect(client, pki.server());
+    let export = |conn: &Connection| {
+        let mut out = [0u8; 48];
+        conn.export_keying_material(b"EXPORTER-test", None, &mut out)
+            .unwrap();
+        out
+    };
+    let before = export(&c);
+    assert_eq!(export(&s), before);
+    assert_eq!(export(&s), before, "a deferred secret gives the same twice");
+    c.send_key_update(true).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    exchange(&mut c, &mut s, b"after the updates");
+    assert_eq!(export(&c), before);
+    assert_eq!(export(&s), before);
+}
+
 #[test]
 fn keylog_lines_match_between_peers() {
     let pki = Pki::new();

@@ -132,7 +132,24 @@ impl ClientHelloState {
     /// the transcript (hashed with the ticket's hash, which a resumption keeps) before the
     /// binder is computed, so that it is hashed once.
     pub(super) fn encode(&mut self, transcript: &mut Transcript) -> Result<Vec<u8>, Error> {
-        let mut bytes = Vec::with_capacity(512);
+        // Room for the fixed part, the key shares (1216 bytes for X25519MLKEM768) and a
+        // ticket, so that the message is written without regrowing.
+        let ext = &self.message.extensions;
+        let shares: usize = (ext.key_shares.iter().flatten())
+            .map(|k| 4 + k.key_exchange.len())
+            .sum();
+        let psk: usize = ext
+            .pre_shared_key
+            .iter()
+            .map(|p| {
+                p.binders_encoded_len()
+                    + p.identities
+                        .iter()
+                        .map(|i| 6 + i.identity.len())
+                        .sum::<usize>()
+            })
+            .sum();
+        let mut bytes = Vec::with_capacity(512 + shares + psk);
         HandshakeType::CLIENT_HELLO.encode(&mut bytes);
         put_prefixed(&mut bytes, 3, |o| self.message.encode(o));
         let (Some((_, suite)), Some(psks), Some(early)) = (

@@ -478,7 +478,6 @@ impl ClientHandshake {
         let app = secrets.application(self.transcript.current_hash()?.as_ref())?;
         core.log_secret(labels::CLIENT_TRAFFIC_0, &app.client);
         core.log_secret(labels::SERVER_TRAFFIC_0, &app.server);
-        core.log_secret(labels::EXPORTER, &app.exporter);
         core.install_application_secret(Direction::Receive, app.server)?;
         core.ccs_allowed = false;
 
@@ -499,17 +498,20 @@ impl ClientHandshake {
             &secrets.client_handshake,
             &self.transcript.current_hash()?,
         )?;
-        let msg = HandshakeMessage::Finished(Finished {
-            verify_data: verify_data.to_vec(),
-        });
-        let start = flight.len();
-        core.encode_handshake(&msg, &mut flight);
-        self.transcript
-            .add(flight.get(start..).unwrap_or_default())?;
+        handshake::add_finished_to_flight(
+            core,
+            &mut self.transcript,
+            verify_data.as_ref(),
+            &mut flight,
+        )?;
         core.send_handshake_bytes(&flight)?;
         core.install_application_secret(Direction::Send, app.client)?;
-        core.set_exporter_secret(app.exporter);
-        secrets.set_resumption(self.transcript.current_hash()?.as_ref())?;
+        core.set_exporter_secret(app.exporter)?;
+        // §4.6.1: tickets become sessions only in a session store; without one, the
+        // resumption master secret would make nothing.
+        if self.config.session_store.is_some() {
+            secrets.set_resumption(self.transcript.current_hash()?.as_ref())?;
+        }
 
         core.handshake_complete = true;
         core.may_send_application_data = true;

@@ -142,6 +142,23 @@ fn rfc8448_simple_1rtt() {
         master.exporter_master_secret(&th).unwrap().as_bytes(),
         "fe22f881176eda18eb8f44529e6792c50c9a3f89452f68d8ae311b4309d3cf50",
     );
+    // Deferred, the same secret: on each request, and once settled.
+    let mut exporter = ExporterSecret::deferred(&master, &th).unwrap();
+    for _ in 0..2 {
+        assert_hex(
+            exporter.secret().unwrap().as_bytes(),
+            "fe22f881176eda18eb8f44529e6792c50c9a3f89452f68d8ae311b4309d3cf50",
+        );
+    }
+    assert_hex(
+        exporter.settle().unwrap().as_bytes(),
+        "fe22f881176eda18eb8f44529e6792c50c9a3f89452f68d8ae311b4309d3cf50",
+    );
+    assert_hex(
+        exporter.secret().unwrap().as_bytes(),
+        "fe22f881176eda18eb8f44529e6792c50c9a3f89452f68d8ae311b4309d3cf50",
+    );
+    assert_eq!(format!("{exporter:?}"), "ExporterSecret(derived)");
     let keys = derive_traffic_keys(&TLS_AES_128_GCM_SHA256, &s_ap).unwrap();
     assert_hex(keys.key(), "9f02283b6c9c07efc26bb9f2ac92e356");
     assert_hex(&keys.iv, "cf782b88dd83549aadf1e984");

@@ -83,7 +83,9 @@ pub(crate) type RawExtension<'a> = (ExtensionType, Reader<'a>);
 pub(crate) fn read_block<'a>(r: &mut Reader<'a>) -> Result<Vec<RawExtension<'a>>, DecodeError> {
     r.at("extensions");
     let mut block = r.sub_u16()?;
-    let mut out = Vec::new();
+    // Each extension takes at least 4 bytes: sized once for up to 16 (a ClientHello has
+    // 10-15), nothing for an empty block (most certificate entries).
+    let mut out = Vec::with_capacity((block.remaining() / 4).min(16));
     while !block.is_empty() {
         block.at("extension");
         let typ = ExtensionType::read(&mut block)?;

@@ -1087,3 +1087,28 @@ fn without_present(mut m: HandshakeMessage) -> HandshakeMessage {
     }
     m
 }
+
+/// A chain encoded straight from its certificates is byte for byte the Certificate message
+/// with those entries and no extensions, with and without a request context.
+#[test]
+fn certificate_from_a_chain_encodes_like_its_entries() {
+    let chain: [&[u8]; 3] = [&[0x30, 0x03, 1, 2, 3], &[0x30; 300], &[7]];
+    for context in [&[][..], &[9, 8, 7][..]] {
+        let message = Certificate {
+            context: context.to_vec(),
+            entries: chain
+                .iter()
+                .map(|der| CertificateEntry {
+                    cert_der: der.to_vec(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+        };
+        let mut expected = Vec::new();
+        message.encode(&mut expected);
+        let mut direct = Vec::new();
+        Certificate::encode_chain(context, chain, &mut direct);
+        assert_eq!(direct, expected);
+        assert_eq!(Certificate::decode(&direct).unwrap(), message);
+    }
+}

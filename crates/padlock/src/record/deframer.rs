@@ -60,8 +60,12 @@ impl Record<'_> {
 
 /// Splits a received byte stream into records, bounded in memory.
 pub struct Deframer {
-    /// `buf.len()` is the capacity in use; bytes past `end` are free.
+    /// The bytes; `cap` of them are in use, those past `end` free. Only `buf.len()` of them
+    /// are initialised: [`push`](Self::push) appends past it without zero-filling the free
+    /// space first (allocated, not yet written), which only [`space`](Self::space) needs.
     buf: Vec<u8>,
+    /// The buffer's size in use (`buf.capacity()` is at least this).
+    cap: usize,
     /// First byte not yet returned as a record.
     start: usize,
     /// End of the received bytes.
@@ -84,7 +88,7 @@ impl fmt::Debug for Deframer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Offsets only: the buffer holds decrypted plaintext.
         f.debug_struct("Deframer")
-            .field("capacity", &self.buf.len())
+            .field("capacity", &self.cap)
             .field("start", &self.start)
             .field("end", &self.end)
             .field("retained", &(self.retained_start..self.retained_end))
@@ -112,6 +116,7 @@ impl Deframer {
     pub fn with_limit(limit: usize) -> Self {
         Self {
             buf: Vec::new(),
+            cap: 0,
             start: 0,
             end: 0,
             retained_start: 0,
@@ -129,13 +134,17 @@ impl Deframer {
     /// those first. Never empty when neither waits.
     pub fn space(&mut self) -> &mut [u8] {
         self.make_room();
-        self.buf.get_mut(self.end..).unwrap_or_default()
+        // A transport writes into a slice: the free space must be initialised.
+        if self.buf.len() < self.cap {
+            self.buf.resize(self.cap, 0);
+        }
+        self.buf.get_mut(self.end..self.cap).unwrap_or_default()
     }
 
     /// Marks `n` bytes written into [`space`](Self::space) as received.
     /// (Clamped to the space available.)
     pub fn advance(&mut self, n: usize) {
-        self.end = self.end.saturating_add(n).min(self.buf.len());
+        self.end = self.end.saturating_add(n).min(self.buf.len()).min(self.cap);
     }
 
     /// Copies as much of `data` in as fits and returns how many bytes were
@@ -144,15 +153,20 @@ impl Deframer {
     pub fn push(&mut self, data: &[u8]) -> usize {
         let mut taken = 0;
         while let Some(rest) = data.get(taken..).filter(|r| !r.is_empty()) {
-            let space = self.space();
-            let n = space.len().min(rest.len());
+            self.make_room();
+            let n = (self.cap - self.end).min(rest.len());
             if n == 0 {
                 break;
             }
-            if let (Some(dst), Some(src)) = (space.get_mut(..n), rest.get(..n)) {
-                dst.copy_from_slice(src);
+            let Some(src) = rest.get(..n) else { break };
+            // Overwrite the initialised free bytes, append the rest (no zero-fill first).
+            let overlap = self.buf.len().saturating_sub(self.end).min(n);
+            let (over, appended) = src.split_at(overlap);
+            if let Some(dst) = self.buf.get_mut(self.end..self.end + overlap) {
+                dst.copy_from_slice(over);
             }
-            self.advance(n);
+            self.buf.extend_from_slice(appended);
+            self.end += n;
             taken += n;
         }
         taken
@@ -234,13 +248,17 @@ impl Deframer {
         if self.has_partial() || !self.retained().is_empty() || payload_len > MAX_CIPHERTEXT_LEN {
             return None;
         }
-        if self.buf.len() < payload_len {
-            let grown = (self.buf.len() * 2)
+        if self.cap < payload_len {
+            let grown = (self.cap * 2)
                 .max(payload_len)
                 .max(INITIAL_CAPACITY)
                 .max(self.released_len)
                 .min(self.limit);
-            self.buf.resize(grown, 0);
+            self.grow_to(grown);
+        }
+        // The cipher writes into a slice: initialise the record's length, not the buffer's.
+        if self.buf.len() < payload_len {
+            self.buf.resize(payload_len, 0);
         }
         // As if the record had been received at the front and handed out:
         // the plaintext lies before `start`, where retained bytes live.
@@ -280,11 +298,12 @@ impl Deframer {
     /// next [`space`](Self::space) or [`push`](Self::push) allocates again,
     /// at the size released. Returns whether it released.
     pub fn release_if_empty(&mut self) -> bool {
-        if self.has_partial() || !self.retained().is_empty() || self.buf.is_empty() {
+        if self.has_partial() || !self.retained().is_empty() || self.cap == 0 {
             return false;
         }
-        self.released_len = self.buf.len();
+        self.released_len = self.cap;
         self.buf = Vec::new();
+        self.cap = 0;
         self.start = 0;
         self.end = 0;
         self.retained_start = 0;
@@ -295,7 +314,7 @@ impl Deframer {
 
     /// The current buffer size (for tests and diagnostics).
     pub fn capacity(&self) -> usize {
-        self.buf.len()
+        self.cap
     }
 
     /// Total bytes moved inside the buffer to make room so far: stays a
@@ -348,22 +367,22 @@ impl Deframer {
         }
         let shortfall = self.record_shortfall();
         let want = shortfall.max(MIN_READ);
-        if self.buf.len() - self.end >= want {
+        if self.cap - self.end >= want {
             return;
         }
-        if self.buf.len() < self.limit {
-            let grown = (self.buf.len() * 2)
+        if self.cap < self.limit {
+            let grown = (self.cap * 2)
                 .max(self.end + want)
                 .max(INITIAL_CAPACITY)
                 .max(self.released_len)
                 .min(self.limit);
-            self.buf.resize(grown, 0);
-            if self.buf.len() - self.end >= want {
+            self.grow_to(grown);
+            if self.cap - self.end >= want {
                 return;
             }
         }
         let keep = self.keep_from();
-        let tail = self.buf.len() - self.end;
+        let tail = self.cap - self.end;
         let moved = self.end - keep;
         let cheap_enough = self.retained().is_empty() || keep >= moved;
         if keep > 0 && tail < shortfall && cheap_enough {
@@ -375,5 +394,11 @@ impl Deframer {
             self.retained_end = self.retained_end.saturating_sub(keep);
             self.last_payload = None;
         }
+    }
+
+    /// Makes the buffer `cap` bytes (allocated in one step, not initialised).
+    fn grow_to(&mut self, cap: usize) {
+        self.buf.reserve_exact(cap.saturating_sub(self.buf.len()));
+        self.cap = cap.max(self.cap);
     }
 }

@@ -173,6 +173,7 @@ impl ServerHandshake {
         );
 
         let (server_share, shared) = crypto::server_key_exchange(neg.group, &neg.client_share)?;
+        let server_share_len = server_share.len();
         core.info.version = Some(ProtocolVersion::TLS1_3);
         core.info.cipher_suite = Some(suite.name);
         core.info.cipher_suite_id = Some(suite.id);
@@ -206,7 +207,8 @@ impl ServerHandshake {
                 ..ServerHelloExtensions::default()
             },
         });
-        let mut bytes = Vec::with_capacity(256);
+        // The fixed part and the key share (1120 bytes for X25519MLKEM768), without regrowing.
+        let mut bytes = Vec::with_capacity(128 + server_share_len);
         core.encode_handshake(&sh, &mut bytes);
         self.transcript.add(&bytes)?;
         core.send_handshake_bytes(&bytes)?;
@@ -275,10 +277,12 @@ impl ServerHandshake {
             &secrets.server_handshake,
             &self.transcript.current_hash()?,
         )?;
-        let fin = HandshakeMessage::Finished(Finished {
-            verify_data: verify_data.to_vec(),
-        });
-        handshake::add_to_flight(core, &mut self.transcript, &fin, &mut flight)?;
+        handshake::add_finished_to_flight(
+            core,
+            &mut self.transcript,
+            verify_data.as_ref(),
+            &mut flight,
+        )?;
         core.send_handshake_bytes(&flight)?;
 
         // §7.1: application secrets hash the transcript through the server Finished. We
@@ -288,7 +292,6 @@ impl ServerHandshake {
         let app = secrets.application(self.transcript.current_hash()?.as_ref())?;
         core.log_secret(labels::CLIENT_TRAFFIC_0, &app.client);
         core.log_secret(labels::SERVER_TRAFFIC_0, &app.server);
-        core.log_secret(labels::EXPORTER, &app.exporter);
         core.install_application_secret(Direction::Send, app.server)?;
         // §4.4.4: a server MAY send data after its first flight (0.5-RTT data), such as the
         // answer to a 0-RTT request, which is what makes 0-RTT save a round trip. Not to a
@@ -296,11 +299,13 @@ impl ServerHandshake {
         if !ask_for_certificate {
             core.may_send_application_data = true;
         }
-        core.set_exporter_secret(app.exporter);
+        core.set_exporter_secret(app.exporter)?;
         secrets.set_pending_client_application(app.client);
         self.secrets = Some(secrets);
-        self.session_alpn = core.info.alpn.clone();
-        self.session_name = ch.extensions.server_name.clone();
+        if self.issues_tickets() {
+            self.session_alpn = core.info.alpn.clone();
+            self.session_name = ch.extensions.server_name.clone();
+        }
 
         Ok(if early_data.is_some() {
             State::WaitEndOfEarlyData
@@ -347,7 +352,7 @@ impl ServerHandshake {
     /// that allows it, with the same suite and ALPN, and no HelloRetryRequest. Returns the
     /// client early traffic secret when accepted.
     fn early_data_decision(
-        &self,
+        &mut self,
         core: &Core,
         ch: &ClientHello,
         suite: &'static CipherSuite,
@@ -390,6 +395,12 @@ impl ServerHandshake {
         core.install_keys(Direction::Receive, &secrets.client_handshake)?;
         core.push_event(crate::conn::Event::EarlyDataReceived);
         Ok(State::WaitFinished)
+    }
+
+    /// Whether this server sends NewSessionTickets after the handshake (§4.6.1): only then
+    /// are the resumption master secret and what a ticket records needed.
+    fn issues_tickets(&self) -> bool {
+        self.config.ticket_issuer.is_some() && self.config.send_tickets > 0
     }
 
     /// §4.6.1: tickets for resuming later.
@@ -546,6 +557,7 @@ impl ServerHandshake {
     /// §4.4.4: the client's Finished completes the handshake.
     fn on_finished(&mut self, core: &mut Core, fin: Finished, raw: &[u8]) -> Result<State, Error> {
         let suite = self.suite.ok_or(Error::Internal("no suite"))?;
+        let issues_tickets = self.issues_tickets();
         let secrets = self.secrets.as_mut().ok_or(Error::Internal("no secrets"))?;
         handshake::check_finished(
             suite,
@@ -559,7 +571,11 @@ impl ServerHandshake {
             .ok_or(Error::Internal("no client application secret"))?;
         core.install_application_secret(Direction::Receive, client_app)?;
         core.ccs_allowed = false;
-        secrets.set_resumption(self.transcript.current_hash()?.as_ref())?;
+        // §7.1: the resumption master secret only makes ticket PSKs (§4.6.1); a server that
+        // issues none does not derive it.
+        if issues_tickets {
+            secrets.set_resumption(self.transcript.current_hash()?.as_ref())?;
+        }
         core.handshake_complete = true;
         core.may_send_application_data = true;
         core.may_receive_application_data = true;

@@ -157,10 +157,9 @@ fn choose_certificate(
         .ok_or_else(|| Error::NoCertificate {
             server_name: sni.map(str::to_string),
         })?;
-    let offered: Vec<u16> = schemes.iter().map(|s| s.0).collect();
-    let scheme = certified_key
-        .key
-        .choose_scheme(&offered)
+    // `SigningKey::choose_scheme` without collecting the offer: our preference first.
+    let scheme = (certified_key.key.schemes().iter().copied())
+        .find(|ours| schemes.iter().any(|offered| offered.0 == *ours))
         .map(SignatureScheme)
         .ok_or(Error::NoCommonSignatureScheme)?;
     Ok((certified_key, scheme))

@@ -29,9 +29,13 @@ fn sample_stream(rng: &mut Rng) -> (Vec<u8>, Vec<Parsed>) {
     (wire, records)
 }
 
-/// Feeds `wire` in chunks chosen by `chunk` through either push or
+/// Feeds `wire` in chunks chosen by `chunk`, each through push or (when `zero_copy` says so)
 /// space/advance, collecting the records.
-fn deframe(wire: &[u8], mut chunk: impl FnMut() -> usize, zero_copy: bool) -> Vec<Parsed> {
+fn deframe(
+    wire: &[u8],
+    mut chunk: impl FnMut() -> usize,
+    mut zero_copy: impl FnMut() -> bool,
+) -> Vec<Parsed> {
     let mut d = Deframer::new();
     let mut got = Vec::new();
     let mut fed = 0;
@@ -43,7 +47,7 @@ fn deframe(wire: &[u8], mut chunk: impl FnMut() -> usize, zero_copy: bool) -> Ve
             break;
         }
         let n = chunk().max(1).min(wire.len() - fed);
-        if zero_copy {
+        if zero_copy() {
             let space = d.space();
             let n = n.min(space.len());
             assert!(n > 0, "space must never be empty after records are drained");
@@ -65,13 +69,33 @@ fn deframe(wire: &[u8], mut chunk: impl FnMut() -> usize, zero_copy: bool) -> Ve
 fn one_byte_at_a_time_and_random_chunks_agree() {
     let mut rng = Rng(0x1234_5678);
     let (wire, records) = sample_stream(&mut rng);
-    assert_eq!(deframe(&wire, || 1, false), records);
-    assert_eq!(deframe(&wire, || 1, true), records);
+    assert_eq!(deframe(&wire, || 1, || false), records);
+    assert_eq!(deframe(&wire, || 1, || true), records);
     for seed in 1..20u64 {
         let mut r = Rng(seed * 0x9e37_79b9);
-        assert_eq!(deframe(&wire, || r.below(40_000), seed % 2 == 0), records);
+        assert_eq!(
+            deframe(&wire, || r.below(40_000), || seed % 2 == 0),
+            records
+        );
     }
-    assert_eq!(deframe(&wire, || usize::MAX, false), records);
+    assert_eq!(deframe(&wire, || usize::MAX, || false), records);
+}
+
+/// `push` appends past the initialised part of the buffer and `space` initialises the rest:
+/// mixing them, in chunks of every size, must deframe the same records.
+#[test]
+fn push_and_space_mixed_agree() {
+    let mut rng = Rng(0x0bad_cafe);
+    let (wire, records) = sample_stream(&mut rng);
+    for seed in 1..20u64 {
+        let mut sizes = Rng(seed * 0x2545_f491);
+        let mut ways = Rng(seed * 0x9e37_79b9);
+        let limit = [7, 300, 5000, 40_000][seed as usize % 4];
+        assert_eq!(
+            deframe(&wire, || sizes.below(limit), || ways.below(2) == 0),
+            records
+        );
+    }
 }
 
 #[test]
