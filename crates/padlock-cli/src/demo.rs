@@ -141,6 +141,37 @@ const ALPN: &[u8] = b"http/1.1";
 /// RFC 8446 §4.2.10: the 0-RTT data the server's tickets allow.
 const MAX_EARLY_DATA: u32 = 16384;
 
+/// What a resumed connection's hellos offered and what the server took (RFC 8446 §4.2.10,
+/// §4.2.11), read from the recorded messages; the text and the JSON both say it.
+pub struct ResumptionShape {
+    pub offered_psk: bool,
+    pub offered_early_data: bool,
+    pub accepted_psk: bool,
+    pub accepted_early_data: bool,
+}
+
+impl ResumptionShape {
+    pub fn of(visit: &Visit) -> Self {
+        let ch = visit
+            .step(HandshakeType::CLIENT_HELLO)
+            .and_then(|s| ClientHello::decode(body(s)).ok());
+        let sh = visit
+            .step(HandshakeType::SERVER_HELLO)
+            .and_then(|s| ServerHello::decode(body(s)).ok());
+        let ee = visit
+            .step(HandshakeType::ENCRYPTED_EXTENSIONS)
+            .and_then(|s| EncryptedExtensions::decode(body(s)).ok());
+        ResumptionShape {
+            offered_psk: ch
+                .as_ref()
+                .is_some_and(|c| c.extensions.pre_shared_key.is_some()),
+            offered_early_data: ch.as_ref().is_some_and(|c| c.extensions.early_data),
+            accepted_psk: sh.is_some_and(|s| s.extensions.pre_shared_key.is_some()),
+            accepted_early_data: ee.is_some_and(|e| e.early_data),
+        }
+    }
+}
+
 /// What one connection showed, for comparing the two.
 pub struct Visit {
     /// The handshake messages, in order (not the tickets that follow it).
@@ -496,30 +527,19 @@ fn what_changed(first: &Visit, second: &Visit) -> Vec<String> {
                 .into(),
         );
     }
-    let ch = second
-        .step(HandshakeType::CLIENT_HELLO)
-        .and_then(|s| ClientHello::decode(body(s)).ok());
-    let sh = second
-        .step(HandshakeType::SERVER_HELLO)
-        .and_then(|s| ServerHello::decode(body(s)).ok());
-    let ee = second
-        .step(HandshakeType::ENCRYPTED_EXTENSIONS)
-        .and_then(|s| EncryptedExtensions::decode(body(s)).ok());
+    let shape = ResumptionShape::of(second);
     let mut carried = Vec::new();
-    if ch
-        .as_ref()
-        .is_some_and(|c| c.extensions.pre_shared_key.is_some())
-    {
+    if shape.offered_psk {
         carried.push("pre_shared_key (the ticket, with a binder)");
     }
-    if ch.as_ref().is_some_and(|c| c.extensions.early_data) {
+    if shape.offered_early_data {
         carried.push("early_data");
     }
     let mut took = Vec::new();
-    if sh.is_some_and(|s| s.extensions.pre_shared_key.is_some()) {
+    if shape.accepted_psk {
         took.push("the ServerHello's pre_shared_key took the ticket");
     }
-    if ee.is_some_and(|e| e.early_data) {
+    if shape.accepted_early_data {
         took.push("EncryptedExtensions' early_data took the 0-RTT data");
     }
     if !carried.is_empty() {

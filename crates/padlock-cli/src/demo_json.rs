@@ -6,14 +6,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use padlock::msgs::enums::HandshakeType;
-use padlock::msgs::{ClientHello, EncryptedExtensions, ServerHello};
 use padlock::{Side, TraceStep};
 use serde_json::{json, Value};
 
 use crate::certinfo::CertFacts;
 use crate::certs::Summary;
-use crate::demo::{Record, Visit};
-use crate::diagram::{self, body};
+use crate::demo::{Record, ResumptionShape, Visit};
+use crate::diagram;
 
 /// The demo's CA, server and client, as set up before the first connection.
 pub struct Setup<'a> {
@@ -151,30 +150,19 @@ fn connection(name: &str, v: &Visit) -> Value {
 
 /// The resumed connection next to the first, as fields (the text's sentences).
 fn what_changed(first: &Visit, second: &Visit) -> Value {
-    let ch = second
-        .step(HandshakeType::CLIENT_HELLO)
-        .and_then(|s| ClientHello::decode(body(s)).ok());
-    let sh = second
-        .step(HandshakeType::SERVER_HELLO)
-        .and_then(|s| ServerHello::decode(body(s)).ok());
-    let ee = second
-        .step(HandshakeType::ENCRYPTED_EXTENSIONS)
-        .and_then(|s| EncryptedExtensions::decode(body(s)).ok());
+    let shape = ResumptionShape::of(second);
     let mut offered = Vec::new();
-    if ch
-        .as_ref()
-        .is_some_and(|c| c.extensions.pre_shared_key.is_some())
-    {
+    if shape.offered_psk {
         offered.push("pre_shared_key");
     }
-    if ch.as_ref().is_some_and(|c| c.extensions.early_data) {
+    if shape.offered_early_data {
         offered.push("early_data");
     }
     let mut accepted = Vec::new();
-    if sh.is_some_and(|s| s.extensions.pre_shared_key.is_some()) {
+    if shape.accepted_psk {
         accepted.push("pre_shared_key");
     }
-    if ee.is_some_and(|e| e.early_data) {
+    if shape.accepted_early_data {
         accepted.push("early_data");
     }
     let certificate_messages = [
