@@ -91,6 +91,10 @@ impl CertificateEntry {
     /// reject any it did not request with unsupported_extension
     /// (RFC 8446 §4.4.2).
     pub fn extension_types(&self) -> Vec<ExtensionType> {
+        // Most entries carry none: no block to build.
+        if self.extensions.is_empty() {
+            return Vec::new();
+        }
         let mut block = Vec::with_capacity(self.extensions.len() + 2);
         put_bytes(&mut block, 2, &self.extensions);
         read_block(&mut Reader::new(&block))
@@ -101,6 +105,9 @@ impl CertificateEntry {
     /// The OCSP response stapled to this certificate in a status_request extension
     /// (RFC 8446 §4.4.2.1), if any. A malformed CertificateStatus is an error.
     pub fn ocsp_response(&self) -> Result<Option<Vec<u8>>, DecodeError> {
+        if self.extensions.is_empty() {
+            return Ok(None);
+        }
         let mut block = Vec::with_capacity(self.extensions.len() + 2);
         put_bytes(&mut block, 2, &self.extensions);
         for (typ, mut data) in read_block(&mut Reader::new(&block))?.entries {
