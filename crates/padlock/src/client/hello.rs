@@ -3,22 +3,35 @@
 use rustls_pki_types::ServerName;
 
 use super::ClientConfig;
-use crate::codec::put_prefixed;
+use crate::codec::{put_bytes, put_prefixed};
 use crate::crypto::{self, CipherSuite, KeyExchange};
 use crate::error::Error;
 use crate::key_schedule::{self, EarlySecret};
 use crate::msgs::enums::{
     CipherSuiteId, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
 };
-use crate::msgs::{
-    Certificate, ClientExtensions, ClientHello, KeyShareEntry, OfferedPsks, PskIdentity,
+use crate::msgs::extensions::{
+    put_alpn, put_extension, put_schemes, put_server_name, put_status_request, put_versions,
 };
+use crate::msgs::{Certificate, OfferedPsks, PskIdentity};
 use crate::resumption::{unix_now_ms, ClientSession};
 use crate::transcript::Transcript;
 
 pub(super) struct ClientHelloState {
     pub(super) random: [u8; 32],
-    pub(super) message: ClientHello,
+    /// §D.4: 32 random bytes, sent (and echoed by the server) only in middlebox
+    /// compatibility mode.
+    session_id: [u8; 32],
+    compat: bool,
+    /// What we send beyond the configuration's lists, which [`Self::encode`] writes
+    /// straight from the `ClientConfig` (no message value with a `Vec` per list).
+    sni: bool,
+    alpn: bool,
+    status_request: bool,
+    /// early_data indication (§4.2.10).
+    pub(super) early_data: bool,
+    cookie: Option<Vec<u8>>,
+    pre_shared_key: Option<OfferedPsks>,
     /// Our ephemeral private keys, one per key share sent.
     key_exchanges: Vec<KeyExchange>,
     /// The ticket we offer, and the suite it was issued under.
@@ -34,56 +47,105 @@ impl ClientHelloState {
         crypto::random_bytes(&mut random)?;
         // §D.4: a non-empty legacy_session_id makes us look like TLS 1.2 resumption to
         // middleboxes; the server echoes it.
-        let mut session_id = Vec::new();
+        let mut session_id = [0u8; 32];
         if config.middlebox_compat {
-            session_id = vec![0u8; 32];
             crypto::random_bytes(&mut session_id)?;
         }
         let mut key_exchanges = Vec::with_capacity(config.key_share_groups.len());
         for group in &config.key_share_groups {
             key_exchanges.push(KeyExchange::start(group)?);
         }
-        let sni = match server_name {
-            ServerName::DnsName(name) if config.enable_sni => Some(name.as_ref().to_string()),
-            _ => None,
-        };
-        let extensions = ClientExtensions {
-            server_name: sni,
-            supported_versions: Some(vec![ProtocolVersion::TLS1_3]),
-            supported_groups: Some(config.groups.iter().map(|g| NamedGroup(g.id)).collect()),
-            signature_algorithms: Some(config.verifier.supported_schemes().to_vec()),
-            signature_algorithms_cert: None,
-            key_shares: Some(key_shares(&key_exchanges)),
-            alpn: (!config.alpn_protocols.is_empty()).then(|| config.alpn_protocols.clone()),
-            cookie: None,
-            // Offered so that servers issue tickets we can resume with (§4.2.9).
-            psk_modes: Some(vec![PskKeyExchangeMode::PSK_DHE_KE]),
-            early_data: false,
-            status_request: config.request_ocsp,
-            pre_shared_key: None,
-            present: Vec::new(),
-        };
-        let message = ClientHello {
-            legacy_version: ProtocolVersion::TLS1_2,
-            random,
-            legacy_session_id: session_id,
-            cipher_suites: config
-                .cipher_suites
-                .iter()
-                .map(|s| CipherSuiteId(s.id))
-                .collect(),
-            compression_methods: vec![0],
-            extensions,
-        };
         let mut hello = Self {
             random,
-            message,
+            session_id,
+            compat: config.middlebox_compat,
+            sni: config.enable_sni && matches!(server_name, ServerName::DnsName(_)),
+            alpn: !config.alpn_protocols.is_empty(),
+            status_request: config.request_ocsp,
+            early_data: false,
+            cookie: None,
+            pre_shared_key: None,
             key_exchanges,
             resuming: None,
             early: None,
         };
         hello.offer_ticket(config, server_name);
         Ok(hello)
+    }
+
+    /// The legacy_session_id we sent, which the server must echo (§4.1.3).
+    pub(super) fn session_id(&self) -> &[u8] {
+        let len = if self.compat {
+            self.session_id.len()
+        } else {
+            0
+        };
+        self.session_id.get(..len).unwrap_or_default()
+    }
+
+    /// The ClientHello body (§4.1.2), extensions in a fixed order with pre_shared_key last
+    /// (§4.2.11), as `ClientHello::encode` writes them.
+    fn encode_body(&self, config: &ClientConfig, server_name: &ServerName<'_>, o: &mut Vec<u8>) {
+        ProtocolVersion::TLS1_2.encode(o);
+        o.extend_from_slice(&self.random);
+        put_bytes(o, 1, self.session_id());
+        put_prefixed(o, 2, |o| {
+            for s in &config.cipher_suites {
+                CipherSuiteId(s.id).encode(o);
+            }
+        });
+        // legacy_compression_methods: the null method alone.
+        put_bytes(o, 1, &[0]);
+        put_prefixed(o, 2, |o| {
+            if let (true, ServerName::DnsName(name)) = (self.sni, server_name) {
+                put_extension(o, ExtensionType::SERVER_NAME, |o| {
+                    put_server_name(o, name.as_ref())
+                });
+            }
+            put_extension(o, ExtensionType::SUPPORTED_VERSIONS, |o| {
+                put_versions(o, &[ProtocolVersion::TLS1_3])
+            });
+            put_extension(o, ExtensionType::SUPPORTED_GROUPS, |o| {
+                put_prefixed(o, 2, |o| {
+                    for g in &config.groups {
+                        NamedGroup(g.id).encode(o);
+                    }
+                })
+            });
+            put_extension(o, ExtensionType::SIGNATURE_ALGORITHMS, |o| {
+                put_schemes(o, config.verifier.supported_schemes())
+            });
+            put_extension(o, ExtensionType::KEY_SHARE, |o| {
+                put_prefixed(o, 2, |o| {
+                    for kx in &self.key_exchanges {
+                        NamedGroup(kx.group().id).encode(o);
+                        put_bytes(o, 2, kx.public_share());
+                    }
+                })
+            });
+            if self.alpn {
+                put_extension(o, ExtensionType::ALPN, |o| {
+                    put_alpn(o, config.alpn_protocols.iter().map(Vec::as_slice))
+                });
+            }
+            if let Some(cookie) = &self.cookie {
+                put_extension(o, ExtensionType::COOKIE, |o| put_bytes(o, 2, cookie));
+            }
+            // Offered so that servers issue tickets we can resume with (§4.2.9).
+            put_extension(o, ExtensionType::PSK_KEY_EXCHANGE_MODES, |o| {
+                put_prefixed(o, 1, |o| PskKeyExchangeMode::PSK_DHE_KE.encode(o))
+            });
+            if self.early_data {
+                put_extension(o, ExtensionType::EARLY_DATA, |_| {});
+            }
+            if self.status_request {
+                put_extension(o, ExtensionType::STATUS_REQUEST, put_status_request);
+            }
+            // Must stay last: §4.2.11.
+            if let Some(psks) = &self.pre_shared_key {
+                put_extension(o, ExtensionType::PRE_SHARED_KEY, |o| psks.encode(o));
+            }
+        });
     }
 
     /// §4.2.11: offer a stored ticket for this server, if one fits our configuration.
@@ -108,10 +170,9 @@ impl ClientHelloState {
         if !session.is_fresh(now) {
             return;
         }
-        let ext = &mut self.message.extensions;
         // §4.2.10: early data only with the first identity, and only if the ticket allows it.
-        ext.early_data = config.enable_early_data && session.max_early_data > 0;
-        ext.pre_shared_key = Some(OfferedPsks {
+        self.early_data = config.enable_early_data && session.max_early_data > 0;
+        self.pre_shared_key = Some(OfferedPsks {
             identities: vec![PskIdentity {
                 // The session keeps its PSK; the ticket itself is only sent.
                 identity: std::mem::take(&mut session.ticket),
@@ -131,14 +192,18 @@ impl ClientHelloState {
     /// the message's last bytes. The message is encoded once, and the truncated part enters
     /// the transcript (hashed with the ticket's hash, which a resumption keeps) before the
     /// binder is computed, so that it is hashed once.
-    pub(super) fn encode(&mut self, transcript: &mut Transcript) -> Result<Vec<u8>, Error> {
+    pub(super) fn encode(
+        &mut self,
+        config: &ClientConfig,
+        server_name: &ServerName<'_>,
+        transcript: &mut Transcript,
+    ) -> Result<Vec<u8>, Error> {
         // Room for the fixed part, the key shares (1216 bytes for X25519MLKEM768) and a
         // ticket, so that the message is written without regrowing.
-        let ext = &self.message.extensions;
-        let shares: usize = (ext.key_shares.iter().flatten())
-            .map(|k| 4 + k.key_exchange.len())
+        let shares: usize = (self.key_exchanges.iter())
+            .map(|k| 4 + k.public_share().len())
             .sum();
-        let psk: usize = ext
+        let psk: usize = self
             .pre_shared_key
             .iter()
             .map(|p| {
@@ -151,12 +216,10 @@ impl ClientHelloState {
             .sum();
         let mut bytes = Vec::with_capacity(512 + shares + psk);
         HandshakeType::CLIENT_HELLO.encode(&mut bytes);
-        put_prefixed(&mut bytes, 3, |o| self.message.encode(o));
-        let (Some((_, suite)), Some(psks), Some(early)) = (
-            &self.resuming,
-            &self.message.extensions.pre_shared_key,
-            &self.early,
-        ) else {
+        put_prefixed(&mut bytes, 3, |o| self.encode_body(config, server_name, o));
+        let (Some((_, suite)), Some(psks), Some(early)) =
+            (&self.resuming, &self.pre_shared_key, &self.early)
+        else {
             transcript.add(&bytes)?;
             return Ok(bytes);
         };
@@ -181,18 +244,17 @@ impl ClientHelloState {
 
     /// Whether we sent extension `ext`: a server may only answer those (§4.2).
     pub(super) fn offered(&self, ext: ExtensionType) -> bool {
-        let e = &self.message.extensions;
         match ext {
-            ExtensionType::SERVER_NAME => e.server_name.is_some(),
-            ExtensionType::SUPPORTED_VERSIONS => e.supported_versions.is_some(),
-            ExtensionType::SUPPORTED_GROUPS => e.supported_groups.is_some(),
-            ExtensionType::SIGNATURE_ALGORITHMS => e.signature_algorithms.is_some(),
-            ExtensionType::KEY_SHARE => e.key_shares.is_some(),
-            ExtensionType::ALPN => e.alpn.is_some(),
-            ExtensionType::COOKIE => e.cookie.is_some(),
-            ExtensionType::PRE_SHARED_KEY => e.pre_shared_key.is_some(),
-            ExtensionType::EARLY_DATA => e.early_data,
-            ExtensionType::STATUS_REQUEST => e.status_request,
+            ExtensionType::SERVER_NAME => self.sni,
+            ExtensionType::SUPPORTED_VERSIONS
+            | ExtensionType::SUPPORTED_GROUPS
+            | ExtensionType::SIGNATURE_ALGORITHMS
+            | ExtensionType::KEY_SHARE => true,
+            ExtensionType::ALPN => self.alpn,
+            ExtensionType::COOKIE => self.cookie.is_some(),
+            ExtensionType::PRE_SHARED_KEY => self.pre_shared_key.is_some(),
+            ExtensionType::EARLY_DATA => self.early_data,
+            ExtensionType::STATUS_REQUEST => self.status_request,
             _ => false,
         }
     }
@@ -250,14 +312,13 @@ impl ClientHelloState {
             ));
         }
         self.key_exchanges = vec![KeyExchange::start(chosen)?];
-        self.message.extensions.key_shares = Some(key_shares(&self.key_exchanges));
         Ok(())
     }
 
     /// §4.1.2: the second ClientHello drops early_data, and a PSK whose hash does not match
     /// the suite the server chose.
     pub(super) fn after_retry(&mut self, suite: &'static CipherSuite) {
-        self.message.extensions.early_data = false;
+        self.early_data = false;
         if self
             .resuming
             .as_ref()
@@ -265,11 +326,9 @@ impl ClientHelloState {
         {
             self.resuming = None;
             self.early = None;
-            self.message.extensions.pre_shared_key = None;
+            self.pre_shared_key = None;
         }
-        if let (Some((session, _)), Some(psks)) =
-            (&self.resuming, &mut self.message.extensions.pre_shared_key)
-        {
+        if let (Some((session, _)), Some(psks)) = (&self.resuming, &mut self.pre_shared_key) {
             // The ticket has aged by a round trip.
             for id in &mut psks.identities {
                 id.obfuscated_ticket_age = session.obfuscated_age(unix_now_ms());
@@ -278,17 +337,8 @@ impl ClientHelloState {
     }
 
     pub(super) fn set_cookie(&mut self, cookie: Option<Vec<u8>>) {
-        self.message.extensions.cookie = cookie;
+        self.cookie = cookie;
     }
-}
-
-fn key_shares(kxs: &[KeyExchange]) -> Vec<KeyShareEntry> {
-    kxs.iter()
-        .map(|kx| KeyShareEntry {
-            group: NamedGroup(kx.group().id),
-            key_exchange: kx.public_share().to_vec(),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -318,6 +368,73 @@ mod tests {
         }
     }
 
+    /// The ClientHello is written from the configuration without a message value: it must
+    /// decode to what the configuration offers.
+    #[test]
+    fn encoded_client_hello_decodes_to_the_configuration() {
+        use crate::msgs::ClientHello;
+        for (sni, compat, alpn, ocsp) in [(true, true, true, true), (false, false, false, false)] {
+            let mut config = ClientConfig::new(RootStore::empty());
+            config.enable_sni = sni;
+            config.middlebox_compat = compat;
+            config.request_ocsp = ocsp;
+            if alpn {
+                config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            }
+            let name = ServerName::try_from("example.com").unwrap();
+            let mut hello = ClientHelloState::new(&config, &name).unwrap();
+            let bytes = hello
+                .encode(&config, &name, &mut Transcript::new())
+                .unwrap();
+            assert_eq!(bytes[0], HandshakeType::CLIENT_HELLO.0);
+            let ch = ClientHello::decode(&bytes[4..]).unwrap();
+            assert_eq!(ch.legacy_version, ProtocolVersion::TLS1_2);
+            assert_eq!(ch.random, hello.random);
+            assert_eq!(ch.legacy_session_id, hello.session_id());
+            assert_eq!(ch.legacy_session_id.len(), if compat { 32 } else { 0 });
+            let suites: Vec<_> = config.cipher_suites.iter().map(|s| s.id).collect();
+            assert_eq!(
+                ch.cipher_suites.iter().map(|s| s.0).collect::<Vec<_>>(),
+                suites
+            );
+            assert_eq!(ch.compression_methods, [0]);
+            let e = &ch.extensions;
+            assert_eq!(e.server_name.as_deref(), sni.then_some("example.com"));
+            assert_eq!(
+                e.supported_versions.as_deref(),
+                Some(&[ProtocolVersion::TLS1_3][..])
+            );
+            let groups: Vec<_> = config.groups.iter().map(|g| NamedGroup(g.id)).collect();
+            assert_eq!(e.supported_groups.as_ref(), Some(&groups));
+            assert_eq!(
+                e.signature_algorithms.as_deref(),
+                Some(config.verifier.supported_schemes())
+            );
+            let shares = e.key_shares.as_ref().unwrap();
+            assert_eq!(shares.len(), config.key_share_groups.len());
+            for (share, kx) in shares.iter().zip(&hello.key_exchanges) {
+                assert_eq!(share.group, NamedGroup(kx.group().id));
+                assert_eq!(share.key_exchange, kx.public_share());
+            }
+            assert_eq!(e.alpn.is_some(), alpn);
+            if alpn {
+                assert_eq!(e.alpn.as_ref(), Some(&config.alpn_protocols));
+            }
+            assert_eq!(
+                e.psk_modes.as_deref(),
+                Some(&[PskKeyExchangeMode::PSK_DHE_KE][..])
+            );
+            assert_eq!(e.status_request, ocsp);
+            assert!(!e.early_data && e.cookie.is_none() && e.pre_shared_key.is_none());
+            for t in &e.present {
+                assert!(
+                    hello.offered(*t) || *t == ExtensionType::PSK_KEY_EXCHANGE_MODES,
+                    "{t:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn staple_is_taken_only_when_asked_for() {
         let cert = stapled(CertificateEntry::with_ocsp_response(vec![1], &[0x30, 0]));
@@ -328,7 +445,7 @@ mod tests {
         // RFC 8446 §4.4.2: an extension we did not ask for is unsupported_extension.
         let e = hello(false).stapled_ocsp(&cert).unwrap_err();
         assert_eq!(e.alert(), Some(AlertDescription::UNSUPPORTED_EXTENSION));
-        assert!(!hello(false).message.extensions.status_request);
+        assert!(!hello(false).status_request);
     }
 
     #[test]

@@ -113,14 +113,16 @@ impl ClientHandshake {
         hs.send_client_hello(core)?;
         // RFC 8446 §5: from our first ClientHello on, a compat CCS from the server is dropped.
         core.ccs_allowed = true;
-        if hs.hello.message.extensions.early_data {
+        if hs.hello.early_data {
             hs.start_early_data(core)?;
         }
         Ok(hs)
     }
 
     fn send_client_hello(&mut self, core: &mut Core) -> Result<(), Error> {
-        let bytes = self.hello.encode(&mut self.transcript)?;
+        let bytes = self
+            .hello
+            .encode(&self.config, &self.server_name, &mut self.transcript)?;
         core.trace_sent(HandshakeType::CLIENT_HELLO, &bytes);
         core.send_handshake_bytes(&bytes)
     }
@@ -193,7 +195,7 @@ impl ClientHandshake {
         raw: &[u8],
     ) -> Result<State, Error> {
         self.check_version(&sh)?;
-        if sh.legacy_session_id_echo != self.hello.message.legacy_session_id {
+        if sh.legacy_session_id_echo != self.hello.session_id() {
             return Err(Error::IllegalParameter(
                 "ServerHello echoes a different session id",
             ));

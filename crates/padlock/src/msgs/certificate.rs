@@ -6,7 +6,7 @@ use crate::codec::{put_bytes, put_prefixed, DecodeError, Reader};
 use super::enums::{ExtensionType, HandshakeType, SignatureScheme};
 use super::extensions::{
     check_allowed, put_certificate_status, put_extension, put_schemes, read_block,
-    read_certificate_status, read_schemes, types_of, ExtensionContext,
+    read_certificate_status, read_schemes, ExtensionContext,
 };
 
 /// `CertificateRequest` (RFC 8446 §4.3.2). Encoding writes only
@@ -32,11 +32,11 @@ impl CertificateRequest {
         let context = r.at("certificate_request_context").bytes_u8(0)?.to_vec();
         let block = read_block(&mut r)?;
         r.finish("CertificateRequest")?;
-        check_allowed(&block, ExtensionContext::CertificateRequest)?;
-        let present = types_of(&block);
+        check_allowed(&block.types, ExtensionContext::CertificateRequest)?;
+        let present = block.types;
         let mut signature_algorithms = None;
         let mut signature_algorithms_cert = None;
-        for (typ, mut data) in block {
+        for (typ, mut data) in block.entries {
             match typ {
                 ExtensionType::SIGNATURE_ALGORITHMS => {
                     signature_algorithms = Some(read_schemes(&mut data)?)
@@ -91,19 +91,26 @@ impl CertificateEntry {
     /// reject any it did not request with unsupported_extension
     /// (RFC 8446 §4.4.2).
     pub fn extension_types(&self) -> Vec<ExtensionType> {
+        // Most entries carry none: no block to build.
+        if self.extensions.is_empty() {
+            return Vec::new();
+        }
         let mut block = Vec::with_capacity(self.extensions.len() + 2);
         put_bytes(&mut block, 2, &self.extensions);
         read_block(&mut Reader::new(&block))
-            .map(|b| types_of(&b))
+            .map(|b| b.types)
             .unwrap_or_default()
     }
 
     /// The OCSP response stapled to this certificate in a status_request extension
     /// (RFC 8446 §4.4.2.1), if any. A malformed CertificateStatus is an error.
     pub fn ocsp_response(&self) -> Result<Option<Vec<u8>>, DecodeError> {
+        if self.extensions.is_empty() {
+            return Ok(None);
+        }
         let mut block = Vec::with_capacity(self.extensions.len() + 2);
         put_bytes(&mut block, 2, &self.extensions);
-        for (typ, mut data) in read_block(&mut Reader::new(&block))? {
+        for (typ, mut data) in read_block(&mut Reader::new(&block))?.entries {
             if typ == ExtensionType::STATUS_REQUEST {
                 return read_certificate_status(&mut data).map(Some);
             }
@@ -147,7 +154,7 @@ impl Certificate {
             let cert_der = list.at("cert_data").bytes_u24(1)?.to_vec();
             let mut exts = list.clone();
             let block = read_block(&mut list)?;
-            check_allowed(&block, ExtensionContext::Certificate)?;
+            check_allowed(&block.types, ExtensionContext::Certificate)?;
             let extensions = exts.bytes_u16(0)?.to_vec();
             entries.push(CertificateEntry {
                 cert_der,

@@ -8,7 +8,7 @@ use super::enums::{
 use super::extensions::{
     check_allowed, put_alpn, put_extension, put_groups, put_schemes, put_server_name,
     put_status_request, put_versions, read_alpn, read_block, read_cookie, read_empty, read_groups,
-    read_schemes, read_server_name, read_status_request, read_versions, types_of, ExtensionContext,
+    read_schemes, read_server_name, read_status_request, read_versions, ExtensionContext,
     KeyShareEntry, OfferedPsks,
 };
 
@@ -116,9 +116,9 @@ impl ClientHello {
 impl ClientExtensions {
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let block = read_block(r)?;
-        check_allowed(&block, ExtensionContext::ClientHello)?;
+        check_allowed(&block.types, ExtensionContext::ClientHello)?;
         let mut ext = ClientExtensions {
-            present: types_of(&block),
+            present: block.types,
             ..Default::default()
         };
         // RFC 8446 §4.2.11: pre_shared_key "MUST be the last extension";
@@ -135,7 +135,7 @@ impl ClientExtensions {
                 });
             }
         }
-        for (typ, mut data) in block {
+        for (typ, mut data) in block.entries {
             let d = &mut data;
             match typ {
                 ExtensionType::SERVER_NAME => ext.server_name = read_server_name(d)?,
@@ -230,18 +230,33 @@ impl ClientExtensions {
 /// illegal_parameter.
 fn read_client_shares(r: &mut Reader<'_>) -> Result<Vec<KeyShareEntry>, DecodeError> {
     let mut list = r.sub_u16()?;
-    let mut shares = Vec::new();
+    // Clients send one or two shares.
+    let mut shares = Vec::with_capacity(2);
     while !list.is_empty() {
         shares.push(KeyShareEntry::read(&mut list)?);
     }
     r.finish("key_share")?;
-    let mut groups: Vec<NamedGroup> = shares.iter().map(|s| s.group).collect();
-    groups.sort_unstable();
-    if groups.windows(2).any(|w| w.first() == w.get(1)) {
+    if has_duplicate_group(&shares) {
         return Err(DecodeError::IllegalParameter {
             what: "key_share",
             reason: "two shares for the same group",
         });
     }
     Ok(shares)
+}
+
+/// Lists up to this many shares are checked for duplicate groups pairwise, without
+/// allocating; longer (hostile) ones are sorted, to stay O(n log n).
+const PAIRWISE_SHARE_CHECK: usize = 16;
+
+fn has_duplicate_group(shares: &[KeyShareEntry]) -> bool {
+    if shares.len() <= PAIRWISE_SHARE_CHECK {
+        return shares.iter().enumerate().any(|(i, s)| {
+            let later = shares.get(i + 1..).unwrap_or_default();
+            later.iter().any(|t| t.group == s.group)
+        });
+    }
+    let mut groups: Vec<NamedGroup> = shares.iter().map(|s| s.group).collect();
+    groups.sort_unstable();
+    groups.windows(2).any(|w| w.first() == w.get(1))
 }

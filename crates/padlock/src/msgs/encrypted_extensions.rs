@@ -5,7 +5,7 @@ use crate::codec::{put_prefixed, DecodeError, Reader};
 use super::enums::{ExtensionType, NamedGroup};
 use super::extensions::{
     check_allowed, put_alpn, put_extension, put_groups, read_alpn, read_block, read_empty,
-    read_groups, types_of, ExtensionContext,
+    read_groups, ExtensionContext,
 };
 
 /// `EncryptedExtensions` (RFC 8446 §4.3.1). Encoding writes only what is
@@ -31,12 +31,12 @@ impl EncryptedExtensions {
         let mut r = Reader::new(body);
         let block = read_block(&mut r)?;
         r.finish("EncryptedExtensions")?;
-        check_allowed(&block, ExtensionContext::EncryptedExtensions)?;
+        check_allowed(&block.types, ExtensionContext::EncryptedExtensions)?;
         let mut ee = EncryptedExtensions {
-            present: types_of(&block),
+            present: block.types,
             ..Default::default()
         };
-        for (typ, mut data) in block {
+        for (typ, mut data) in block.entries {
             let d = &mut data;
             match typ {
                 ExtensionType::SERVER_NAME => {

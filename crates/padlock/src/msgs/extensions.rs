@@ -77,25 +77,58 @@ pub fn allowed_in(ext: ExtensionType, ctx: ExtensionContext) -> Option<bool> {
 /// One undecoded extension: its type and a reader over its data.
 pub(crate) type RawExtension<'a> = (ExtensionType, Reader<'a>);
 
+/// A validated extension block: the types in wire order (which messages keep as their
+/// `present` list) and the entries, read again from the bytes when iterated, so a block
+/// costs one `Vec`, not two.
+#[derive(Debug)]
+pub(crate) struct ExtensionBlock<'a> {
+    /// Every extension type, in wire order, without duplicates.
+    pub(crate) types: Vec<ExtensionType>,
+    /// The extensions' types and data.
+    pub(crate) entries: Entries<'a>,
+}
+
+/// The extensions of a block [`read_block`] has already walked once.
+#[derive(Debug)]
+pub(crate) struct Entries<'a>(Reader<'a>);
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = RawExtension<'a>;
+
+    fn next(&mut self) -> Option<RawExtension<'a>> {
+        if self.0.is_empty() {
+            return None;
+        }
+        // `read_block` read these same bytes without error, so neither read fails here;
+        // if one did, the iteration would just end.
+        let typ = ExtensionType::read(&mut self.0).ok()?;
+        let mut data = self.0.sub_u16().ok()?;
+        data.at(ext_label(typ));
+        Some((typ, data))
+    }
+}
+
 /// Reads an `Extension extensions<..2^16-1>` block, rejecting duplicates
 /// (RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
 /// type in a given extension block").
-pub(crate) fn read_block<'a>(r: &mut Reader<'a>) -> Result<Vec<RawExtension<'a>>, DecodeError> {
+pub(crate) fn read_block<'a>(r: &mut Reader<'a>) -> Result<ExtensionBlock<'a>, DecodeError> {
     r.at("extensions");
-    let mut block = r.sub_u16()?;
+    let block = r.sub_u16()?;
+    let mut walk = block.clone();
     // Each extension takes at least 4 bytes: sized once for up to 16 (a ClientHello has
     // 10-15), nothing for an empty block (most certificate entries).
-    let mut out = Vec::with_capacity((block.remaining() / 4).min(16));
-    while !block.is_empty() {
-        block.at("extension");
-        let typ = ExtensionType::read(&mut block)?;
-        let mut data = block.sub_u16()?;
-        data.at(ext_label(typ));
-        out.push((typ, data));
+    let mut types = Vec::with_capacity((walk.remaining() / 4).min(16));
+    while !walk.is_empty() {
+        walk.at("extension");
+        types.push(ExtensionType::read(&mut walk)?);
+        walk.sub_u16()?;
     }
-    match first_duplicate(&out) {
+    match first_duplicate(&types) {
         Some(t) => Err(DecodeError::DuplicateExtension(t)),
-        None => Ok(out),
+        None => Ok(ExtensionBlock {
+            types,
+            entries: Entries(block),
+        }),
     }
 }
 
@@ -104,18 +137,18 @@ pub(crate) fn read_block<'a>(r: &mut Reader<'a>) -> Result<Vec<RawExtension<'a>>
 const PAIRWISE_DUPLICATE_CHECK: usize = 32;
 
 /// The first extension type that occurs twice, if any.
-fn first_duplicate(block: &[RawExtension<'_>]) -> Option<ExtensionType> {
-    if block.len() <= PAIRWISE_DUPLICATE_CHECK {
-        return block.iter().enumerate().find_map(|(i, (t, _))| {
-            let later = block.get(i + 1..).unwrap_or_default();
-            later.iter().any(|(u, _)| u == t).then_some(*t)
+fn first_duplicate(types: &[ExtensionType]) -> Option<ExtensionType> {
+    if types.len() <= PAIRWISE_DUPLICATE_CHECK {
+        return types.iter().enumerate().find_map(|(i, t)| {
+            let later = types.get(i + 1..).unwrap_or_default();
+            later.contains(t).then_some(*t)
         });
     }
     // Sorting keeps this O(n log n) for hostile blocks of thousands of
     // empty extensions.
-    let mut types: Vec<ExtensionType> = block.iter().map(|(t, _)| *t).collect();
-    types.sort_unstable();
-    types.windows(2).find_map(|w| {
+    let mut sorted = types.to_vec();
+    sorted.sort_unstable();
+    sorted.windows(2).find_map(|w| {
         (w.first() == w.get(1))
             .then(|| w.first().copied())
             .flatten()
@@ -125,10 +158,10 @@ fn first_duplicate(block: &[RawExtension<'_>]) -> Option<ExtensionType> {
 /// Applies the RFC 8446 §4.2 table: a recognized extension in the wrong
 /// message is `illegal_parameter`.
 pub(crate) fn check_allowed(
-    block: &[RawExtension<'_>],
+    types: &[ExtensionType],
     ctx: ExtensionContext,
 ) -> Result<(), DecodeError> {
-    for (typ, _) in block {
+    for typ in types {
         if allowed_in(*typ, ctx) == Some(false) {
             return Err(DecodeError::IllegalExtension {
                 ext: *typ,
@@ -137,11 +170,6 @@ pub(crate) fn check_allowed(
         }
     }
     Ok(())
-}
-
-/// The types of a block, in wire order.
-pub(crate) fn types_of(block: &[RawExtension<'_>]) -> Vec<ExtensionType> {
-    block.iter().map(|(t, _)| *t).collect()
 }
 
 /// Appends one extension with its u16 length.
@@ -502,7 +530,7 @@ mod tests {
             let mut block = ((body.len() - 4) as u16).to_be_bytes().to_vec();
             block.extend_from_slice(&body[..body.len() - 4]);
             assert_eq!(
-                read_block(&mut Reader::new(&block)).unwrap().len(),
+                read_block(&mut Reader::new(&block)).unwrap().types.len(),
                 n as usize
             );
         }

@@ -4,7 +4,7 @@ use crate::codec::{put_bytes, put_prefixed, DecodeError, Reader};
 
 use super::enums::{CipherSuiteId, ExtensionType, NamedGroup, ProtocolVersion};
 use super::extensions::{
-    check_allowed, put_extension, put_u16_ext, read_block, read_cookie, read_u16_exact, types_of,
+    check_allowed, put_extension, put_u16_ext, read_block, read_cookie, read_u16_exact,
     ExtensionContext, KeyShareEntry,
 };
 
@@ -114,7 +114,7 @@ impl ServerHelloExtensions {
     fn read(r: &mut Reader<'_>, hrr: bool) -> Result<Self, DecodeError> {
         let block = read_block(r)?;
         let mut ext = ServerHelloExtensions {
-            present: types_of(&block),
+            present: block.types,
             ..Default::default()
         };
         // Without supported_versions this is a TLS 1.2 (or older) ServerHello
@@ -129,8 +129,8 @@ impl ServerHelloExtensions {
         } else {
             ExtensionContext::ServerHello
         };
-        check_allowed(&block, ctx)?;
-        for (typ, mut data) in block {
+        check_allowed(&ext.present, ctx)?;
+        for (typ, mut data) in block.entries {
             let d = &mut data;
             match typ {
                 ExtensionType::SUPPORTED_VERSIONS => {

@@ -742,6 +742,30 @@ fn client_hello_rules() {
         alert_of(ch(&[(51, &[0, 10, 0, 0x1d, 0, 1, 9, 0, 0x1d, 0, 1, 8])])),
         AlertDescription::ILLEGAL_PARAMETER
     );
+    // Past the pairwise check's length, duplicates are found by sorting.
+    for len in [16u16, 17, 40] {
+        let shares = |dup: bool| {
+            let mut list = Vec::new();
+            for g in 0..len {
+                let g = if dup && g + 1 == len {
+                    0x0100
+                } else {
+                    0x0100 + g
+                };
+                list.extend_from_slice(&g.to_be_bytes());
+                list.extend_from_slice(&[0, 1, 7]);
+            }
+            let mut ext = (list.len() as u16).to_be_bytes().to_vec();
+            ext.extend_from_slice(&list);
+            ext
+        };
+        assert!(ch(&[(51, &shares(false))]).is_ok(), "{len} shares");
+        assert_eq!(
+            alert_of(ch(&[(51, &shares(true))])),
+            AlertDescription::ILLEGAL_PARAMETER,
+            "{len} shares, first and last of one group"
+        );
+    }
     // Non-ASCII SNI.
     assert_eq!(
         alert_of(ch(&[(0, &[0, 5, 0, 0, 2, 0xc3, 0xa9])])),

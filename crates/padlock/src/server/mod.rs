@@ -134,7 +134,7 @@ impl ServerHandshake {
     fn on_client_hello(
         &mut self,
         core: &mut Core,
-        ch: ClientHello,
+        mut ch: ClientHello,
         raw: &[u8],
     ) -> Result<State, Error> {
         if self.retry.is_none() {
@@ -172,14 +172,22 @@ impl ServerHandshake {
             neg.alpn.as_ref(),
         );
 
-        let (server_share, shared) = crypto::server_key_exchange(neg.group, &neg.client_share)?;
+        let client_share = ch
+            .extensions
+            .key_shares
+            .as_deref()
+            .and_then(|shares| shares.get(neg.client_share))
+            .ok_or(Error::Internal("chosen share vanished"))?;
+        let (server_share, shared) =
+            crypto::server_key_exchange(neg.group, &client_share.key_exchange)?;
         let server_share_len = server_share.len();
         core.info.version = Some(ProtocolVersion::TLS1_3);
         core.info.cipher_suite = Some(suite.name);
         core.info.cipher_suite_id = Some(suite.id);
         core.info.group = Some(NamedGroup(neg.group.id));
         core.info.group_name = Some(neg.group.name);
-        core.info.server_name = ch.extensions.server_name.clone();
+        // Moved, not copied: nothing reads the ClientHello's name after negotiation.
+        core.info.server_name = ch.extensions.server_name.take();
         core.info.alpn = neg.alpn.clone();
         core.info.resumed = psk.is_some();
         core.info.early_data_offered = ch.extensions.early_data;
@@ -194,7 +202,7 @@ impl ServerHandshake {
         let sh = HandshakeMessage::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::TLS1_2,
             random,
-            legacy_session_id_echo: ch.legacy_session_id.clone(),
+            legacy_session_id_echo: std::mem::take(&mut ch.legacy_session_id),
             cipher_suite: CipherSuiteId(suite.id),
             compression_method: 0,
             extensions: ServerHelloExtensions {
@@ -242,7 +250,7 @@ impl ServerHandshake {
         // CertificateVerify], Finished, in as few records as fit.
         let mut flight = Vec::with_capacity(4096);
         let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
-            server_name_ack: ch.extensions.server_name.is_some(),
+            server_name_ack: core.info.server_name.is_some(),
             alpn: neg.alpn,
             early_data: early_data.is_some(),
             ..EncryptedExtensions::default()
@@ -304,7 +312,7 @@ impl ServerHandshake {
         self.secrets = Some(secrets);
         if self.issues_tickets() {
             self.session_alpn = core.info.alpn.clone();
-            self.session_name = ch.extensions.server_name.clone();
+            self.session_name = core.info.server_name.clone();
         }
 
         Ok(if early_data.is_some() {

@@ -22,7 +22,9 @@ pub(super) struct Retry {
 pub(super) struct Choice {
     pub(super) suite: &'static CipherSuite,
     pub(super) group: &'static Group,
-    pub(super) client_share: Vec<u8>,
+    /// Where the chosen share is in the ClientHello's key_share list: the share is read
+    /// from there, not copied.
+    pub(super) client_share: usize,
     /// The certificate and scheme for a full handshake; an error when there is none, which
     /// matters only if no PSK is accepted.
     pub(super) certificate: Result<(Arc<CertifiedKey>, SignatureScheme), Error>,
@@ -44,8 +46,11 @@ pub(super) struct PskCandidate {
 /// Identities beyond this many are not even tried: each costs a decryption.
 const MAX_PSK_IDENTITIES_TRIED: usize = 8;
 
+// A `Choice` lives on the stack for one ClientHello: boxing it cost an allocation per
+// handshake.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Negotiated {
-    Full(Box<Choice>),
+    Full(Choice),
     Retry(Retry),
 }
 
@@ -130,20 +135,19 @@ pub(super) fn negotiate(
     };
     let client_share = shares
         .iter()
-        .find(|s| s.group.0 == group.id)
-        .map(|s| s.key_exchange.clone())
+        .position(|s| s.group.0 == group.id)
         .ok_or(Error::Internal("chosen share vanished"))?;
 
     let certificate = choose_certificate(config, ext.server_name.as_deref(), schemes);
     let alpn = choose_alpn(config, ch)?;
-    Ok(Negotiated::Full(Box::new(Choice {
+    Ok(Negotiated::Full(Choice {
         suite,
         group,
         client_share,
         certificate,
         alpn,
         psk,
-    })))
+    }))
 }
 
 fn choose_certificate(
