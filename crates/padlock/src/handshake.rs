@@ -271,34 +271,26 @@ pub(crate) fn add_certificate_and_verify(
     add_to_flight(core, transcript, &cv, flight)
 }
 
-/// §4.4.4: our Finished with `verify_data`, appended to a flight being built and to the
-/// transcript (the message is the verify_data behind its header: no message value needed).
+/// §4.4.4: our Finished, an HMAC with `base_key`'s finished key over the transcript so far,
+/// appended to `flight` and to the transcript.
 pub(crate) fn add_finished_to_flight(
     core: &mut Core,
     transcript: &mut Transcript,
-    verify_data: &[u8],
+    (suite, base_key): (&CipherSuite, &Secret),
     flight: &mut Vec<u8>,
 ) -> Result<(), Error> {
+    let verify_data = key_schedule::finished_verify_data(
+        suite.hash,
+        base_key,
+        transcript.current_hash()?.as_ref(),
+    )?;
     let start = flight.len();
     HandshakeType::FINISHED.encode(flight);
-    put_bytes(flight, 3, verify_data);
+    put_bytes(flight, 3, verify_data.as_ref());
     let fin = flight.get(start..).unwrap_or_default();
     core.trace_sent(HandshakeType::FINISHED, fin);
     transcript.add(fin)?;
     Ok(())
-}
-
-/// §4.4.4: our verify_data.
-pub(crate) fn finished_verify_data(
-    suite: &CipherSuite,
-    base_key: &Secret,
-    transcript_hash: &Output,
-) -> Result<Output, Error> {
-    Ok(key_schedule::finished_verify_data(
-        suite.hash,
-        base_key,
-        transcript_hash.as_ref(),
-    )?)
 }
 
 /// §4.4.4: the peer's verify_data, compared in constant time.

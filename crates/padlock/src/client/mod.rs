@@ -495,15 +495,10 @@ impl ClientHandshake {
         if let Some(cr) = self.certificate_request.take() {
             self.add_client_certificate(core, &cr, &mut flight)?;
         }
-        let verify_data = handshake::finished_verify_data(
-            suite,
-            &secrets.client_handshake,
-            &self.transcript.current_hash()?,
-        )?;
         handshake::add_finished_to_flight(
             core,
             &mut self.transcript,
-            verify_data.as_ref(),
+            (suite, &secrets.client_handshake),
             &mut flight,
         )?;
         core.send_handshake_bytes(&flight)?;

@@ -280,15 +280,10 @@ impl ServerHandshake {
                 &mut flight,
             )?;
         }
-        let verify_data = handshake::finished_verify_data(
-            suite,
-            &secrets.server_handshake,
-            &self.transcript.current_hash()?,
-        )?;
         handshake::add_finished_to_flight(
             core,
             &mut self.transcript,
-            verify_data.as_ref(),
+            (suite, &secrets.server_handshake),
             &mut flight,
         )?;
         core.send_handshake_bytes(&flight)?;
