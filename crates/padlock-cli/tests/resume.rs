@@ -131,11 +131,11 @@ fn connect_client_certificate_against_openssl_s_server() {
     );
     assert_eq!(json["client_authenticated"], true, "{json}");
     let subject = format!("CN = padlock test client {}", KIND.name());
+    // s_server prints the subject (stdout) once it has the certificate; `-verify_return_error`
+    // makes a failed verification fatal, so the handshake's success is the verdict (its
+    // stderr `verify return:1` lines interleave with stdout mid-line: not matched).
     let out = server.wait_for_output(&format!("subject={subject}"), DEFAULT_TIMEOUT);
-    assert!(
-        out.contains(&format!("depth=0 {subject}\nverify return:1")),
-        "{out}"
-    );
+    assert!(!out.contains("verify error"), "{out}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -421,13 +421,11 @@ fn padlock_client_certificate_against_openssl_s_server() {
     exchange_with_s_server(&mut tls, &mut server);
     tls.close().unwrap();
     // The client leaves' subject is `CN=padlock test client <kind>` (the SAN holds
-    // CLIENT_NAME): s_server verified it and shows it. Wait for each line: s_server may
-    // still be printing when the exchange is over.
+    // CLIENT_NAME): s_server shows it on stdout once it has the certificate. That it verified
+    // it is the handshake itself: `-verify_return_error` makes a failed verification fatal.
+    // (Its `depth=0 ... verify return:1` lines go to stderr, which the output interleaves
+    // with stdout mid-line, so they are not matched.)
     let subject = format!("CN = padlock test client {}", KIND.name());
-    server.wait_for_output(
-        &format!("depth=0 {subject}\nverify return:1"),
-        DEFAULT_TIMEOUT,
-    );
     let out = server.wait_for_output(&format!("subject={subject}"), DEFAULT_TIMEOUT);
     assert!(!out.contains("verify error"), "{out}");
 }
