@@ -37,12 +37,12 @@ impl Measured {
     pub fn rates(&self) -> ((f64, f64), (f64, f64)) {
         (
             (
-                self.mib / self.padlock.server.secs,
-                self.mib / self.padlock.client.secs,
+                self.mib / self.padlock.server.secs(),
+                self.mib / self.padlock.client.secs(),
             ),
             (
-                self.mib / self.rustls.server.secs,
-                self.mib / self.rustls.client.secs,
+                self.mib / self.rustls.server.secs(),
+                self.mib / self.rustls.client.secs(),
             ),
         )
     }
@@ -50,8 +50,8 @@ impl Measured {
     /// (padlock, rustls) receive MiB/s with the borrowing read.
     pub fn in_place_rates(&self) -> (f64, f64) {
         (
-            self.mib / self.padlock_in_place.secs,
-            self.mib / self.rustls_in_place.secs,
+            self.mib / self.padlock_in_place.secs(),
+            self.mib / self.rustls_in_place.secs(),
         )
     }
 }
@@ -139,8 +139,8 @@ pub fn run(settings: &Settings, id: &Identity) -> (Vec<Row>, Vec<Measured>) {
             rustls_in_place,
         };
         let ((ps, pr), (rs, rr)) = m.rates();
-        let psw = m.mib / (m.padlock.server.secs + m.padlock_wire.secs);
-        let rsw = m.mib / (m.rustls.server.secs + m.rustls_wire.secs);
+        let psw = m.mib / (m.padlock.server.secs() + m.padlock_wire.secs());
+        let rsw = m.mib / (m.rustls.server.secs() + m.rustls_wire.secs());
         let (pri, rri) = m.in_place_rates();
         for (dir, pv, rv) in [
             ("send", ps, rs),

@@ -89,8 +89,8 @@ pub fn run(settings: &Settings, ids: &[Identity]) -> Vec<Row> {
                     "client chain {} (3 certs: leaf + intermediate sent, root trusted)",
                     id.key_type.label()
                 ),
-                Figure::Value(n as f64 / p.secs),
-                Figure::Value(n as f64 / r.secs),
+                Figure::Value(n as f64 / p.secs()),
+                Figure::Value(n as f64 / r.secs()),
                 "chains/s",
                 Better::Higher,
             )

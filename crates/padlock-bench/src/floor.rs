@@ -91,34 +91,29 @@ fn expand_label(prk: &hkdf::Prk, label: &[u8], context: &[u8], out: &mut [u8]) {
         .expect("HKDF-Expand-Label");
 }
 
-/// One side's key schedule for a full SHA-256 handshake (RFC 8446 §7.1, §7.3, §4.4.4): the
-/// three extracts, the secrets both sides derive, the four traffic key/iv pairs, the two
-/// finished keys and their HMACs, and five transcript-hash snapshots of a 4 KiB transcript.
-fn key_schedule(shared: &[u8], transcript: &[u8]) {
+/// One side's key schedule for a full SHA-256 handshake without a PSK (RFC 8446 §7.1, §7.3,
+/// §4.4.4), from the ECDHE secret on: the handshake secret and its two traffic secrets, the
+/// master secret and the two application traffic secrets, the four traffic key/iv pairs,
+/// and the two finished keys with their HMACs. Left out as avoidable: the early secret and
+/// the salt derived from it, constants when there is no PSK (computed once, here as in
+/// padlock), and the exporter master secret, which only an application that exports keying
+/// material needs (§7.5). `hashes` stands in for the transcript snapshots (see
+/// [`transcript_hash`]).
+fn key_schedule(derived_salt: &[u8], shared: &[u8], hashes: &[digest::Digest; 4]) {
     let alg = hkdf::HKDF_SHA256;
     let zeros = [0u8; 32];
     let empty_hash = digest::digest(&digest::SHA256, b"");
-    let mut th = digest::Context::new(&digest::SHA256);
-    th.update(transcript);
-    let mut hashes = Vec::with_capacity(5);
-    for _ in 0..5 {
-        hashes.push(th.clone().finish());
-    }
     let hash = |i: usize| hashes.get(i).map(|d| d.as_ref()).unwrap_or_default();
 
-    let early = hkdf::Salt::new(alg, &zeros).extract(&zeros);
-    let mut derived = [0u8; 32];
-    expand_label(&early, b"derived", empty_hash.as_ref(), &mut derived);
-    let hs = hkdf::Salt::new(alg, &derived).extract(shared);
-    let (mut c_hs, mut s_hs) = ([0u8; 32], [0u8; 32]);
+    let hs = hkdf::Salt::new(alg, derived_salt).extract(shared);
+    let (mut c_hs, mut s_hs, mut derived) = ([0u8; 32], [0u8; 32], [0u8; 32]);
     expand_label(&hs, b"c hs traffic", hash(0), &mut c_hs);
     expand_label(&hs, b"s hs traffic", hash(0), &mut s_hs);
     expand_label(&hs, b"derived", empty_hash.as_ref(), &mut derived);
     let master = hkdf::Salt::new(alg, &derived).extract(&zeros);
-    let (mut c_ap, mut s_ap, mut exp) = ([0u8; 32], [0u8; 32], [0u8; 32]);
-    expand_label(&master, b"c ap traffic", hash(2), &mut c_ap);
-    expand_label(&master, b"s ap traffic", hash(2), &mut s_ap);
-    expand_label(&master, b"exp master", hash(2), &mut exp);
+    let (mut c_ap, mut s_ap) = ([0u8; 32], [0u8; 32]);
+    expand_label(&master, b"c ap traffic", hash(3), &mut c_ap);
+    expand_label(&master, b"s ap traffic", hash(3), &mut s_ap);
     for secret in [&c_hs, &s_hs, &c_ap, &s_ap] {
         let prk = hkdf::Prk::new_less_safe(alg, secret);
         let (mut key, mut iv) = ([0u8; 16], [0u8; 12]);
@@ -126,14 +121,41 @@ fn key_schedule(shared: &[u8], transcript: &[u8]) {
         expand_label(&prk, b"iv", b"", &mut iv);
         black_box((key, iv));
     }
-    for (secret, h) in [(&s_hs, hash(1)), (&c_hs, hash(3))] {
+    for (secret, h) in [(&s_hs, hash(2)), (&c_hs, hash(3))] {
         let prk = hkdf::Prk::new_less_safe(alg, secret);
         let mut finished_key = [0u8; 32];
         expand_label(&prk, b"finished", b"", &mut finished_key);
         let key = hmac::Key::new(hmac::HMAC_SHA256, &finished_key);
         black_box(hmac::sign(&key, h));
     }
-    black_box(hash(4));
+}
+
+/// The salt a PSK-less handshake secret is extracted with: Derive-Secret(Early Secret,
+/// "derived", "") of the all-zero early secret, the same for every such handshake.
+fn no_psk_salt() -> [u8; 32] {
+    let alg = hkdf::HKDF_SHA256;
+    let zeros = [0u8; 32];
+    let early = hkdf::Salt::new(alg, &zeros).extract(&zeros);
+    let empty_hash = digest::digest(&digest::SHA256, b"");
+    let mut derived = [0u8; 32];
+    expand_label(&early, b"derived", empty_hash.as_ref(), &mut derived);
+    derived
+}
+
+/// The transcript hash of a full handshake (RFC 8446 §4.4.1) over `transcript`, the
+/// configuration's real message bytes, with the four snapshots the key schedule and the
+/// authentication messages read: after ServerHello (handshake traffic secrets), after
+/// Certificate (CertificateVerify), after CertificateVerify (the server's Finished), after
+/// the server's Finished (application secrets, the client's Finished). Split evenly here:
+/// where the snapshots fall does not change the cost.
+fn transcript_hash(transcript: &[u8]) -> [digest::Digest; 4] {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    let quarter = transcript.len().div_ceil(4).max(1);
+    let mut parts = transcript.chunks(quarter);
+    std::array::from_fn(|_| {
+        ctx.update(parts.next().unwrap_or_default());
+        ctx.clone().finish()
+    })
 }
 
 /// A CertificateVerify-sized message (RFC 8446 §4.4.3: 64 spaces, context, 0, hash).
@@ -278,9 +300,10 @@ pub struct HandshakeFloor {
 pub fn handshake(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<HandshakeFloor>) {
     let secs = settings.floor_secs;
     let mut rows = Vec::new();
-    let transcript = [0x16u8; 4096];
     let shared = [7u8; 32];
-    let hkdf = per_op(secs, || key_schedule(&shared, &transcript));
+    let salt = no_psk_salt();
+    let sample = transcript_hash(&[0x16; 2048]);
+    let hkdf = per_op(secs, || key_schedule(&salt, &shared, &sample));
     let kx: Vec<(Group, (f64, f64))> = Group::ALL.iter().map(|&g| (g, kx_costs(secs, g))).collect();
     for (g, (c, s)) in &kx {
         match g {
@@ -304,7 +327,7 @@ pub fn handshake(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<Handsh
         }
     }
     rows.push(Row::floor(
-        "hkdf TLS 1.3 key schedule, one side (SHA-256)",
+        "hkdf TLS 1.3 key schedule, one side (SHA-256, no PSK, no exporter)",
         1.0 / hkdf,
         "ops/s",
     ));
@@ -332,10 +355,24 @@ pub fn handshake(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<Handsh
             "ops/s",
         ));
         for (g, (kc, ks)) in &kx {
+            let len = crate::handshake::transcript_len(id, *g);
+            let transcript = vec![0x16u8; len];
+            let th = per_op(secs, || {
+                black_box(transcript_hash(&transcript));
+            });
+            rows.push(Row::floor(
+                format!(
+                    "transcript hash {label} {} ({len} bytes, 4 snapshots)",
+                    g.label()
+                ),
+                1.0 / th,
+                "ops/s",
+            ));
             // The client checks two certificate signatures (leaf, intermediate) and the
-            // CertificateVerify; the server signs once. Both run the whole key schedule.
-            let client = 1.0 / (kc + costs.verify_cv + 2.0 * costs.verify_cert + hkdf);
-            let server = 1.0 / (ks + costs.sign + hkdf);
+            // CertificateVerify; the server signs once. Both hash the same transcript and run
+            // the whole key schedule.
+            let client = 1.0 / (kc + costs.verify_cv + 2.0 * costs.verify_cert + th + hkdf);
+            let server = 1.0 / (ks + costs.sign + th + hkdf);
             for (side, v) in [("client", client), ("server", server)] {
                 rows.push(Row::floor(
                     format!("handshake {side} {label} {} (primitives only)", g.label()),

@@ -27,8 +27,11 @@ impl Measured {
     pub fn rates(&self) -> ((f64, f64), (f64, f64)) {
         let r = self.rounds as f64;
         (
-            (r / self.padlock.client.secs, r / self.padlock.server.secs),
-            (r / self.rustls.client.secs, r / self.rustls.server.secs),
+            (
+                r / self.padlock.client.secs(),
+                r / self.padlock.server.secs(),
+            ),
+            (r / self.rustls.client.secs(), r / self.rustls.server.secs()),
         )
     }
 }
@@ -94,6 +97,33 @@ fn check_setup<C: Endpoint, S: Endpoint>(
         client.had_shape(false) && server.had_shape(false),
         "{stack}: not a plain full handshake"
     );
+}
+
+/// The bytes a full handshake's transcript hash must cover in one configuration (RFC 8446
+/// §4.4.1: ClientHello through the server's Finished; the client's Finished enters it only
+/// for the resumption secret, which a handshake without tickets does not derive), read from
+/// the trace of one padlock handshake.
+pub fn transcript_len(id: &Identity, group: Group) -> usize {
+    let p = PadlockConfigs::new(id, SUITE, group, false);
+    let mut client = (*p.client).clone();
+    client.trace = true;
+    let p = PadlockConfigs {
+        client: std::sync::Arc::new(client),
+        server: p.server,
+    };
+    let (mut c, mut s) = (p.new_client(), p.new_server());
+    complete_handshake(&mut c, &mut s, &mut Sides::default(), &mut Wire::new());
+    std::iter::from_fn(|| c.next_event())
+        .filter_map(|e| match e {
+            padlock::Event::Trace(step) => Some(step),
+            _ => None,
+        })
+        .filter(|step| {
+            !(step.typ == padlock::msgs::HandshakeType::FINISHED
+                && step.from == padlock::Side::Client)
+        })
+        .map(|step| step.len)
+        .sum()
 }
 
 /// Full handshakes for both key types and both groups.
@@ -182,8 +212,8 @@ pub fn resume(settings: &Settings, id: &Identity) -> Vec<Row> {
             rows.push(Row::new(
                 "resume",
                 params.clone(),
-                Figure::Value(n as f64 / pm.secs),
-                Figure::Value(n as f64 / rm.secs),
+                Figure::Value(n as f64 / pm.secs()),
+                Figure::Value(n as f64 / rm.secs()),
                 "handshakes/s",
                 Better::Higher,
             ));

@@ -186,9 +186,11 @@ fn main() {
         settings.memory_counts,
     ));
     out.comment(&format!(
-        "allocator for both stacks: {} (counted); clock: {:?}",
+        "allocator for both stacks: {} (counted); clock: {:?}, {:.0} ns per measured section \
+         (calibrated, subtracted)",
         alloc::malloc_description(),
-        harness::clock()
+        harness::clock(),
+        harness::clock_cost() * 1e9
     ));
     let ids: Vec<Identity> = KeyType::ALL
         .iter()
@@ -392,9 +394,9 @@ fn profile(stack: &str, what: &str, key: &str, group: &str, suite: &str, rounds:
     let n = rounds as f64;
     println!(
         "{stack} {what}: client {:.1}/s ({:.1} allocs), server {:.1}/s ({:.1} allocs)",
-        n / sides.client.secs,
+        n / sides.client.secs(),
         sides.client.allocs as f64 / n,
-        n / sides.server.secs,
+        n / sides.server.secs(),
         sides.server.allocs as f64 / n
     );
 }
