@@ -99,11 +99,23 @@ fn check_setup<C: Endpoint, S: Endpoint>(
     );
 }
 
-/// The bytes a full handshake's transcript hash must cover in one configuration (RFC 8446
-/// §4.4.1: ClientHello through the server's Finished; the client's Finished enters it only
-/// for the resumption secret, which a handshake without tickets does not derive), read from
-/// the trace of one padlock handshake.
-pub fn transcript_len(id: &Identity, group: Group) -> usize {
+/// What a full handshake of one configuration hashes and encrypts, read from the trace of
+/// one padlock handshake.
+#[derive(Clone, Copy, Debug)]
+pub struct HandshakeBytes {
+    /// The bytes the transcript hash must cover (RFC 8446 §4.4.1): ClientHello through the
+    /// server's Finished. The client's Finished enters it only for the resumption secret,
+    /// which a handshake without tickets does not derive.
+    pub transcript: usize,
+    /// The server's encrypted flight: EncryptedExtensions through Finished (§2).
+    pub server_flight: usize,
+    /// The client's encrypted flight: its Finished.
+    pub client_flight: usize,
+}
+
+/// [`HandshakeBytes`] of one configuration.
+pub fn handshake_bytes(id: &Identity, group: Group) -> HandshakeBytes {
+    use padlock::msgs::HandshakeType;
     let p = PadlockConfigs::new(id, SUITE, group, false);
     let mut client = (*p.client).clone();
     client.trace = true;
@@ -113,17 +125,28 @@ pub fn transcript_len(id: &Identity, group: Group) -> usize {
     };
     let (mut c, mut s) = (p.new_client(), p.new_server());
     complete_handshake(&mut c, &mut s, &mut Sides::default(), &mut Wire::new());
-    std::iter::from_fn(|| c.next_event())
-        .filter_map(|e| match e {
-            padlock::Event::Trace(step) => Some(step),
-            _ => None,
-        })
-        .filter(|step| {
-            !(step.typ == padlock::msgs::HandshakeType::FINISHED
-                && step.from == padlock::Side::Client)
-        })
-        .map(|step| step.len)
-        .sum()
+    let mut bytes = HandshakeBytes {
+        transcript: 0,
+        server_flight: 0,
+        client_flight: 0,
+    };
+    for event in std::iter::from_fn(|| c.next_event()) {
+        let padlock::Event::Trace(step) = event else {
+            continue;
+        };
+        let hello = [HandshakeType::CLIENT_HELLO, HandshakeType::SERVER_HELLO];
+        match step.from {
+            padlock::Side::Client if step.typ == HandshakeType::FINISHED => {
+                bytes.client_flight += step.len;
+            }
+            padlock::Side::Server if !hello.contains(&step.typ) => {
+                bytes.transcript += step.len;
+                bytes.server_flight += step.len;
+            }
+            _ => bytes.transcript += step.len,
+        }
+    }
+    bytes
 }
 
 /// Full handshakes for both key types and both groups.

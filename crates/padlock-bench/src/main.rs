@@ -258,6 +258,23 @@ fn vs_handshake_floor(
                 "fraction of floor",
                 Better::Higher,
             ));
+            // What each stack spends beyond the primitives, and what 1.10x rustls (issue 5's
+            // target) would leave padlock for all of it: (1 / 1.10) * rustls's time less the
+            // floor's. Negative means the target asks for less than the primitives cost.
+            let above = |rate: f64| 1e6 * (1.0 / rate - 1.0 / floor);
+            rows.push(Row::new(
+                "handshake-above-floor",
+                format!(
+                    "{side} {} {} (1.10x rustls leaves padlock {:.2} us)",
+                    m.key,
+                    m.group.label(),
+                    1e6 * (1.0 / (1.10 * r) - 1.0 / floor)
+                ),
+                Figure::Value(above(p)),
+                Figure::Value(above(r)),
+                "us per handshake",
+                Better::Lower,
+            ));
         }
     }
     rows

@@ -2,13 +2,12 @@
 //! Requirements add for TLS, checked by the role the certificate plays in the path.
 
 use x509_parser::extensions::{GeneralName, ParsedExtension};
-use x509_parser::public_key::PublicKey;
 use x509_parser::x509::X509Version;
 
 use crate::cert::{common_name_str, Cert};
 use crate::error::{CertError, Constraint};
 use crate::name::{ip_from_bytes, is_dns_name};
-use crate::sig::{key_kind, modulus_bits, SigFailure};
+use crate::sig::{key_kind, KeyKind, SigFailure};
 use crate::verify::Usage;
 
 /// The part a certificate plays in a path.
@@ -378,6 +377,14 @@ fn check_serial(cert: &Cert<'_>, depth: usize) -> Result<(), CertError> {
 fn check_key(cert: &Cert<'_>, depth: usize) -> Result<(), CertError> {
     let spki = cert.x509.public_key();
     match key_kind(spki) {
+        // CABF BR 6.1.5: the modulus size in bits is divisible by 8.
+        Ok(KeyKind::Rsa(bits)) if bits % 8 != 0 => {
+            return Err(CertError::WeakAlgorithm {
+                subject: cert.subject(),
+                depth,
+                what: format!("a {bits}-bit RSA modulus (not a multiple of 8)"),
+            });
+        }
         Ok(_) => {}
         Err(SigFailure::Weak(what) | SigFailure::WeakKey(what)) => {
             return Err(CertError::WeakAlgorithm {
@@ -398,17 +405,6 @@ fn check_key(cert: &Cert<'_>, depth: usize) -> Result<(), CertError> {
                 subject: cert.subject(),
                 depth,
                 what: "an unreadable key".into(),
-            });
-        }
-    }
-    if let Ok(PublicKey::RSA(rsa)) = spki.parsed() {
-        // CABF BR 6.1.5: the modulus size in bits is divisible by 8.
-        let bits = modulus_bits(rsa.modulus);
-        if bits % 8 != 0 {
-            return Err(CertError::WeakAlgorithm {
-                subject: cert.subject(),
-                depth,
-                what: format!("a {bits}-bit RSA modulus (not a multiple of 8)"),
             });
         }
     }

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use aws_lc_rs::signature::{self, ParsedPublicKey, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::oid_registry::{OID_EC_P256, OID_NIST_EC_P384, OID_NIST_EC_P521};
 use x509_parser::prelude::{AlgorithmIdentifier, FromDer, SubjectPublicKeyInfo};
-use x509_parser::public_key::{PublicKey, RSAPublicKey};
 
 use crate::cert::Cert;
 use crate::error::CertError;
@@ -122,15 +121,11 @@ pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFa
     let alg = oid_text(&spki.algorithm.algorithm);
     match alg.as_ref() {
         RSA_ENCRYPTION | RSASSA_PSS => {
-            // x509-parser reads rsaEncryption keys itself; an id-RSASSA-PSS key holds
-            // the same RSAPublicKey (RFC 4055 §1.2).
-            let bits = match spki.parsed() {
-                Ok(PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
-                _ => match RSAPublicKey::from_der(&spki.subject_public_key.data) {
-                    Ok((_, rsa)) => modulus_bits(rsa.modulus),
-                    Err(_) => return Err(SigFailure::UnsupportedKey("a malformed RSA key".into())),
-                },
+            // An id-RSASSA-PSS key holds the same RSAPublicKey (RFC 4055 §1.2).
+            let Some(modulus) = rsa_modulus(&spki.subject_public_key.data) else {
+                return Err(SigFailure::UnsupportedKey("a malformed RSA key".into()));
             };
+            let bits = modulus_bits(modulus);
             if bits < 2048 {
                 return Err(SigFailure::WeakKey(format!("a {bits}-bit RSA key")));
             }
@@ -170,6 +165,23 @@ pub(crate) fn key_kind(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyKind, SigFa
             oid_name(other)
         ))),
     }
+}
+
+/// The modulus of an RSAPublicKey (RFC 8017 §A.1.1: SEQUENCE { modulus INTEGER,
+/// publicExponent INTEGER }), found by walking its DER: every chain classifies several RSA
+/// keys, and x509-parser's reader cost more than the rest of the classification. aws-lc
+/// parses the key strictly again when it verifies with it.
+fn rsa_modulus(key: &[u8]) -> Option<&[u8]> {
+    let (0x30, fields, []) = tlv(key)? else {
+        return None;
+    };
+    let (0x02, modulus, rest) = tlv(fields)? else {
+        return None;
+    };
+    let (0x02, exponent, []) = tlv(rest)? else {
+        return None;
+    };
+    (!modulus.is_empty() && !exponent.is_empty()).then_some(modulus)
 }
 
 /// The exact bit length of a big-endian modulus (leading zero octets and bits skipped).
@@ -631,6 +643,36 @@ mod tests {
     use super::*;
     use aws_lc_rs::rand::SystemRandom;
     use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+
+    /// RSAPublicKey's modulus, read by the DER walk: the padded 2049-bit-looking INTEGER
+    /// of a 2048-bit key counts 2048 bits; anything but SEQUENCE { INTEGER, INTEGER } with
+    /// nothing around it is refused.
+    #[test]
+    fn rsa_modulus_walk() {
+        let mut modulus = vec![0x00, 0x80];
+        modulus.resize(257, 0x11);
+        let mut fields = vec![0x02, 0x82, 0x01, 0x01];
+        fields.extend_from_slice(&modulus);
+        fields.extend_from_slice(&[0x02, 0x03, 0x01, 0x00, 0x01]);
+        let mut key = vec![0x30, 0x82, 0x01, 0x0a];
+        key.extend_from_slice(&fields);
+        let m = rsa_modulus(&key).unwrap();
+        assert_eq!(modulus_bits(m), 2048);
+
+        let mut trailing = key.clone();
+        trailing.push(0);
+        assert!(rsa_modulus(&trailing).is_none());
+        assert!(rsa_modulus(&key[..key.len() - 1]).is_none());
+        let mut not_seq = key.clone();
+        not_seq[0] = 0x31;
+        assert!(rsa_modulus(&not_seq).is_none());
+        let mut no_int = key.clone();
+        no_int[4] = 0x04;
+        assert!(rsa_modulus(&no_int).is_none());
+        assert!(rsa_modulus(&[0x30, 0x04, 0x02, 0x00, 0x02, 0x00]).is_none());
+        assert!(rsa_modulus(&[0x30, 0x03, 0x02, 0x01, 0x01]).is_none());
+        assert!(rsa_modulus(&[]).is_none());
+    }
 
     /// The cache answers for the algorithm it parsed the key for, and only that one.
     #[test]
