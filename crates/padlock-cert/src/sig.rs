@@ -399,16 +399,18 @@ impl std::fmt::Debug for ParsedKeyCache {
     }
 }
 
-/// How many presented issuers' parsed keys a [`crate::RootStore`] keeps (bounded memory).
-const ISSUER_KEYS: usize = 32;
+/// How many parsed keys one [`PresentedKeyCache`] keeps (bounded memory).
+const PRESENTED_KEYS: usize = 32;
 
-/// The parsed keys of the issuers most recently met among presented certificates (the
-/// intermediate CAs servers send), by signature algorithm and key bytes. Most chains a
-/// client sees share a few intermediates, whose keys would otherwise be parsed again for
-/// every validation, as anchors' keys were before [`ParsedKeyCache`]. Only parsing is
+/// The parsed keys most recently met in presented certificates, by signature algorithm and
+/// key bytes. A [`crate::RootStore`] keeps two: one for issuers (the intermediate CAs peers
+/// send), one for end entities (whose keys check CertificateVerify). Most chains a client
+/// sees share a few intermediates, and a client reconnecting to a server meets the same end
+/// entity again; their keys would otherwise be parsed again every time (for RSA, with its
+/// Montgomery context), as anchors' keys were before [`ParsedKeyCache`]. Only parsing is
 /// saved: every signature is still verified.
 #[derive(Default)]
-pub(crate) struct IssuerKeyCache(Mutex<VecDeque<CachedKey>>);
+pub(crate) struct PresentedKeyCache(Mutex<VecDeque<CachedKey>>);
 
 struct CachedKey {
     alg: usize,
@@ -416,7 +418,7 @@ struct CachedKey {
     parsed: Arc<ParsedPublicKey>,
 }
 
-impl IssuerKeyCache {
+impl PresentedKeyCache {
     /// The parsed `key` for `alg`, parsing and remembering it on a miss (the oldest entry
     /// makes room). `None` when aws-lc-rs does not accept the key for `alg`.
     fn get(
@@ -436,7 +438,7 @@ impl IssuerKeyCache {
         // Parsed outside the lock: other validations need not wait for it.
         let parsed = Arc::new(ParsedPublicKey::new(alg, key).ok()?);
         let mut entries = lock();
-        if entries.len() >= ISSUER_KEYS {
+        if entries.len() >= PRESENTED_KEYS {
             entries.pop_front();
         }
         entries.push_back(CachedKey {
@@ -449,16 +451,16 @@ impl IssuerKeyCache {
 }
 
 /// A copy of a store starts with an empty cache (it is only a cache).
-impl Clone for IssuerKeyCache {
+impl Clone for PresentedKeyCache {
     fn clone(&self) -> Self {
         Self::default()
     }
 }
 
-impl std::fmt::Debug for IssuerKeyCache {
+impl std::fmt::Debug for PresentedKeyCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let n = self.0.lock().map_or(0, |e| e.len());
-        write!(f, "IssuerKeyCache({n} keys)")
+        write!(f, "PresentedKeyCache({n} keys)")
     }
 }
 
@@ -467,8 +469,8 @@ impl std::fmt::Debug for IssuerKeyCache {
 pub(crate) enum KeyCache<'c> {
     /// A trust anchor's own slot.
     Anchor(&'c ParsedKeyCache),
-    /// The store's cache of presented issuers.
-    Presented(&'c IssuerKeyCache),
+    /// One of the store's caches of presented keys.
+    Presented(&'c PresentedKeyCache),
 }
 
 /// Verifies that `issuer_spki` signed `cert` (RFC 5280 §6.1.3 a.1), with the issuer's key
@@ -557,9 +559,14 @@ pub fn verify_tls13_signature(
     signature: &[u8],
 ) -> Result<(), CertError> {
     let cert = Cert::parse(end_entity, Some(0))?;
-    verify_tls13_with_key(cert.x509.public_key(), scheme, message, signature, || {
-        cert.subject()
-    })
+    verify_tls13_with_key(
+        cert.x509.public_key(),
+        scheme,
+        message,
+        signature,
+        || cert.subject(),
+        None,
+    )
 }
 
 /// The end entity's SubjectPublicKeyInfo, read by walking the DER of a certificate that
@@ -598,6 +605,7 @@ pub(crate) fn verify_tls13_with_key(
     message: &[u8],
     signature: &[u8],
     subject: impl Fn() -> String,
+    cache: Option<&PresentedKeyCache>,
 ) -> Result<(), CertError> {
     let key = key_kind(spki).map_err(|f| match f {
         SigFailure::Weak(what) | SigFailure::WeakKey(what) => CertError::WeakAlgorithm {
@@ -633,8 +641,11 @@ pub(crate) fn verify_tls13_with_key(
             })
         }
     };
-    UnparsedPublicKey::new(alg, spki.subject_public_key.data.as_ref())
-        .verify(message, signature)
+    let key = spki.subject_public_key.data.as_ref();
+    cache
+        .and_then(|c| c.get(alg, key))
+        .map(|parsed| parsed.verify_sig(message, signature))
+        .unwrap_or_else(|| UnparsedPublicKey::new(alg, key).verify(message, signature))
         .map_err(|_| CertError::BadCertificateVerify { scheme })
 }
 

@@ -10,8 +10,8 @@ use crate::cert::{name_key_der, wrap_sequence, Cert};
 use crate::dn::{key_hash, name_hash, name_key, name_matches_key};
 use crate::error::CertError;
 use crate::profile::{check_profile, Role};
-use crate::sig::{IssuerKey, IssuerKeyCache, ParsedKeyCache};
-use crate::verify::Usage;
+use crate::sig::{IssuerKey, ParsedKeyCache, PresentedKeyCache};
+use crate::verify::{Usage, VerifiedChain};
 use x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS;
 use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo};
 use x509_parser::x509::X509Name;
@@ -89,8 +89,10 @@ pub struct RootStore {
     /// hashed in place, and a hit is confirmed against the key.
     by_subject: HashMap<u64, Vec<usize>>,
     policy: AnchorPolicy,
-    /// Parsed keys of recently met intermediate CAs (a cache; see `IssuerKeyCache`).
-    issuer_keys: IssuerKeyCache,
+    /// Parsed keys of recently met intermediate CAs (a cache; see `PresentedKeyCache`).
+    issuer_keys: PresentedKeyCache,
+    /// Parsed keys of recently met end entities, for CertificateVerify (a cache too).
+    end_entity_keys: PresentedKeyCache,
     /// The lengths of the anchors' certificates: a presented certificate of another length
     /// is not one of them, found without hashing its subject.
     cert_lens: std::collections::BTreeSet<usize>,
@@ -297,8 +299,23 @@ impl RootStore {
     }
 
     /// The cache of presented issuers' parsed keys that validations against this store share.
-    pub(crate) fn issuer_keys(&self) -> &IssuerKeyCache {
+    pub(crate) fn issuer_keys(&self) -> &PresentedKeyCache {
         &self.issuer_keys
+    }
+
+    /// Checks a TLS 1.3 CertificateVerify signature (RFC 8446 §4.4.3) with the key of the
+    /// end entity of `chain`, a chain validated against this store: the check of
+    /// [`VerifiedChain::verify_tls13_signature`], with the key kept parsed in this store for
+    /// the next handshake that presents the same end entity (a client reconnecting to a
+    /// server). The signature itself is verified every time.
+    pub fn verify_tls13_signature(
+        &self,
+        chain: &VerifiedChain,
+        scheme: u16,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CertError> {
+        chain.verify_tls13_signature_cached(scheme, message, signature, Some(&self.end_entity_keys))
     }
 
     #[cfg(test)]

@@ -553,6 +553,55 @@ fn tls13_signature_on_a_verified_chain() {
     assert_eq!(spki.raw, parsed.x509.public_key().raw);
 }
 
+/// Through the store, the end entity's key stays parsed for the next CertificateVerify with
+/// it; every signature is still checked, and the answers are those of the uncached check.
+#[test]
+fn end_entity_key_parsed_once_still_checks_every_signature() {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+    let p = pki();
+    let (ee, key) = leaf_from(leaf_params(&["example.com"]), &p.inter);
+    let chain = verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).unwrap();
+    let pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, key.serialized_der()).unwrap();
+    let msg = b"TLS 1.3, server CertificateVerify\x00transcript";
+    let sig = pair.sign(&SystemRandom::new(), msg).unwrap();
+    let sig = sig.as_ref();
+    for _ in 0..3 {
+        p.store
+            .verify_tls13_signature(&chain, 0x0403, msg, sig)
+            .unwrap();
+        for (scheme, m) in [(0x0403, &b"other"[..]), (0x0503, msg), (0x0401, msg)] {
+            assert_eq!(
+                p.store.verify_tls13_signature(&chain, scheme, m, sig),
+                chain.verify_tls13_signature(scheme, m, sig)
+            );
+        }
+        let mut forged = sig.to_vec();
+        if let Some(last) = forged.last_mut() {
+            *last ^= 1;
+        }
+        assert!(matches!(
+            p.store.verify_tls13_signature(&chain, 0x0403, msg, &forged),
+            Err(CertError::BadCertificateVerify { scheme: 0x0403 })
+        ));
+    }
+    // Another end entity's signature is not accepted with the cached key.
+    let (other_ee, other_key) = leaf_from(leaf_params(&["example.com"]), &p.inter);
+    let other = verify_chain(&other_ee, &[&p.inter.der], &p.store, None, &opts()).unwrap();
+    let other_pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, other_key.serialized_der())
+            .unwrap();
+    let other_sig = other_pair.sign(&SystemRandom::new(), msg).unwrap();
+    assert!(p
+        .store
+        .verify_tls13_signature(&chain, 0x0403, msg, other_sig.as_ref())
+        .is_err());
+    p.store
+        .verify_tls13_signature(&other, 0x0403, msg, other_sig.as_ref())
+        .unwrap();
+}
+
 /// A trust anchor's key is parsed once and then serves every chain it validates; a
 /// certificate with the anchor's name but another signer is still refused.
 #[test]

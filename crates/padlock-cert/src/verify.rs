@@ -111,13 +111,30 @@ impl VerifiedChain {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CertError> {
+        self.verify_tls13_signature_cached(scheme, message, signature, None)
+    }
+
+    pub(crate) fn verify_tls13_signature_cached(
+        &self,
+        scheme: u16,
+        message: &[u8],
+        signature: &[u8],
+        cache: Option<&sig::PresentedKeyCache>,
+    ) -> Result<(), CertError> {
         let leaf = self.certs.first().ok_or(CertError::NoCertificates)?;
         match sig::validated_spki(leaf) {
-            Some(spki) => sig::verify_tls13_with_key(&spki, scheme, message, signature, || {
-                Cert::parse(leaf, Some(0))
-                    .map(|c| c.subject())
-                    .unwrap_or_default()
-            }),
+            Some(spki) => sig::verify_tls13_with_key(
+                &spki,
+                scheme,
+                message,
+                signature,
+                || {
+                    Cert::parse(leaf, Some(0))
+                        .map(|c| c.subject())
+                        .unwrap_or_default()
+                },
+                cache,
+            ),
             // Not the DER of a certificate: the full parse says what is wrong.
             None => sig::verify_tls13_signature(leaf, scheme, message, signature),
         }

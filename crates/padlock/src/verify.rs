@@ -105,7 +105,7 @@ pub trait ServerCertVerifier: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        with_validated_key(verified, end_entity, scheme, message, signature)
+        with_validated_key(None, verified, end_entity, scheme, message, signature)
             .unwrap_or_else(|| self.verify_signature(end_entity, scheme, message, signature))
     }
 
@@ -151,7 +151,7 @@ pub trait ClientCertVerifier: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        with_validated_key(verified, end_entity, scheme, message, signature)
+        with_validated_key(None, verified, end_entity, scheme, message, signature)
             .unwrap_or_else(|| self.verify_signature(end_entity, scheme, message, signature))
     }
 
@@ -171,10 +171,12 @@ pub fn check_certificate_verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    with_validated_key(verified, end_entity, scheme, message, signature).unwrap_or_else(|| {
-        padlock_cert::verify_tls13_signature(end_entity, scheme.0, message, signature)
-            .map_err(|e| bad_signature(e, end_entity, None))
-    })
+    with_validated_key(None, verified, end_entity, scheme, message, signature).unwrap_or_else(
+        || {
+            padlock_cert::verify_tls13_signature(end_entity, scheme.0, message, signature)
+                .map_err(|e| bad_signature(e, end_entity, None))
+        },
+    )
 }
 
 /// A CertificateVerify that failed, with the evidence: the end entity (the handshake puts
@@ -194,8 +196,10 @@ fn bad_signature(
 }
 
 /// The check with the key of `verified`'s end entity, if `verified` is a chain for this
-/// very `end_entity`; `None` otherwise.
+/// very `end_entity`; `None` otherwise. With the `store` the chain was validated against,
+/// the key stays parsed there for the next handshake with the same end entity.
 fn with_validated_key(
+    store: Option<&RootStore>,
     verified: Option<&VerifiedChain>,
     end_entity: &[u8],
     scheme: SignatureScheme,
@@ -203,11 +207,11 @@ fn with_validated_key(
     signature: &[u8],
 ) -> Option<Result<(), Error>> {
     let chain = verified.filter(|c| c.certs.first().is_some_and(|leaf| leaf == end_entity))?;
-    Some(
-        chain
-            .verify_tls13_signature(scheme.0, message, signature)
-            .map_err(|e| bad_signature(e, end_entity, Some(chain))),
-    )
+    let checked = match store {
+        Some(store) => store.verify_tls13_signature(chain, scheme.0, message, signature),
+        None => chain.verify_tls13_signature(scheme.0, message, signature),
+    };
+    Some(checked.map_err(|e| bad_signature(e, end_entity, Some(chain))))
 }
 
 /// The default verifier of both roles: path validation by `padlock-cert` up to a set of
@@ -355,6 +359,27 @@ impl ServerCertVerifier for ChainVerifier {
             now,
         )
     }
+
+    fn verify_signature_after_chain(
+        &self,
+        verified: Option<&VerifiedChain>,
+        end_entity: &[u8],
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        with_validated_key(
+            Some(&self.roots),
+            verified,
+            end_entity,
+            scheme,
+            message,
+            signature,
+        )
+        .unwrap_or_else(|| {
+            ServerCertVerifier::verify_signature(self, end_entity, scheme, message, signature)
+        })
+    }
 }
 
 impl ClientCertVerifier for ChainVerifier {
@@ -371,6 +396,27 @@ impl ClientCertVerifier for ChainVerifier {
         // RFC 5280 §4.2.1.12: a client certificate must allow id-kp-clientAuth; there is no
         // name to check (the server did not ask for one).
         self.verify(end_entity, intermediates, Usage::ClientAuth, None, now)
+    }
+
+    fn verify_signature_after_chain(
+        &self,
+        verified: Option<&VerifiedChain>,
+        end_entity: &[u8],
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        with_validated_key(
+            Some(&self.roots),
+            verified,
+            end_entity,
+            scheme,
+            message,
+            signature,
+        )
+        .unwrap_or_else(|| {
+            ClientCertVerifier::verify_signature(self, end_entity, scheme, message, signature)
+        })
     }
 }
 
