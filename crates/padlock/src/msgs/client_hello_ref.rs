@@ -116,19 +116,21 @@ impl<'a> ClientHelloRef<'a> {
 
 impl<'a> ClientExtensionsRef<'a> {
     fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        let (present, entries) = read_block_in_place(r)?;
-        check_allowed(present.iter(), ExtensionContext::ClientHello)?;
-        // RFC 8446 §4.2.11: pre_shared_key "MUST be the last extension";
-        // servers MUST reject otherwise with illegal_parameter. The block has no
-        // duplicates, so present-but-not-last is the violation.
-        if present.contains(ExtensionType::PRE_SHARED_KEY)
-            && present.iter().last() != Some(ExtensionType::PRE_SHARED_KEY)
-        {
-            return Err(DecodeError::IllegalParameter {
-                what: "pre_shared_key",
-                reason: "not the last extension of the ClientHello",
-            });
-        }
+        let (present, entries) = read_block_in_place(r, |types| {
+            check_allowed(types.iter().copied(), ExtensionContext::ClientHello)?;
+            // RFC 8446 §4.2.11: pre_shared_key "MUST be the last extension";
+            // servers MUST reject otherwise with illegal_parameter.
+            let psk = types
+                .iter()
+                .position(|t| *t == ExtensionType::PRE_SHARED_KEY);
+            if psk.is_some_and(|pos| pos + 1 != types.len()) {
+                return Err(DecodeError::IllegalParameter {
+                    what: "pre_shared_key",
+                    reason: "not the last extension of the ClientHello",
+                });
+            }
+            Ok(())
+        })?;
         let mut ext = ClientExtensionsRef {
             present,
             ..Default::default()

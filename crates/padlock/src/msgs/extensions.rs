@@ -113,7 +113,7 @@ impl<'a> Iterator for Entries<'a> {
 /// (RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
 /// type in a given extension block").
 pub(crate) fn read_block<'a>(r: &mut Reader<'a>) -> Result<ExtensionBlock<'a>, DecodeError> {
-    let (types, entries) = read_block_in_place(r)?;
+    let (types, entries) = read_block_in_place(r, |_| Ok(()))?;
     Ok(ExtensionBlock {
         types: types.to_vec(),
         entries,
@@ -121,8 +121,11 @@ pub(crate) fn read_block<'a>(r: &mut Reader<'a>) -> Result<ExtensionBlock<'a>, D
 }
 
 /// [`read_block`] without copying the types out: a view of them and the entries.
+/// `check` sees the types (as a slice, while they are at hand) once they are known to
+/// be distinct.
 pub(crate) fn read_block_in_place<'a>(
     r: &mut Reader<'a>,
+    check: impl FnOnce(&[ExtensionType]) -> Result<(), DecodeError>,
 ) -> Result<(ExtensionTypes<'a>, Entries<'a>), DecodeError> {
     r.at("extensions");
     let block = r.sub_u16()?;
@@ -151,13 +154,12 @@ pub(crate) fn read_block_in_place<'a>(
         true => first.get(..count).unwrap_or_default(),
         false => &spilled,
     };
-    match first_duplicate(types) {
-        Some(t) => Err(DecodeError::DuplicateExtension(t)),
-        None => {
-            let mut contents = block.clone();
-            Ok((ExtensionTypes::new(contents.rest(), count), Entries(block)))
-        }
+    if let Some(t) = first_duplicate(types) {
+        return Err(DecodeError::DuplicateExtension(t));
     }
+    check(types)?;
+    let mut contents = block.clone();
+    Ok((ExtensionTypes::new(contents.rest(), count), Entries(block)))
 }
 
 /// Blocks up to this many extensions are checked for duplicates pairwise, without
