@@ -298,13 +298,9 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads a list of items each `item_len` bytes long filling this reader,
-    /// rejecting an empty list or a length that is not a multiple.
-    pub fn list_of<T>(
-        &mut self,
-        item_len: usize,
-        mut item: impl FnMut(&mut Self) -> Result<T, DecodeError>,
-    ) -> Result<Vec<T>, DecodeError> {
+    /// The rest of this reader as a list of items each `item_len` bytes long,
+    /// rejecting an empty list or a length that is not a multiple (consumes it).
+    pub fn fixed_list(&mut self, item_len: usize) -> Result<&'a [u8], DecodeError> {
         if self.remaining() == 0 {
             return Err(DecodeError::Invalid {
                 what: self.what,
@@ -317,7 +313,21 @@ impl<'a> Reader<'a> {
                 reason: "length is not a multiple of the item size",
             });
         }
-        let mut out = Vec::with_capacity(self.remaining() / item_len);
+        Ok(self.rest())
+    }
+
+    /// Reads a list of items each `item_len` bytes long filling this reader,
+    /// rejecting an empty list or a length that is not a multiple.
+    pub fn list_of<T>(
+        &mut self,
+        item_len: usize,
+        mut item: impl FnMut(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<Vec<T>, DecodeError> {
+        // Validate the shape, then read the items from the same bytes.
+        let start = self.pos;
+        let len = self.fixed_list(item_len)?.len();
+        self.pos = start;
+        let mut out = Vec::with_capacity(len / item_len);
         while !self.is_empty() {
             out.push(item(self)?);
         }
@@ -450,6 +460,12 @@ macro_rules! wire_enum {
                         w = 2 * ::core::mem::size_of::<$repr>()
                     ),
                 }
+            }
+        }
+
+        impl ::core::convert::From<$repr> for $name {
+            fn from(v: $repr) -> Self {
+                Self(v)
             }
         }
 

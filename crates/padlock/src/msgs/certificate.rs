@@ -32,7 +32,10 @@ impl CertificateRequest {
         let context = r.at("certificate_request_context").bytes_u8(0)?.to_vec();
         let block = read_block(&mut r)?;
         r.finish("CertificateRequest")?;
-        check_allowed(&block.types, ExtensionContext::CertificateRequest)?;
+        check_allowed(
+            block.types.iter().copied(),
+            ExtensionContext::CertificateRequest,
+        )?;
         let present = block.types;
         let mut signature_algorithms = None;
         let mut signature_algorithms_cert = None;
@@ -154,7 +157,7 @@ impl Certificate {
             let cert_der = list.at("cert_data").bytes_u24(1)?.to_vec();
             let mut exts = list.clone();
             let block = read_block(&mut list)?;
-            check_allowed(&block.types, ExtensionContext::Certificate)?;
+            check_allowed(block.types.iter().copied(), ExtensionContext::Certificate)?;
             let extensions = exts.bytes_u16(0)?.to_vec();
             entries.push(CertificateEntry {
                 cert_der,

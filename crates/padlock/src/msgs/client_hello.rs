@@ -1,16 +1,15 @@
 //! ClientHello (RFC 8446 §4.1.2).
 
-use crate::codec::{put_bytes, put_prefixed, DecodeError, Reader};
+use crate::codec::{put_bytes, put_prefixed, DecodeError};
 
 use super::enums::{
     CipherSuiteId, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
 };
 use super::extensions::{
-    check_allowed, put_alpn, put_extension, put_groups, put_schemes, put_server_name,
-    put_status_request, put_versions, read_alpn, read_block, read_cookie, read_empty, read_groups,
-    read_schemes, read_server_name, read_status_request, read_versions, ExtensionContext,
-    KeyShareEntry, OfferedPsks,
+    put_alpn, put_extension, put_groups, put_schemes, put_server_name, put_status_request,
+    put_versions, KeyShareEntry, OfferedPsks,
 };
+use super::ClientHelloRef;
 
 /// `ClientHello` (RFC 8446 §4.1.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,38 +65,10 @@ pub struct ClientExtensions {
 }
 
 impl ClientHello {
-    /// Decodes a ClientHello body (without the handshake header).
+    /// Decodes a ClientHello body (without the handshake header): [`ClientHelloRef::parse`],
+    /// copied out.
     pub fn decode(body: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(body);
-        let legacy_version = ProtocolVersion::read(r.at("legacy_version"))?;
-        let random = r.at("random").array()?;
-        let legacy_session_id = r.at("legacy_session_id").bytes_u8(0)?;
-        if legacy_session_id.len() > 32 {
-            return Err(DecodeError::Invalid {
-                what: "legacy_session_id",
-                reason: "longer than 32 bytes",
-            });
-        }
-        let mut suites = r.at("cipher_suites").sub_u16()?;
-        let cipher_suites = suites.list_of(2, CipherSuiteId::read)?;
-        let compression_methods = r.at("legacy_compression_methods").bytes_u8(1)?.to_vec();
-        // Pre-TLS 1.3 clients may omit the extensions block entirely
-        // (RFC 5246 §7.4.1.2); they still decode so the server can answer
-        // with protocol_version rather than decode_error.
-        let extensions = if r.is_empty() {
-            ClientExtensions::default()
-        } else {
-            ClientExtensions::read(&mut r)?
-        };
-        r.finish("ClientHello")?;
-        Ok(Self {
-            legacy_version,
-            random,
-            legacy_session_id: legacy_session_id.to_vec(),
-            cipher_suites,
-            compression_methods,
-            extensions,
-        })
+        ClientHelloRef::parse(body).map(|ch| ch.into_owned())
     }
 
     /// Encodes the body (without the handshake header).
@@ -114,62 +85,6 @@ impl ClientHello {
 }
 
 impl ClientExtensions {
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let block = read_block(r)?;
-        check_allowed(&block.types, ExtensionContext::ClientHello)?;
-        let mut ext = ClientExtensions {
-            present: block.types,
-            ..Default::default()
-        };
-        // RFC 8446 §4.2.11: pre_shared_key "MUST be the last extension";
-        // servers MUST reject otherwise with illegal_parameter.
-        if let Some(pos) = ext
-            .present
-            .iter()
-            .position(|t| *t == ExtensionType::PRE_SHARED_KEY)
-        {
-            if pos + 1 != ext.present.len() {
-                return Err(DecodeError::IllegalParameter {
-                    what: "pre_shared_key",
-                    reason: "not the last extension of the ClientHello",
-                });
-            }
-        }
-        for (typ, mut data) in block.entries {
-            let d = &mut data;
-            match typ {
-                ExtensionType::SERVER_NAME => ext.server_name = read_server_name(d)?,
-                ExtensionType::SUPPORTED_VERSIONS => {
-                    ext.supported_versions = Some(read_versions(d)?)
-                }
-                ExtensionType::SUPPORTED_GROUPS => ext.supported_groups = Some(read_groups(d)?),
-                ExtensionType::SIGNATURE_ALGORITHMS => {
-                    ext.signature_algorithms = Some(read_schemes(d)?)
-                }
-                ExtensionType::SIGNATURE_ALGORITHMS_CERT => {
-                    ext.signature_algorithms_cert = Some(read_schemes(d)?)
-                }
-                ExtensionType::KEY_SHARE => ext.key_shares = Some(read_client_shares(d)?),
-                ExtensionType::ALPN => ext.alpn = Some(read_alpn(d)?),
-                ExtensionType::COOKIE => ext.cookie = Some(read_cookie(d)?),
-                ExtensionType::PSK_KEY_EXCHANGE_MODES => {
-                    let mut modes = d.sub_u8()?;
-                    ext.psk_modes = Some(modes.list_of(1, PskKeyExchangeMode::read)?);
-                    d.finish("psk_key_exchange_modes")?;
-                }
-                ExtensionType::EARLY_DATA => {
-                    read_empty(d)?;
-                    ext.early_data = true;
-                }
-                ExtensionType::STATUS_REQUEST => ext.status_request = read_status_request(d)?,
-                ExtensionType::PRE_SHARED_KEY => ext.pre_shared_key = Some(OfferedPsks::read(d)?),
-                // Unknown or uninterpreted: recorded in `present` only.
-                _ => {}
-            }
-        }
-        Ok(ext)
-    }
-
     /// Encodes the extensions block (with its 2-byte length).
     pub fn encode(&self, out: &mut Vec<u8>) {
         put_prefixed(out, 2, |o| {
@@ -222,41 +137,4 @@ impl ClientExtensions {
             }
         });
     }
-}
-
-/// `KeyShareEntry client_shares<0..2^16-1>` (RFC 8446 §4.2.8). Duplicate
-/// groups are rejected: "Clients MUST NOT offer multiple KeyShareEntry
-/// values for the same group" and servers MAY enforce it with
-/// illegal_parameter.
-fn read_client_shares(r: &mut Reader<'_>) -> Result<Vec<KeyShareEntry>, DecodeError> {
-    let mut list = r.sub_u16()?;
-    // Clients send one or two shares.
-    let mut shares = Vec::with_capacity(2);
-    while !list.is_empty() {
-        shares.push(KeyShareEntry::read(&mut list)?);
-    }
-    r.finish("key_share")?;
-    if has_duplicate_group(&shares) {
-        return Err(DecodeError::IllegalParameter {
-            what: "key_share",
-            reason: "two shares for the same group",
-        });
-    }
-    Ok(shares)
-}
-
-/// Lists up to this many shares are checked for duplicate groups pairwise, without
-/// allocating; longer (hostile) ones are sorted, to stay O(n log n).
-const PAIRWISE_SHARE_CHECK: usize = 16;
-
-fn has_duplicate_group(shares: &[KeyShareEntry]) -> bool {
-    if shares.len() <= PAIRWISE_SHARE_CHECK {
-        return shares.iter().enumerate().any(|(i, s)| {
-            let later = shares.get(i + 1..).unwrap_or_default();
-            later.iter().any(|t| t.group == s.group)
-        });
-    }
-    let mut groups: Vec<NamedGroup> = shares.iter().map(|s| s.group).collect();
-    groups.sort_unstable();
-    groups.windows(2).any(|w| w.first() == w.get(1))
 }

@@ -31,7 +31,10 @@ impl EncryptedExtensions {
         let mut r = Reader::new(body);
         let block = read_block(&mut r)?;
         r.finish("EncryptedExtensions")?;
-        check_allowed(&block.types, ExtensionContext::EncryptedExtensions)?;
+        check_allowed(
+            block.types.iter().copied(),
+            ExtensionContext::EncryptedExtensions,
+        )?;
         let mut ee = EncryptedExtensions {
             present: block.types,
             ..Default::default()

@@ -4,6 +4,7 @@
 use crate::codec::{put_bytes, put_prefixed, put_u16, put_u32, DecodeError, Reader};
 
 use super::enums::{ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
+use super::views::{ExtensionTypes, ProtocolNames, U16List};
 
 /// The message an extension block belongs to: the columns of the RFC 8446
 /// §4.2 table.
@@ -112,24 +113,53 @@ impl<'a> Iterator for Entries<'a> {
 /// (RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
 /// type in a given extension block").
 pub(crate) fn read_block<'a>(r: &mut Reader<'a>) -> Result<ExtensionBlock<'a>, DecodeError> {
+    let (types, entries) = read_block_in_place(r, |_| Ok(()))?;
+    Ok(ExtensionBlock {
+        types: types.to_vec(),
+        entries,
+    })
+}
+
+/// [`read_block`] without copying the types out: a view of them and the entries.
+/// `check` sees the types (as a slice, while they are at hand) once they are known to
+/// be distinct.
+pub(crate) fn read_block_in_place<'a>(
+    r: &mut Reader<'a>,
+    check: impl FnOnce(&[ExtensionType]) -> Result<(), DecodeError>,
+) -> Result<(ExtensionTypes<'a>, Entries<'a>), DecodeError> {
     r.at("extensions");
     let block = r.sub_u16()?;
     let mut walk = block.clone();
-    // Each extension takes at least 4 bytes: sized once for up to 16 (a ClientHello has
-    // 10-15), nothing for an empty block (most certificate entries).
-    let mut types = Vec::with_capacity((walk.remaining() / 4).min(16));
+    // Real blocks (2-20 extensions) are checked for duplicates on the stack; longer
+    // ones spill to a Vec that is sorted.
+    let mut first = [ExtensionType(0); PAIRWISE_DUPLICATE_CHECK];
+    let mut spilled: Vec<ExtensionType> = Vec::new();
+    let mut count = 0usize;
     while !walk.is_empty() {
         walk.at("extension");
-        types.push(ExtensionType::read(&mut walk)?);
+        let typ = ExtensionType::read(&mut walk)?;
         walk.sub_u16()?;
+        match first.get_mut(count) {
+            Some(slot) => *slot = typ,
+            None => {
+                if spilled.is_empty() {
+                    spilled.extend_from_slice(&first);
+                }
+                spilled.push(typ);
+            }
+        }
+        count += 1;
     }
-    match first_duplicate(&types) {
-        Some(t) => Err(DecodeError::DuplicateExtension(t)),
-        None => Ok(ExtensionBlock {
-            types,
-            entries: Entries(block),
-        }),
+    let types = match spilled.is_empty() {
+        true => first.get(..count).unwrap_or_default(),
+        false => &spilled,
+    };
+    if let Some(t) = first_duplicate(types) {
+        return Err(DecodeError::DuplicateExtension(t));
     }
+    check(types)?;
+    let mut contents = block.clone();
+    Ok((ExtensionTypes::new(contents.rest(), count), Entries(block)))
 }
 
 /// Blocks up to this many extensions are checked for duplicates pairwise, without
@@ -158,13 +188,13 @@ fn first_duplicate(types: &[ExtensionType]) -> Option<ExtensionType> {
 /// Applies the RFC 8446 §4.2 table: a recognized extension in the wrong
 /// message is `illegal_parameter`.
 pub(crate) fn check_allowed(
-    types: &[ExtensionType],
+    types: impl IntoIterator<Item = ExtensionType>,
     ctx: ExtensionContext,
 ) -> Result<(), DecodeError> {
     for typ in types {
-        if allowed_in(*typ, ctx) == Some(false) {
+        if allowed_in(typ, ctx) == Some(false) {
             return Err(DecodeError::IllegalExtension {
-                ext: *typ,
+                ext: typ,
                 msg: ctx.handshake_type(),
             });
         }
@@ -235,38 +265,9 @@ impl OfferedPsks {
         2 + self.binders.iter().map(|b| 1 + b.len()).sum::<usize>()
     }
 
+    #[cfg(test)]
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        r.at("psk identities");
-        let mut ids = r.sub_u16()?;
-        ids.check_min(7)?;
-        let mut identities = Vec::new();
-        while !ids.is_empty() {
-            let identity = ids.bytes_u16(1)?.to_vec();
-            let obfuscated_ticket_age = ids.u32()?;
-            identities.push(PskIdentity {
-                identity,
-                obfuscated_ticket_age,
-            });
-        }
-        r.at("psk binders");
-        let mut list = r.sub_u16()?;
-        list.check_min(33)?;
-        let mut binders = Vec::new();
-        while !list.is_empty() {
-            binders.push(list.bytes_u8(32)?.to_vec());
-        }
-        r.finish("pre_shared_key")?;
-        // RFC 8446 §4.2.11: one binder "for each value in the identities list".
-        if binders.len() != identities.len() {
-            return Err(DecodeError::IllegalParameter {
-                what: "pre_shared_key",
-                reason: "number of binders differs from number of identities",
-            });
-        }
-        Ok(Self {
-            identities,
-            binders,
-        })
+        OfferedPsksRef::read(r).map(|p| p.to_owned_psks())
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
@@ -290,12 +291,119 @@ impl OfferedPsks {
     }
 }
 
+/// A ClientHello's pre_shared_key (RFC 8446 §4.2.11), borrowed from it: the
+/// identities and binders lists, validated.
+#[derive(Clone, Copy, Debug)]
+pub struct OfferedPsksRef<'a> {
+    identities: &'a [u8],
+    binders: &'a [u8],
+}
+
+/// One offered identity, borrowed (RFC 8446 §4.2.11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PskIdentityRef<'a> {
+    /// `opaque identity<1..2^16-1>`: a ticket or an external PSK label.
+    pub identity: &'a [u8],
+    /// Ticket age plus `ticket_age_add`, mod 2^32 (RFC 8446 §4.2.11.1).
+    pub obfuscated_ticket_age: u32,
+}
+
+impl<'a> OfferedPsksRef<'a> {
+    /// `PskIdentity identities<7..2^16-1>`, in the client's order.
+    pub fn identities(&self) -> impl Iterator<Item = PskIdentityRef<'a>> + 'a {
+        let mut r = Reader::new(self.identities);
+        // Validated by `read`: these reads succeed; a failure would just end the list.
+        std::iter::from_fn(move || {
+            let len = r.u16().ok()?;
+            let identity = r.take(usize::from(len)).ok()?;
+            let obfuscated_ticket_age = r.u32().ok()?;
+            Some(PskIdentityRef {
+                identity,
+                obfuscated_ticket_age,
+            })
+        })
+    }
+
+    /// `PskBinderEntry binders<33..2^16-1>`, one per identity in the same order.
+    pub fn binders(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let mut r = Reader::new(self.binders);
+        std::iter::from_fn(move || {
+            let len = r.u8().ok()?;
+            r.take(usize::from(len)).ok()
+        })
+    }
+
+    /// The binder for the identity at `index`.
+    pub fn binder(&self, index: usize) -> Option<&'a [u8]> {
+        self.binders().nth(index)
+    }
+
+    /// See [`OfferedPsks::binders_encoded_len`].
+    pub fn binders_encoded_len(&self) -> usize {
+        2 + self.binders.len()
+    }
+
+    /// Copies the lists out.
+    pub fn to_owned_psks(&self) -> OfferedPsks {
+        OfferedPsks {
+            identities: self
+                .identities()
+                .map(|id| PskIdentity {
+                    identity: id.identity.to_vec(),
+                    obfuscated_ticket_age: id.obfuscated_ticket_age,
+                })
+                .collect(),
+            binders: self.binders().map(<[u8]>::to_vec).collect(),
+        }
+    }
+
+    pub(crate) fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        r.at("psk identities");
+        let mut ids = r.sub_u16()?;
+        ids.check_min(7)?;
+        let identities = ids.clone().rest();
+        let mut identity_count = 0usize;
+        while !ids.is_empty() {
+            ids.bytes_u16(1)?;
+            ids.u32()?;
+            identity_count += 1;
+        }
+        r.at("psk binders");
+        let mut list = r.sub_u16()?;
+        list.check_min(33)?;
+        let binders = list.clone().rest();
+        let mut binder_count = 0usize;
+        while !list.is_empty() {
+            list.bytes_u8(32)?;
+            binder_count += 1;
+        }
+        r.finish("pre_shared_key")?;
+        // RFC 8446 §4.2.11: one binder "for each value in the identities list".
+        if binder_count != identity_count {
+            return Err(DecodeError::IllegalParameter {
+                what: "pre_shared_key",
+                reason: "number of binders differs from number of identities",
+            });
+        }
+        Ok(Self {
+            identities,
+            binders,
+        })
+    }
+}
+
 /// `NamedGroup named_group_list<2..2^16-1>` (RFC 8446 §4.2.7).
 pub(crate) fn read_groups(r: &mut Reader<'_>) -> Result<Vec<NamedGroup>, DecodeError> {
-    let mut list = r.sub_u16()?;
-    let out = list.list_of(2, NamedGroup::read)?;
+    read_group_list(r).map(|l| l.to_vec())
+}
+
+/// [`read_groups`], borrowed.
+pub(crate) fn read_group_list<'a>(
+    r: &mut Reader<'a>,
+) -> Result<U16List<'a, NamedGroup>, DecodeError> {
+    let list = r.sub_u16()?.fixed_list(2)?;
     r.finish(ext_label(ExtensionType::SUPPORTED_GROUPS))?;
-    Ok(out)
+    Ok(U16List::new(list))
 }
 
 pub(crate) fn put_groups(out: &mut Vec<u8>, groups: &[NamedGroup]) {
@@ -305,11 +413,17 @@ pub(crate) fn put_groups(out: &mut Vec<u8>, groups: &[NamedGroup]) {
 /// `SignatureScheme supported_signature_algorithms<2..2^16-2>` (RFC 8446
 /// §4.2.3), for both signature_algorithms and signature_algorithms_cert.
 pub(crate) fn read_schemes(r: &mut Reader<'_>) -> Result<Vec<SignatureScheme>, DecodeError> {
+    read_scheme_list(r).map(|l| l.to_vec())
+}
+
+/// [`read_schemes`], borrowed.
+pub(crate) fn read_scheme_list<'a>(
+    r: &mut Reader<'a>,
+) -> Result<U16List<'a, SignatureScheme>, DecodeError> {
     let what = r.what();
-    let mut list = r.sub_u16()?;
-    let out = list.list_of(2, SignatureScheme::read)?;
+    let list = r.sub_u16()?.fixed_list(2)?;
     r.finish(what)?;
-    Ok(out)
+    Ok(U16List::new(list))
 }
 
 pub(crate) fn put_schemes(out: &mut Vec<u8>, schemes: &[SignatureScheme]) {
@@ -317,12 +431,14 @@ pub(crate) fn put_schemes(out: &mut Vec<u8>, schemes: &[SignatureScheme]) {
 }
 
 /// ClientHello `ProtocolVersion versions<2..254>` (RFC 8446 §4.2.1).
-pub(crate) fn read_versions(r: &mut Reader<'_>) -> Result<Vec<ProtocolVersion>, DecodeError> {
+pub(crate) fn read_versions<'a>(
+    r: &mut Reader<'a>,
+) -> Result<U16List<'a, ProtocolVersion>, DecodeError> {
     let mut list = r.sub_u8()?;
     list.check_max(254)?;
-    let out = list.list_of(2, ProtocolVersion::read)?;
+    let list = list.fixed_list(2)?;
     r.finish(ext_label(ExtensionType::SUPPORTED_VERSIONS))?;
-    Ok(out)
+    Ok(U16List::new(list))
 }
 
 pub(crate) fn put_versions(out: &mut Vec<u8>, versions: &[ProtocolVersion]) {
@@ -332,14 +448,21 @@ pub(crate) fn put_versions(out: &mut Vec<u8>, versions: &[ProtocolVersion]) {
 /// `ProtocolName protocol_name_list<2..2^16-1>`, each `opaque<1..2^8-1>`
 /// (RFC 7301 §3.1).
 pub(crate) fn read_alpn(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, DecodeError> {
+    read_protocol_names(r).map(|names| names.iter().map(<[u8]>::to_vec).collect())
+}
+
+/// [`read_alpn`], borrowed.
+pub(crate) fn read_protocol_names<'a>(
+    r: &mut Reader<'a>,
+) -> Result<ProtocolNames<'a>, DecodeError> {
     let mut list = r.sub_u16()?;
     list.check_min(2)?;
-    let mut out = Vec::new();
+    let names = list.clone().rest();
     while !list.is_empty() {
-        out.push(list.bytes_u8(1)?.to_vec());
+        list.bytes_u8(1)?;
     }
     r.finish(ext_label(ExtensionType::ALPN))?;
-    Ok(out)
+    Ok(ProtocolNames::new(names))
 }
 
 pub(crate) fn put_alpn<'p>(out: &mut Vec<u8>, protocols: impl IntoIterator<Item = &'p [u8]>) {
@@ -352,7 +475,7 @@ pub(crate) fn put_alpn<'p>(out: &mut Vec<u8>, protocols: impl IntoIterator<Item 
 
 /// The `server_name` extension's `ServerNameList` (RFC 6066 §3): returns
 /// the host_name entry. Entries of other name types are skipped.
-pub(crate) fn read_server_name(r: &mut Reader<'_>) -> Result<Option<String>, DecodeError> {
+pub(crate) fn read_server_name<'a>(r: &mut Reader<'a>) -> Result<Option<&'a str>, DecodeError> {
     let mut list = r.sub_u16()?;
     list.check_min(1)?;
     let mut host = None;
@@ -379,14 +502,14 @@ pub(crate) fn read_server_name(r: &mut Reader<'_>) -> Result<Option<String>, Dec
 /// RFC 6066 §3: a HostName is an ASCII DNS name. We accept printable ASCII
 /// (the name is matched against certificates later, which applies stricter
 /// rules) and reject bytes that could confuse logs or comparisons.
-fn host_name(bytes: &[u8]) -> Result<String, DecodeError> {
+fn host_name(bytes: &[u8]) -> Result<&str, DecodeError> {
     if !bytes.iter().all(|b| b.is_ascii_graphic()) {
         return Err(DecodeError::Invalid {
             what: "server_name",
             reason: "host_name is not printable ASCII",
         });
     }
-    String::from_utf8(bytes.to_vec()).map_err(|_| DecodeError::Invalid {
+    std::str::from_utf8(bytes).map_err(|_| DecodeError::Invalid {
         what: "server_name",
         reason: "host_name is not printable ASCII",
     })
@@ -457,7 +580,12 @@ pub(crate) fn put_certificate_status(out: &mut Vec<u8>, ocsp_response: &[u8]) {
 
 /// `opaque cookie<1..2^16-1>` (RFC 8446 §4.2.2).
 pub(crate) fn read_cookie(r: &mut Reader<'_>) -> Result<Vec<u8>, DecodeError> {
-    let cookie = r.bytes_u16(1)?.to_vec();
+    read_cookie_bytes(r).map(<[u8]>::to_vec)
+}
+
+/// [`read_cookie`], borrowed.
+pub(crate) fn read_cookie_bytes<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], DecodeError> {
+    let cookie = r.bytes_u16(1)?;
     r.finish("cookie")?;
     Ok(cookie)
 }
@@ -550,7 +678,7 @@ mod tests {
         let mut out = Vec::new();
         put_server_name(&mut out, "example.com");
         assert_eq!(
-            read_server_name(&mut Reader::new(&out)).unwrap().as_deref(),
+            read_server_name(&mut Reader::new(&out)).unwrap(),
             Some("example.com")
         );
         // Non-ASCII and empty names.

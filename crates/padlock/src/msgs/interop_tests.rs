@@ -35,12 +35,17 @@ fn split_messages(mut bytes: &[u8]) -> Vec<HandshakeMessage> {
     out
 }
 
-fn rustls_client_hello(config: rustls::ClientConfig) -> ClientHello {
+/// The ClientHello rustls writes, with its handshake header.
+fn rustls_client_hello_message(config: rustls::ClientConfig) -> Vec<u8> {
     let name = ServerName::try_from("example.com").unwrap();
     let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
     let mut wire = Vec::new();
     conn.write_tls(&mut wire).unwrap();
-    let msgs = split_messages(&handshake_bytes(&wire));
+    handshake_bytes(&wire)
+}
+
+fn rustls_client_hello(config: rustls::ClientConfig) -> ClientHello {
+    let msgs = split_messages(&rustls_client_hello_message(config));
     match msgs.as_slice() {
         [HandshakeMessage::ClientHello(ch)] => ch.clone(),
         other => panic!("expected one ClientHello, got {other:?}"),
@@ -187,4 +192,40 @@ fn rustls_answers_hello_retry_request() {
         hrr.extensions.supported_version,
         Some(ProtocolVersion::TLS1_3)
     );
+}
+
+#[test]
+fn borrowed_parse_of_rustls_client_hello() {
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let msg = rustls_client_hello_message(config);
+    let body = &msg[4..];
+    let owned = ClientHello::decode(body).unwrap();
+    let view = ClientHelloRef::parse(body).unwrap();
+    assert_eq!(view.clone().into_owned(), owned);
+    let e = &view.extensions;
+    assert_eq!(e.server_name, Some("example.com"));
+    assert!(e
+        .supported_versions
+        .unwrap()
+        .contains(ProtocolVersion::TLS1_3));
+    // The shares borrow the message: the hybrid one is 1216 bytes long in place.
+    let shares: Vec<_> = e.key_shares.unwrap().iter().collect();
+    assert_eq!(
+        shares.len(),
+        owned.extensions.key_shares.as_ref().unwrap().len()
+    );
+    for (s, o) in shares
+        .iter()
+        .zip(owned.extensions.key_shares.as_ref().unwrap())
+    {
+        assert_eq!(s.group, o.group);
+        assert_eq!(s.key_exchange, o.key_exchange.as_slice());
+        assert!(body.as_ptr_range().contains(&s.key_exchange.as_ptr()));
+    }
+    assert!(e
+        .present
+        .iter()
+        .eq(owned.extensions.present.iter().copied()));
 }

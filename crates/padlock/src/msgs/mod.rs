@@ -6,6 +6,7 @@
 
 pub mod certificate;
 pub mod client_hello;
+pub mod client_hello_ref;
 pub mod encrypted_extensions;
 pub mod enums;
 pub mod extensions;
@@ -13,7 +14,10 @@ pub mod finished;
 pub mod key_update;
 pub mod new_session_ticket;
 pub mod server_hello;
+pub mod views;
 
+#[cfg(test)]
+mod client_hello_ref_tests;
 #[cfg(test)]
 mod interop_tests;
 #[cfg(test)]
@@ -21,18 +25,22 @@ mod tests;
 
 pub use certificate::{Certificate, CertificateEntry, CertificateRequest, CertificateVerify};
 pub use client_hello::{ClientExtensions, ClientHello};
+pub use client_hello_ref::{ClientExtensionsRef, ClientHelloRef};
 pub use encrypted_extensions::EncryptedExtensions;
 pub use enums::{
     CipherSuiteId, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
     SignatureScheme,
 };
-pub use extensions::{KeyShareEntry, OfferedPsks, PskIdentity, MAX_OCSP_RESPONSE_LEN};
+pub use extensions::{
+    KeyShareEntry, OfferedPsks, OfferedPsksRef, PskIdentity, PskIdentityRef, MAX_OCSP_RESPONSE_LEN,
+};
 pub use finished::{EndOfEarlyData, Finished};
 pub use key_update::KeyUpdate;
 pub use new_session_ticket::NewSessionTicket;
 pub use server_hello::{
     ServerHello, ServerHelloExtensions, DOWNGRADE_TLS11, DOWNGRADE_TLS12, HRR_RANDOM,
 };
+pub use views::{ExtensionTypes, KeyShareRef, KeyShares, ProtocolNames, U16List, U8List};
 
 use crate::codec::{put_prefixed, DecodeError, Reader};
 

@@ -31,7 +31,10 @@ impl NewSessionTicket {
         let ticket = r.at("ticket").bytes_u16(1)?.to_vec();
         let block = read_block(&mut r)?;
         r.finish("NewSessionTicket")?;
-        check_allowed(&block.types, ExtensionContext::NewSessionTicket)?;
+        check_allowed(
+            block.types.iter().copied(),
+            ExtensionContext::NewSessionTicket,
+        )?;
         let mut max_early_data_size = None;
         for (typ, mut data) in block.entries {
             if typ == ExtensionType::EARLY_DATA {

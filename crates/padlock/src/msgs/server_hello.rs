@@ -129,7 +129,7 @@ impl ServerHelloExtensions {
         } else {
             ExtensionContext::ServerHello
         };
-        check_allowed(&ext.present, ctx)?;
+        check_allowed(ext.present.iter().copied(), ctx)?;
         for (typ, mut data) in block.entries {
             let d = &mut data;
             match typ {

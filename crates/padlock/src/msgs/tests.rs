@@ -6,7 +6,7 @@ use crate::alert::AlertDescription;
 use crate::codec::tests::length_fields_of;
 use crate::codec::DecodeError;
 
-fn hex(s: &str) -> Vec<u8> {
+pub(super) fn hex(s: &str) -> Vec<u8> {
     let digits: Vec<u8> = s.bytes().filter(|b| b.is_ascii_hexdigit()).collect();
     digits
         .chunks(2)
@@ -15,7 +15,8 @@ fn hex(s: &str) -> Vec<u8> {
 }
 
 // RFC 8448 §3 (simple 1-RTT handshake), complete handshake messages.
-const RFC8448_CH: &str = "01 00 00 c0 03 03 cb 34 ec b1 e7 81 63 ba 1c 38 c6 da cb 19 6a 6d ff a2
+pub(super) const RFC8448_CH: &str =
+    "01 00 00 c0 03 03 cb 34 ec b1 e7 81 63 ba 1c 38 c6 da cb 19 6a 6d ff a2
     1a 8d 99 12 ec 18 a2 ef 62 83 02 4d ec e7 00 00 06 13 01 13 03 13 02 01 00 00 91 00 00 00 0b
     00 09 00 00 06 73 65 72 76 65 72 ff 01 00 01 00 00 0a 00 14 00 12 00 1d 00 17 00 18 00 19 01
     00 01 01 01 02 01 03 01 04 00 23 00 00 00 33 00 26 00 24 00 1d 00 20 99 38 1d e5 60 e4 bd 43
@@ -67,7 +68,7 @@ const RFC8448_HRR: &str = "02 00 00 ac 03 03 cf 21 ad 74 e5 9a 61 11 be 1d 8c 02
 
 /// RFC 8448 §4: the resumed ClientHello, with pre_shared_key and a padding
 /// extension of 87 zero bytes (spelled out by `resumed_client_hello`).
-fn resumed_client_hello() -> Vec<u8> {
+pub(super) fn resumed_client_hello() -> Vec<u8> {
     let head = "01 00 01 fc 03 03 1b c3 ce b6 bb e3 9c ff 93 83 55 b5 a5 0a db 6d b2 1b 7a 6a
         f6 49 d7 b4 bc 41 9d 78 76 48 7d 95 00 00 06 13 01 13 03 13 02 01 00 01 cd 00 00 00 0b 00 09
         00 00 06 73 65 72 76 65 72 ff 01 00 01 00 00 0a 00 14 00 12 00 1d 00 17 00 18 00 19 01 00 01
@@ -283,7 +284,7 @@ fn hrr_random_is_sha256_of_label() {
     assert_eq!(DOWNGRADE_TLS11, hex("44 4F 57 4E 47 52 44 00")[..]);
 }
 
-fn client_hello() -> ClientHello {
+pub(super) fn client_hello() -> ClientHello {
     ClientHello {
         legacy_version: ProtocolVersion::TLS1_2,
         random: [7; 32],
@@ -638,7 +639,7 @@ fn random_input_never_panics() {
     }
 }
 
-fn with_extensions(body_prefix: &[u8], exts: &[(u16, &[u8])]) -> Vec<u8> {
+pub(super) fn with_extensions(body_prefix: &[u8], exts: &[(u16, &[u8])]) -> Vec<u8> {
     let mut out = body_prefix.to_vec();
     crate::codec::put_prefixed(&mut out, 2, |o| {
         for (t, d) in exts {
@@ -649,7 +650,7 @@ fn with_extensions(body_prefix: &[u8], exts: &[(u16, &[u8])]) -> Vec<u8> {
     out
 }
 
-fn client_hello_prefix() -> Vec<u8> {
+pub(super) fn client_hello_prefix() -> Vec<u8> {
     let mut out = vec![3, 3];
     out.extend_from_slice(&[0; 32]);
     out.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);

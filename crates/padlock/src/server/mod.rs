@@ -25,7 +25,7 @@ use crate::key_schedule::{self, EarlySecret, Secret};
 use crate::keylog::labels;
 use crate::msgs::enums::{CipherSuiteId, HandshakeType, NamedGroup, ProtocolVersion};
 use crate::msgs::{
-    Certificate, CertificateRequest, CertificateVerify, ClientHello, EncryptedExtensions,
+    Certificate, CertificateRequest, CertificateVerify, ClientHelloRef, EncryptedExtensions,
     EndOfEarlyData, Finished, HandshakeMessage, KeyShareEntry, NewSessionTicket, ServerHello,
     ServerHelloExtensions, HRR_RANDOM,
 };
@@ -105,7 +105,7 @@ impl ServerHandshake {
         let state = std::mem::replace(&mut self.state, State::Poisoned);
         self.state = match (state, typ) {
             (State::WaitClientHello, HandshakeType::CLIENT_HELLO) => {
-                self.on_client_hello(core, ClientHello::decode(body)?, raw)?
+                self.on_client_hello(core, ClientHelloRef::parse(body)?, raw)?
             }
             (State::WaitEndOfEarlyData, HandshakeType::END_OF_EARLY_DATA) => {
                 EndOfEarlyData::decode(body)?;
@@ -134,7 +134,7 @@ impl ServerHandshake {
     fn on_client_hello(
         &mut self,
         core: &mut Core,
-        mut ch: ClientHello,
+        ch: ClientHelloRef<'_>,
         raw: &[u8],
     ) -> Result<State, Error> {
         if self.retry.is_none() {
@@ -175,19 +175,18 @@ impl ServerHandshake {
         let client_share = ch
             .extensions
             .key_shares
-            .as_deref()
-            .and_then(|shares| shares.get(neg.client_share))
+            .and_then(|shares| shares.iter().nth(neg.client_share))
             .ok_or(Error::Internal("chosen share vanished"))?;
         let (server_share, shared) =
-            crypto::server_key_exchange(neg.group, &client_share.key_exchange)?;
+            crypto::server_key_exchange(neg.group, client_share.key_exchange)?;
         let server_share_len = server_share.len();
         core.info.version = Some(ProtocolVersion::TLS1_3);
         core.info.cipher_suite = Some(suite.name);
         core.info.cipher_suite_id = Some(suite.id);
         core.info.group = Some(NamedGroup(neg.group.id));
         core.info.group_name = Some(neg.group.name);
-        // Moved, not copied: nothing reads the ClientHello's name after negotiation.
-        core.info.server_name = ch.extensions.server_name.take();
+        // The one copy of the name: tickets and the application read it after the hello.
+        core.info.server_name = ch.extensions.server_name.map(str::to_owned);
         core.info.alpn = neg.alpn.clone();
         core.info.resumed = psk.is_some();
         core.info.early_data_offered = ch.extensions.early_data;
@@ -202,7 +201,7 @@ impl ServerHandshake {
         let sh = HandshakeMessage::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::TLS1_2,
             random,
-            legacy_session_id_echo: std::mem::take(&mut ch.legacy_session_id),
+            legacy_session_id_echo: ch.legacy_session_id.to_vec(),
             cipher_suite: CipherSuiteId(suite.id),
             compression_method: 0,
             extensions: ServerHelloExtensions {
@@ -326,7 +325,7 @@ impl ServerHandshake {
     /// in before the binder hash is read, so that it is hashed once.
     fn check_binder(
         &mut self,
-        ch: &ClientHello,
+        ch: &ClientHelloRef<'_>,
         raw: &[u8],
         suite: &'static CipherSuite,
         candidate: PskCandidate,
@@ -335,8 +334,7 @@ impl ServerHandshake {
             return Ok((None, 0));
         };
         let binder = offered
-            .binders
-            .get(candidate.index)
+            .binder(candidate.index)
             .ok_or(Error::IllegalParameter("missing PSK binder"))?;
         let truncated_len = raw.len().saturating_sub(offered.binders_encoded_len());
         self.transcript
@@ -357,7 +355,7 @@ impl ServerHandshake {
     fn early_data_decision(
         &mut self,
         core: &Core,
-        ch: &ClientHello,
+        ch: &ClientHelloRef<'_>,
         suite: &'static CipherSuite,
         psk: Option<(&PskCandidate, &EarlySecret)>,
         alpn: Option<&Vec<u8>>,
@@ -459,7 +457,7 @@ impl ServerHandshake {
     fn send_hello_retry_request(
         &mut self,
         core: &mut Core,
-        ch: &ClientHello,
+        ch: &ClientHelloRef<'_>,
         raw: &[u8],
         retry: Retry,
     ) -> Result<State, Error> {
@@ -474,7 +472,7 @@ impl ServerHandshake {
         let hrr = HandshakeMessage::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::TLS1_2,
             random: HRR_RANDOM,
-            legacy_session_id_echo: ch.legacy_session_id.clone(),
+            legacy_session_id_echo: ch.legacy_session_id.to_vec(),
             cipher_suite: CipherSuiteId(retry.suite.id),
             compression_method: 0,
             extensions: ServerHelloExtensions {

@@ -9,7 +9,8 @@ use super::{CertifiedKey, ServerConfig};
 use crate::crypto::{self, suite_by_id, CipherSuite, Group};
 use crate::error::Error;
 use crate::msgs::enums::{ProtocolVersion, PskKeyExchangeMode, SignatureScheme};
-use crate::msgs::ClientHello;
+use crate::msgs::ClientHelloRef;
+use crate::msgs::U16List;
 use crate::resumption::{unix_now_ms, ServerSession, MAX_TICKET_LIFETIME};
 
 /// What the second ClientHello must honour after our HelloRetryRequest.
@@ -56,13 +57,13 @@ pub(super) enum Negotiated {
 
 pub(super) fn negotiate(
     config: &ServerConfig,
-    ch: &ClientHello,
+    ch: &ClientHelloRef<'_>,
     retry: Option<&Retry>,
 ) -> Result<Negotiated, Error> {
     let ext = &ch.extensions;
     check_version(ch)?;
     // §4.1.2: TLS 1.3 ClientHellos carry exactly the null compression method.
-    if ch.compression_methods.as_slice() != [0] {
+    if ch.compression_methods != [0] {
         return Err(Error::IllegalParameter(
             "TLS 1.3 ClientHello must offer only null compression",
         ));
@@ -71,26 +72,20 @@ pub(super) fn negotiate(
     // §9.2: without a PSK, a ClientHello must carry these.
     let groups = ext
         .supported_groups
-        .as_ref()
         .ok_or(Error::MissingExtension("supported_groups"))?;
-    let shares = ext
-        .key_shares
-        .as_ref()
-        .ok_or(Error::MissingExtension("key_share"))?;
+    let shares = ext.key_shares.ok_or(Error::MissingExtension("key_share"))?;
     let psk = choose_psk(config, ch, suite);
     // §9.2: without a PSK, signature_algorithms is mandatory.
-    let schemes = match (&ext.signature_algorithms, &psk) {
-        (Some(s), _) => s.as_slice(),
-        (None, Some(_)) => &[],
+    let schemes = match (ext.signature_algorithms, &psk) {
+        (Some(s), _) => Some(s),
+        (None, Some(_)) => None,
         (None, None) => return Err(Error::MissingExtension("signature_algorithms")),
     };
 
-    // §4.2.8: each share once, and only for a group the client lists.
-    for (i, share) in shares.iter().enumerate() {
-        if shares.iter().skip(i + 1).any(|s| s.group == share.group) {
-            return Err(Error::IllegalParameter("two key shares for one group"));
-        }
-        if !groups.contains(&share.group) {
+    // §4.2.8: each share only for a group the client lists (the parser rejected a group
+    // shared twice).
+    for share in shares.iter() {
+        if !groups.contains(share.group) {
             return Err(Error::IllegalParameter(
                 "key share for a group missing from supported_groups",
             ));
@@ -138,7 +133,7 @@ pub(super) fn negotiate(
         .position(|s| s.group.0 == group.id)
         .ok_or(Error::Internal("chosen share vanished"))?;
 
-    let certificate = choose_certificate(config, ext.server_name.as_deref(), schemes);
+    let certificate = choose_certificate(config, ext.server_name, schemes);
     let alpn = choose_alpn(config, ch)?;
     Ok(Negotiated::Full(Choice {
         suite,
@@ -153,7 +148,7 @@ pub(super) fn negotiate(
 fn choose_certificate(
     config: &ServerConfig,
     sni: Option<&str>,
-    schemes: &[SignatureScheme],
+    schemes: Option<U16List<'_, SignatureScheme>>,
 ) -> Result<(Arc<CertifiedKey>, SignatureScheme), Error> {
     let certified_key = config
         .cert_resolver
@@ -163,7 +158,7 @@ fn choose_certificate(
         })?;
     // `SigningKey::choose_scheme` without collecting the offer: our preference first.
     let scheme = (certified_key.key.schemes().iter().copied())
-        .find(|ours| schemes.iter().any(|offered| offered.0 == *ours))
+        .find(|ours| schemes.is_some_and(|s| s.iter().any(|offered| offered.0 == *ours)))
         .map(SignatureScheme)
         .ok_or(Error::NoCommonSignatureScheme)?;
     Ok((certified_key, scheme))
@@ -171,17 +166,16 @@ fn choose_certificate(
 
 fn choose_psk(
     config: &ServerConfig,
-    ch: &ClientHello,
+    ch: &ClientHelloRef<'_>,
     suite: &'static CipherSuite,
 ) -> Option<PskCandidate> {
     let ext = &ch.extensions;
     let issuer = config.ticket_issuer.as_ref()?;
-    let offered = ext.pre_shared_key.as_ref()?;
+    let offered = ext.pre_shared_key?;
     // §4.2.9: we resume only with (EC)DHE, so the client must allow psk_dhe_ke.
     if !ext
         .psk_modes
-        .as_ref()
-        .is_some_and(|m| m.contains(&PskKeyExchangeMode::PSK_DHE_KE))
+        .is_some_and(|m| m.contains(PskKeyExchangeMode::PSK_DHE_KE))
     {
         return None;
     }
@@ -191,32 +185,33 @@ fn choose_psk(
         .as_ref()
         .is_some_and(|v| v.client_auth_mandatory());
     offered
-        .identities
-        .iter()
+        .identities()
         .take(MAX_PSK_IDENTITIES_TRIED)
         .enumerate()
         .find_map(|(index, id)| {
-            let state = issuer.redeem(&id.identity)?;
+            let state = issuer.redeem(id.identity)?;
             let session = ServerSession::decode(&state).ok()?;
             let same_hash = suite_by_id(session.suite_id).is_some_and(|s| s.hash == suite.hash);
             let alive = now.saturating_sub(session.issued_ms)
                 < u64::from(session.lifetime.min(MAX_TICKET_LIFETIME)) * 1000;
-            let same_name = session.server_name == ext.server_name;
+            let same_name = session.server_name.as_deref() == ext.server_name;
             let auth_ok = !client_auth_required || session.client_authenticated;
             (same_hash && alive && same_name && auth_ok).then(|| PskCandidate {
                 index,
                 client_age_ms: id.obfuscated_ticket_age.wrapping_sub(session.age_add),
                 session,
-                ticket: id.identity.clone(),
+                ticket: id.identity.to_vec(),
             })
         })
 }
 
 /// §4.2.1: TLS 1.3 only; a client without it learns which versions it offered.
-fn check_version(ch: &ClientHello) -> Result<(), Error> {
-    match &ch.extensions.supported_versions {
-        Some(v) if v.contains(&ProtocolVersion::TLS1_3) => Ok(()),
-        Some(v) => Err(Error::ProtocolVersion { offered: v.clone() }),
+fn check_version(ch: &ClientHelloRef<'_>) -> Result<(), Error> {
+    match ch.extensions.supported_versions {
+        Some(v) if v.contains(ProtocolVersion::TLS1_3) => Ok(()),
+        Some(v) => Err(Error::ProtocolVersion {
+            offered: v.to_vec(),
+        }),
         None => Err(Error::ProtocolVersion {
             offered: vec![ch.legacy_version],
         }),
@@ -224,7 +219,10 @@ fn check_version(ch: &ClientHello) -> Result<(), Error> {
 }
 
 /// Our preference order decides among the suites the client offers.
-fn choose_suite(config: &ServerConfig, ch: &ClientHello) -> Result<&'static CipherSuite, Error> {
+fn choose_suite(
+    config: &ServerConfig,
+    ch: &ClientHelloRef<'_>,
+) -> Result<&'static CipherSuite, Error> {
     config
         .cipher_suites
         .iter()
@@ -237,7 +235,7 @@ fn choose_suite(config: &ServerConfig, ch: &ClientHello) -> Result<&'static Ciph
 
 /// §4.1.4: the second ClientHello answers our HelloRetryRequest exactly.
 fn check_second_hello(
-    ch: &ClientHello,
+    ch: &ClientHelloRef<'_>,
     retry: &Retry,
     suite: &'static CipherSuite,
 ) -> Result<(), Error> {
@@ -246,13 +244,17 @@ fn check_second_hello(
             "second ClientHello changes the cipher suite",
         ));
     }
-    let shares = ch.extensions.key_shares.as_deref().unwrap_or_default();
-    if shares.len() != 1 || shares.first().is_some_and(|s| s.group.0 != retry.group.id) {
+    let mut shares = ch.extensions.key_shares.unwrap_or_default().iter();
+    let only_share = match (shares.next(), shares.next()) {
+        (Some(share), None) => Some(share),
+        _ => None,
+    };
+    if only_share.is_none_or(|s| s.group.0 != retry.group.id) {
         return Err(Error::IllegalParameter(
             "second ClientHello must carry exactly one share, for the group we asked for",
         ));
     }
-    let echoed = ch.extensions.cookie.as_deref().unwrap_or_default();
+    let echoed = ch.extensions.cookie.unwrap_or_default();
     if verify_slices_are_equal(echoed, &retry.cookie).is_err() {
         return Err(Error::IllegalParameter(
             "second ClientHello does not echo our cookie",
@@ -267,18 +269,14 @@ fn check_second_hello(
 }
 
 /// RFC 7301 §3.2: our most preferred protocol that the client offered.
-fn choose_alpn(config: &ServerConfig, ch: &ClientHello) -> Result<Option<Vec<u8>>, Error> {
-    let Some(offered) = &ch.extensions.alpn else {
+fn choose_alpn(config: &ServerConfig, ch: &ClientHelloRef<'_>) -> Result<Option<Vec<u8>>, Error> {
+    let Some(offered) = ch.extensions.alpn else {
         return Ok(None);
     };
     if config.alpn_protocols.is_empty() {
         return Ok(None);
     }
-    match config
-        .alpn_protocols
-        .iter()
-        .find(|p| offered.iter().any(|o| o == *p))
-    {
+    match config.alpn_protocols.iter().find(|p| offered.contains(p)) {
         Some(p) => Ok(Some(p.clone())),
         None => Err(Error::NoApplicationProtocol {
             offered: offered
