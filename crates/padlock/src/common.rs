@@ -472,23 +472,40 @@ impl Core {
                 Ok(Some((typ, plaintext)))
             }
             None => {
-                if record.typ == ContentType::APPLICATION_DATA {
-                    if self.early_data_to_skip >= record.payload.len() {
-                        // Encrypted 0-RTT data we could not decrypt (no keys yet).
-                        self.early_data_to_skip -= record.payload.len();
-                        return Ok(None);
-                    }
-                    return Err(RecordError::UnexpectedMessage(
-                        "application data before the handshake",
-                    )
-                    .into());
-                }
-                if record.payload.is_empty() {
-                    return Err(RecordError::UnexpectedMessage("empty record").into());
+                if self.skip_unprotected(record.typ, record.payload)? {
+                    return Ok(None);
                 }
                 Ok(Some((record.typ, record.payload)))
             }
         }
+    }
+
+    /// An unprotected record, before the peer's keys (RFC 8446 §5.1): true when it is
+    /// skipped (encrypted 0-RTT data we have no key for, up to the amount the client may
+    /// send); an error for what may not arrive unprotected: application data beyond that,
+    /// more than 2^14 bytes (record_overflow), an empty handshake or alert record.
+    pub(crate) fn skip_unprotected(
+        &mut self,
+        typ: ContentType,
+        payload: &[u8],
+    ) -> Result<bool, Error> {
+        if typ == ContentType::APPLICATION_DATA {
+            if self.early_data_to_skip >= payload.len() {
+                self.early_data_to_skip -= payload.len();
+                return Ok(true);
+            }
+            return Err(
+                RecordError::UnexpectedMessage("application data before the handshake").into(),
+            );
+        }
+        record::check_plain_record(typ, payload)?;
+        Ok(false)
+    }
+
+    /// Whether unprotected records are what arrives next: the peer's keys are not in use
+    /// yet and it has not closed.
+    pub(crate) fn reads_unprotected(&self) -> bool {
+        self.opener.is_none() && !self.peer_closed
     }
 
     /// Whether a protected record may be opened straight from the transport's bytes

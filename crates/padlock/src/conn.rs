@@ -414,7 +414,7 @@ impl Connection {
     /// Returns how many bytes of `data` the record took; `None` leaves the bytes to the
     /// deframer (which also reports malformed headers).
     fn open_in_one_pass(&mut self, data: &[u8]) -> Result<Option<usize>, Error> {
-        if !self.core.opens_directly() || self.readable() > 0 {
+        if self.readable() > 0 {
             return Ok(None);
         }
         let Some(&header) = data.first_chunk::<RECORD_HEADER_LEN>() else {
@@ -422,12 +422,18 @@ impl Connection {
         };
         let [typ, major, _, l0, l1] = header;
         let len = usize::from(u16::from_be_bytes([l0, l1]));
-        if ContentType(typ) != ContentType::APPLICATION_DATA || major != 3 {
-            return Ok(None);
-        }
         let Some(payload) = data.get(RECORD_HEADER_LEN..RECORD_HEADER_LEN + len) else {
             return Ok(None);
         };
+        if major != 3 {
+            return Ok(None);
+        }
+        if ContentType(typ) == ContentType::HANDSHAKE {
+            return self.take_unprotected_in_one_pass(payload);
+        }
+        if ContentType(typ) != ContentType::APPLICATION_DATA || !self.core.opens_directly() {
+            return Ok(None);
+        }
         let Some(out) = self.deframer.plaintext_room(len) else {
             return Ok(None);
         };
@@ -443,6 +449,23 @@ impl Connection {
             return Err(Error::Internal("decrypted data could not be kept"));
         }
         Ok(Some(RECORD_HEADER_LEN + len))
+    }
+
+    /// An unprotected handshake record (the ClientHello or ServerHello phase, RFC 8446
+    /// §5.1) whole at the front of the transport's bytes, with nothing buffered before it:
+    /// checked as the deframer's path checks it and handed over where it lies, instead of
+    /// being copied into the receive buffer first.
+    fn take_unprotected_in_one_pass(&mut self, payload: &[u8]) -> Result<Option<usize>, Error> {
+        if !self.core.reads_unprotected()
+            || self.deframer.has_partial()
+            || !self.deframer.retained().is_empty()
+        {
+            return Ok(None);
+        }
+        self.core
+            .skip_unprotected(ContentType::HANDSHAKE, payload)?;
+        Self::take_handshake(&mut self.hs, &mut self.core, &mut self.joiner, payload)?;
+        Ok(Some(RECORD_HEADER_LEN + payload.len()))
     }
 
     /// Takes records from the deframer until it needs more bytes or the application has
@@ -488,10 +511,7 @@ impl Connection {
         plaintext: &[u8],
     ) -> Result<usize, Error> {
         match typ {
-            ContentType::HANDSHAKE => {
-                joiner.push(plaintext)?;
-                Self::process_handshake_messages(hs, core, joiner)?;
-            }
+            ContentType::HANDSHAKE => Self::take_handshake(hs, core, joiner, plaintext)?,
             ContentType::ALERT => core.receive_alert(plaintext)?,
             ContentType::APPLICATION_DATA if core.receiving_early_data => {
                 core.receive_early_data(plaintext)?;
@@ -510,6 +530,32 @@ impl Connection {
         Ok(0)
     }
 
+    /// A handshake record's content (RFC 8446 §5.1): the whole messages at its start are
+    /// handled where they lie; what is left (a message continued in the next record) goes
+    /// to the joiner, as does everything while the joiner holds the start of a message.
+    fn take_handshake(
+        hs: &mut Option<Handshaker>,
+        core: &mut Core,
+        joiner: &mut HandshakeJoiner,
+        fragment: &[u8],
+    ) -> Result<(), Error> {
+        let mut rest = fragment;
+        while let Some((typ, raw, after)) = joiner.split_message(rest)? {
+            let epoch = core.recv_epoch;
+            Self::handle_handshake(hs, core, HandshakeType(typ), raw)?;
+            if core.recv_epoch != epoch && !after.is_empty() {
+                return Err(key_change_mid_record());
+            }
+            if after.is_empty() {
+                return Ok(());
+            }
+            rest = after;
+        }
+        // An empty fragment lands here too, and the joiner refuses it (§5.1).
+        joiner.push(rest)?;
+        Self::process_handshake_messages(hs, core, joiner)
+    }
+
     fn process_handshake_messages(
         hs: &mut Option<Handshaker>,
         core: &mut Core,
@@ -523,10 +569,7 @@ impl Connection {
             Self::handle_handshake(hs, core, typ, raw)?;
             // RFC 8446 §5.1: messages before a key change must end on a record boundary.
             if core.recv_epoch != epoch && !joiner.is_empty() {
-                return Err(Error::UnexpectedMessage {
-                    expected: "a record boundary before the key change",
-                    got: "more handshake data under the old key".into(),
-                });
+                return Err(key_change_mid_record());
             }
         }
         Ok(())
@@ -580,3 +623,11 @@ impl std::fmt::Debug for Connection {
 }
 
 pub(crate) type Events = VecDeque<Event>;
+
+/// RFC 8446 §5.1: messages before a key change must end on a record boundary.
+fn key_change_mid_record() -> Error {
+    Error::UnexpectedMessage {
+        expected: "a record boundary before the key change",
+        got: "more handshake data under the old key".into(),
+    }
+}

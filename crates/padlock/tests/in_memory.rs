@@ -921,3 +921,100 @@ fn an_ocsp_response_that_is_not_der_is_refused_as_configuration() {
         Err(Error::Config(_))
     ));
 }
+
+/// The client's first flight re-framed: the ClientHello's handshake bytes, plus `extra`
+/// handshake bytes after them, cut into plaintext handshake records at `cuts` (offsets into
+/// the handshake bytes).
+fn reframed_hello(client: &Connection, extra: &[u8], cuts: &[usize]) -> Vec<u8> {
+    let flight = client.pending_tls();
+    let len = u16::from_be_bytes([flight[3], flight[4]]) as usize;
+    let mut messages = flight[5..5 + len].to_vec();
+    assert_eq!(messages[0], 1, "expected the ClientHello");
+    messages.extend_from_slice(extra);
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in cuts.iter().copied().chain([messages.len()]) {
+        out.extend_from_slice(&[22, 3, 1]);
+        out.extend_from_slice(&((end - start) as u16).to_be_bytes());
+        out.extend_from_slice(&messages[start..end]);
+        start = end;
+    }
+    out
+}
+
+/// RFC 8446 §5.1: a handshake message may span records, and records may be cut anywhere
+/// in a message; the server reassembles a ClientHello cut into three records (its header
+/// split too) exactly as one in a single record.
+#[test]
+fn client_hello_across_records() {
+    let pki = Pki::new();
+    let mut client_cfg = pki.client();
+    client_cfg.middlebox_compat = false;
+    for cuts in [&[2usize, 100][..], &[4], &[1, 2, 3]] {
+        let mut c = Connection::client(Arc::new(client_cfg.clone()), localhost()).unwrap();
+        let mut s = Connection::server(Arc::new(pki.server())).unwrap();
+        let first = reframed_hello(&c, &[], cuts);
+        c.consume_tls(c.pending_tls().len());
+        s.feed_tls(&first).unwrap();
+        handshake(&mut c, &mut s).unwrap();
+        exchange(&mut c, &mut s, b"after a reassembled hello");
+    }
+}
+
+/// RFC 8446 §5.1: handshake messages must not straddle a key change. After the ClientHello
+/// the server reads with handshake keys, so more handshake bytes in the ClientHello's
+/// record (a whole message or the start of one) are unexpected_message.
+#[test]
+fn handshake_bytes_after_the_hello_in_its_record_are_refused() {
+    let pki = Pki::new();
+    let mut client_cfg = pki.client();
+    client_cfg.middlebox_compat = false;
+    let finished_header = [20u8, 0, 0, 32];
+    let mut whole = finished_header.to_vec();
+    whole.extend_from_slice(&[0; 32]);
+    // Uncut, the hello is handled where it lies; cut, the joiner reassembles it first.
+    let cases = [&whole[..], &finished_header[..2]]
+        .into_iter()
+        .flat_map(|extra| [(extra, &[][..]), (extra, &[100][..])]);
+    for (extra, cuts) in cases {
+        let c = Connection::client(Arc::new(client_cfg.clone()), localhost()).unwrap();
+        let mut s = Connection::server(Arc::new(pki.server())).unwrap();
+        let err = s.feed_tls(&reframed_hello(&c, extra, cuts)).unwrap_err();
+        assert_eq!(
+            err.alert(),
+            Some(AlertDescription::UNEXPECTED_MESSAGE),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("record boundary"), "{err}");
+    }
+}
+
+/// RFC 8446 §5.1: an unprotected record longer than 2^14 bytes is record_overflow, whether
+/// it arrives whole (handed over where it lies) or in pieces (through the receive buffer).
+#[test]
+fn oversized_unprotected_record_is_record_overflow() {
+    let pki = Pki::new();
+    let mut record = vec![22, 3, 1];
+    let len = (1usize << 14) + 1;
+    record.extend_from_slice(&(len as u16).to_be_bytes());
+    record.extend_from_slice(&[1, 0x00, 0x3f, 0xfd]);
+    record.resize(5 + len, 0);
+    for pieces in [&[record.len()][..], &[3, record.len()]] {
+        let mut s = Connection::server(Arc::new(pki.server())).unwrap();
+        let mut start = 0;
+        let mut result = Ok(0);
+        for &end in pieces {
+            result = s.feed_tls(&record[start..end]);
+            if result.is_err() {
+                break;
+            }
+            start = end;
+        }
+        let err = result.unwrap_err();
+        assert_eq!(
+            err.alert(),
+            Some(AlertDescription::RECORD_OVERFLOW),
+            "{err:?}"
+        );
+    }
+}

@@ -15,6 +15,10 @@ pub const DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN: usize = (64 << 10) + HANDSHAKE_HEAD
 /// After a large message the buffer shrinks back to this once drained.
 const IDLE_CAPACITY: usize = 4096;
 
+/// A whole handshake message taken from the front of a record's content:
+/// `(msg_type, the message with its header, the rest of the content)`.
+pub type SplitMessage<'f> = (u8, &'f [u8], &'f [u8]);
+
 /// Joins handshake fragments into whole messages, bounded in memory.
 pub struct HandshakeJoiner {
     buf: Vec<u8>,
@@ -76,6 +80,41 @@ impl HandshakeJoiner {
     /// announcing more than the maximum fails as soon as it is visible.
     pub fn next_message(&mut self) -> Result<Option<(u8, &[u8])>, RecordError> {
         let avail = self.buf.get(self.start..).unwrap_or_default();
+        let Some((typ, total)) = self.whole_message(avail)? else {
+            return Ok(None);
+        };
+        let at = self.start;
+        self.start += total;
+        let message = self
+            .buf
+            .get(at..at + total)
+            .ok_or(RecordError::Internal("joiner bounds"))?;
+        Ok(Some((typ, message)))
+    }
+
+    /// The whole message at the start of `fragment`, a record's content, when the joiner
+    /// holds nothing: `(msg_type, message with its header, the rest of the fragment)`, so
+    /// that a message inside one record is handled where it lies instead of being copied
+    /// in. `None` when the fragment does not start with a whole message (push it then);
+    /// a header announcing more than the maximum fails as in
+    /// [`next_message`](Self::next_message).
+    pub fn split_message<'f>(
+        &self,
+        fragment: &'f [u8],
+    ) -> Result<Option<SplitMessage<'f>>, RecordError> {
+        if !self.is_empty() {
+            return Ok(None);
+        }
+        let Some((typ, total)) = self.whole_message(fragment)? else {
+            return Ok(None);
+        };
+        Ok(fragment
+            .split_at_checked(total)
+            .map(|(message, rest)| (typ, message, rest)))
+    }
+
+    /// `(msg_type, length with the header)` of the message starting `avail`, if whole.
+    fn whole_message(&self, avail: &[u8]) -> Result<Option<(u8, usize)>, RecordError> {
         let Some(&[typ, l0, l1, l2]) = avail.first_chunk::<HANDSHAKE_HEADER_LEN>() else {
             return Ok(None);
         };
@@ -86,16 +125,7 @@ impl HandshakeJoiner {
         if total > self.max_message_len {
             return Err(RecordError::HandshakeTooLarge);
         }
-        if avail.len() < total {
-            return Ok(None);
-        }
-        let at = self.start;
-        self.start += total;
-        let message = self
-            .buf
-            .get(at..at + total)
-            .ok_or(RecordError::Internal("joiner bounds"))?;
-        Ok(Some((typ, message)))
+        Ok((avail.len() >= total).then_some((typ, total)))
     }
 
     /// True when no handshake bytes are buffered: RFC 8446 §5.1 requires this

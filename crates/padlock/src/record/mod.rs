@@ -19,7 +19,9 @@ use core::fmt;
 
 pub use deframer::{Deframer, Record, DEFAULT_BUFFER_LIMIT};
 pub use error::RecordError;
-pub use joiner::{HandshakeJoiner, DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, HANDSHAKE_HEADER_LEN};
+pub use joiner::{
+    HandshakeJoiner, SplitMessage, DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, HANDSHAKE_HEADER_LEN,
+};
 pub use plain::{
     check_ccs, check_plain_record, write_plain_record, write_plain_record_with_version, CCS_RECORD,
 };

@@ -123,3 +123,31 @@ fn release_if_empty_frees_only_a_drained_buffer() {
     j.push(&m).unwrap();
     assert_eq!(j.next_message().unwrap().unwrap().1, &m[..]);
 }
+
+/// A record's whole messages are handed out where they lie while the joiner is empty; the
+/// rest of the record, and everything while it holds a partial message, is for `push`.
+#[test]
+fn split_message_takes_whole_messages_in_place() {
+    let j = HandshakeJoiner::new();
+    let record = [&message(20, 3)[..], &message(8, 0)[..], &[15, 0, 0]].concat();
+    let (typ, first, rest) = j.split_message(&record).unwrap().unwrap();
+    assert_eq!((typ, first), (20, &message(20, 3)[..]));
+    assert!(std::ptr::eq(first.as_ptr(), record.as_ptr()), "not copied");
+    let (typ, second, rest) = j.split_message(rest).unwrap().unwrap();
+    assert_eq!(
+        (typ, second, rest),
+        (8, &message(8, 0)[..], &[15, 0, 0][..])
+    );
+    assert!(j.split_message(rest).unwrap().is_none(), "a partial header");
+    assert!(j.split_message(&[]).unwrap().is_none());
+
+    let mut holding = HandshakeJoiner::new();
+    holding.push(&[15, 0]).unwrap();
+    assert!(holding.split_message(&message(20, 1)).unwrap().is_none());
+
+    let small = HandshakeJoiner::with_max_message_len(100);
+    assert!(matches!(
+        small.split_message(&[11, 0, 1, 0]),
+        Err(RecordError::HandshakeTooLarge)
+    ));
+}
