@@ -93,7 +93,8 @@ impl Row {
             Better::Higher => p / r,
             Better::Lower => r / p,
         };
-        ratio.is_finite().then_some(ratio)
+        // A negative figure (below the floor, by the floor's own noise) has no ratio.
+        (ratio.is_finite() && ratio > 0.0).then_some(ratio)
     }
 
     fn line(&self) -> String {
@@ -237,11 +238,8 @@ pub fn median_table(files: &[std::path::PathBuf]) {
             continue;
         };
         let show = |v: Vec<f64>| median(v).map(format_value).unwrap_or_else(|| "n/a".into());
-        let r_text = if bench == "floor" {
-            "-".into()
-        } else {
-            show(r)
-        };
+        // Rows with one figure (the floor's, a budget) print `-` for rustls.
+        let r_text = if r.is_empty() { "-".into() } else { show(r) };
         let ratio_text = match median(ratio) {
             Some(x) => format!("{x:.2}"),
             None => text_ratio.get(&key).cloned().unwrap_or_else(|| "-".into()),

@@ -27,6 +27,12 @@ const EXPECTED: &[(&str, &str)] = &[
     ("floor", "handshake server rsa2048 X25519MLKEM768 "),
     ("handshake-vs-floor", "client ecdsa-p256 X25519"),
     ("handshake-vs-floor", "server rsa2048 X25519MLKEM768"),
+    ("handshake-above-floor", "client ecdsa-p256 X25519"),
+    ("handshake-above-floor", "server rsa2048 X25519MLKEM768"),
+    ("handshake-1.10x-budget", "client ecdsa-p256 X25519"),
+    ("handshake-1.10x-budget", "server rsa2048 X25519MLKEM768"),
+    ("floor", "transcript hash ecdsa-p256 X25519 "),
+    ("floor", "records rsa2048 X25519MLKEM768"),
     ("allocs", "handshake client ecdsa-p256 X25519"),
     ("cert-verify", "client chain ecdsa-p256"),
     ("cert-verify", "client chain rsa2048"),
@@ -92,9 +98,12 @@ fn quick_run_prints_every_row() {
             assert!(is_figure(field), "not a figure: {field:?} in {row:?}");
         }
         assert!(is_ratio(row[5]), "not a ratio: {:?} in {row:?}", row[5]);
-        // A measured pair has a ratio; a floor row has one figure.
+        // A measured pair has a ratio; a floor row and a budget have one figure.
         match row[0] {
-            "floor" => assert_eq!((row[3], row[5]), ("-", "-"), "{row:?}"),
+            "floor" | "handshake-1.10x-budget" => {
+                assert!(row[2].parse::<f64>().is_ok(), "{row:?}");
+                assert_eq!((row[3], row[5]), ("-", "-"), "{row:?}");
+            }
             _ => {
                 assert!(row[2].parse::<f64>().is_ok(), "{row:?}");
                 assert!(row[3].parse::<f64>().is_ok(), "{row:?}");
