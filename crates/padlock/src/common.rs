@@ -31,6 +31,11 @@ pub(crate) const MAX_QUEUED_EVENTS: usize = 64;
 /// writes and is kept, so the next bulk write seals into it without allocating or zeroing.
 const KEEP_SEND_BUFFER_ABOVE: usize = 2 * MAX_RECORD_WIRE_LEN;
 
+/// The least a send buffer is allocated with: a whole handshake flight (ServerHello, the
+/// compatibility change_cipher_spec and the encrypted flight with a certificate chain of a
+/// few kilobytes) fits at once instead of growing the buffer record by record.
+const MIN_SEND_BUFFER: usize = 4096;
+
 /// TLS bytes waiting for the transport. `buf[start..end]` is pending; all of `buf` is
 /// initialised, so records are sealed straight into its free tail (out-of-place AEAD: the
 /// caller's plaintext is read once, by the cipher).
@@ -71,9 +76,15 @@ impl SendBuffer {
             if self.start > 0 {
                 self.compact();
             }
-            if self.buf.len() - self.end < additional {
-                let grown = (self.end + additional).max(self.buf.len() * 2);
-                self.buf.resize(grown, 0);
+            let needed = self.end + additional;
+            if self.buf.len() < needed {
+                // Capacity grows geometrically (at least MIN_SEND_BUFFER); only the bytes
+                // about to be written are initialised, each once.
+                if self.buf.capacity() < needed {
+                    let capacity = needed.max(self.buf.capacity() * 2).max(MIN_SEND_BUFFER);
+                    self.buf.reserve_exact(capacity - self.buf.len());
+                }
+                self.buf.resize(needed, 0);
             }
         }
         self.buf.get_mut(self.end..).unwrap_or_default()

@@ -148,21 +148,35 @@ impl fmt::Display for Group {
 
 /// The (EC)DHE shared secret, input to HKDF-Extract for the Handshake
 /// Secret (RFC 8446 §7.1). Wiped on drop.
-pub struct SharedSecret(Zeroizing<Vec<u8>>);
+pub struct SharedSecret {
+    /// Inline, so that a handshake allocates nothing for it.
+    bytes: Zeroizing<[u8; MAX_SHARED_SECRET_LEN]>,
+    len: usize,
+}
+
+/// The largest shared secret: X25519MLKEM768's 64 (ML-KEM-768's 32 bytes, then X25519's),
+/// with room for P-521's 66 should it be offered one day (P-384's is 48).
+const MAX_SHARED_SECRET_LEN: usize = 66;
 
 impl SharedSecret {
-    fn from_parts(parts: &[&[u8]]) -> Self {
-        let len = parts.iter().map(|p| p.len()).sum();
-        let mut v = Zeroizing::new(Vec::with_capacity(len));
+    /// The concatenation of `parts`; an internal error if it would not fit (no group's
+    /// secret is that long).
+    fn from_parts(parts: &[&[u8]]) -> Result<Self, CryptoError> {
+        let mut bytes = Zeroizing::new([0u8; MAX_SHARED_SECRET_LEN]);
+        let mut len = 0;
         for p in parts {
-            v.extend_from_slice(p);
+            bytes
+                .get_mut(len..len + p.len())
+                .ok_or(CryptoError::Internal("shared secret longer than expected"))?
+                .copy_from_slice(p);
+            len += p.len();
         }
-        Self(v)
+        Ok(Self { bytes, len })
     }
 
     /// The secret bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        self.bytes.get(..self.len).unwrap_or_default()
     }
 }
 
@@ -194,7 +208,7 @@ impl KeyExchange {
         let (private, share) = match group.kind {
             Kind::Ecdh(alg, _) => {
                 let (key, public) = ecdh_keypair(alg)?;
-                (Private::Ecdh(key), public)
+                (Private::Ecdh(key), public.as_ref().to_vec())
             }
             Kind::X25519MlKem768 => {
                 let mlkem = DecapsulationKey::generate(&ML_KEM_768)
@@ -206,7 +220,7 @@ impl KeyExchange {
                 let (x25519, x_pub) = ecdh_keypair(&agreement::X25519)?;
                 let mut share = Vec::with_capacity(group.client_share_len());
                 share.extend_from_slice(encap.as_ref());
-                share.extend_from_slice(&x_pub);
+                share.extend_from_slice(x_pub.as_ref());
                 (Private::Hybrid { mlkem, x25519 }, share)
             }
         };
@@ -248,10 +262,7 @@ impl KeyExchange {
                     .decapsulate(ct.into())
                     .map_err(|_| CryptoError::InvalidPeerShare)?;
                 let x_ss = ecdh_agree(x25519, x_pub)?;
-                Ok(SharedSecret::from_parts(&[
-                    mlkem_ss.as_ref(),
-                    x_ss.as_bytes(),
-                ]))
+                SharedSecret::from_parts(&[mlkem_ss.as_ref(), x_ss.as_bytes()])
             }
         }
     }
@@ -277,7 +288,7 @@ pub fn server_key_exchange(
             check_ecdh_share(alg, client_share)?;
             let (key, public) = ecdh_keypair(alg)?;
             let secret = ecdh_agree(key, client_share)?;
-            Ok((public, secret))
+            Ok((public.as_ref().to_vec(), secret))
         }
         Kind::X25519MlKem768 => {
             if client_share.len() != group.client_share_len() {
@@ -297,27 +308,29 @@ pub fn server_key_exchange(
             let x_ss = ecdh_agree(x_key, x_client)?;
             let mut share = Vec::with_capacity(group.server_share_len());
             share.extend_from_slice(ct.as_ref());
-            share.extend_from_slice(&x_pub);
+            share.extend_from_slice(x_pub.as_ref());
             if share.len() != group.server_share_len() {
                 return Err(CryptoError::Internal("unexpected key share length"));
             }
             Ok((
                 share,
-                SharedSecret::from_parts(&[mlkem_ss.as_ref(), x_ss.as_bytes()]),
+                SharedSecret::from_parts(&[mlkem_ss.as_ref(), x_ss.as_bytes()])?,
             ))
         }
     }
 }
 
+/// A fresh ECDH key pair; the public key stays inline (aws-lc-rs's `PublicKey`), copied
+/// only where the share is assembled.
 fn ecdh_keypair(
     alg: &'static agreement::Algorithm,
-) -> Result<(EphemeralPrivateKey, Vec<u8>), CryptoError> {
+) -> Result<(EphemeralPrivateKey, agreement::PublicKey), CryptoError> {
     let key = EphemeralPrivateKey::generate(alg, &SystemRandom::new())
         .map_err(|_| CryptoError::Internal("ECDH key generation"))?;
     let public = key
         .compute_public_key()
         .map_err(|_| CryptoError::Internal("ECDH public key"))?;
-    Ok((key, public.as_ref().to_vec()))
+    Ok((key, public))
 }
 
 /// aws-lc-rs also accepts compressed points and SubjectPublicKeyInfo; TLS 1.3
@@ -340,7 +353,7 @@ fn ecdh_agree(key: EphemeralPrivateKey, peer: &[u8]) -> Result<SharedSecret, Cry
         key,
         UnparsedPublicKey::new(alg, peer),
         CryptoError::InvalidPeerShare,
-        |s| Ok(SharedSecret::from_parts(&[s])),
+        |s| SharedSecret::from_parts(&[s]),
     )?;
     // RFC 8446 §7.4.2: an all-zero X25519 output means the peer sent a
     // small-order point; it MUST be rejected. Folded so timing does not
@@ -402,14 +415,14 @@ mod tests {
         let x_ss = ecdh_agree(x_key, client_x).unwrap();
         let mut expected = kem_ss.as_ref().to_vec();
         expected.extend_from_slice(x_ss.as_bytes());
-        let server_share = [ct.as_ref(), &x_pub].concat();
+        let server_share = [ct.as_ref(), x_pub.as_ref()].concat();
         assert_eq!(client.complete(&server_share).unwrap().as_bytes(), expected);
 
         // Our server against a hand-built client.
         let dk = DecapsulationKey::generate(&ML_KEM_768).unwrap();
         let ek = dk.encapsulation_key().unwrap().key_bytes().unwrap();
         let (x_key, x_pub) = ecdh_keypair(&agreement::X25519).unwrap();
-        let client_share = [ek.as_ref(), &x_pub].concat();
+        let client_share = [ek.as_ref(), x_pub.as_ref()].concat();
         let (share, secret) = server_key_exchange(&X25519MLKEM768, &client_share).unwrap();
         let (ct, server_x) = share.split_at(1088);
         let kem_ss = dk.decapsulate(ct.into()).unwrap();

@@ -69,6 +69,10 @@ enum State {
 }
 
 /// The server's handshake state machine.
+/// What the server's scratch buffer for its first flight is allocated with: the encrypted
+/// flight with a typical certificate chain fits without regrowing.
+const FLIGHT_CAPACITY: usize = 4096;
+
 pub(crate) struct ServerHandshake {
     config: Arc<ServerConfig>,
     state: State,
@@ -214,11 +218,13 @@ impl ServerHandshake {
                 ..ServerHelloExtensions::default()
             },
         });
-        // The fixed part and the key share (1120 bytes for X25519MLKEM768), without regrowing.
-        let mut bytes = Vec::with_capacity(128 + server_share_len);
-        core.encode_handshake(&sh, &mut bytes);
-        self.transcript.add(&bytes)?;
-        core.send_handshake_bytes(&bytes)?;
+        // One scratch buffer for the ServerHello (with a key share of up to 1120 bytes, for
+        // X25519MLKEM768) and then for the encrypted flight, sized for both without regrowing.
+        let mut flight = Vec::with_capacity(FLIGHT_CAPACITY.max(128 + server_share_len));
+        core.encode_handshake(&sh, &mut flight);
+        self.transcript.add(&flight)?;
+        core.send_handshake_bytes(&flight)?;
+        flight.clear();
         self.send_compat_ccs(core);
 
         let secrets = Secrets::after_server_hello(
@@ -247,7 +253,6 @@ impl ServerHandshake {
 
         // Our flight: EncryptedExtensions, [CertificateRequest], [Certificate,
         // CertificateVerify], Finished, in as few records as fit.
-        let mut flight = Vec::with_capacity(4096);
         let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
             server_name_ack: core.info.server_name.is_some(),
             alpn: neg.alpn,
