@@ -158,50 +158,54 @@ fn transcript_hash(transcript: &[u8]) -> [digest::Digest; 4] {
     })
 }
 
-/// (client, server) seconds per handshake of record protection (RFC 8446 §5.2): each side
-/// sets up its four traffic keys (handshake and application, both directions; aws-lc's
-/// AES-GCM key schedule and GHASH table), seals its own encrypted flight and opens the
-/// other's, each flight one record with its content-type byte.
-fn record_costs(secs: f64, server_flight: usize, client_flight: usize) -> (f64, f64) {
-    let alg = &aws_lc_rs::aead::AES_128_GCM;
-    let keys = || -> [LessSafeKey; 4] {
+/// One primitive (or a fixed sequence of them) with its inputs, run again and again.
+type Op = Box<dyn FnMut()>;
+
+/// Record protection of one handshake (RFC 8446 §5.2), (client, server): each side sets up
+/// its four traffic keys (handshake and application, both directions; aws-lc's AES-GCM key
+/// schedule and GHASH table), seals its own encrypted flight and opens the other's, each
+/// flight one record with its content-type byte.
+fn record_ops(server_flight: usize, client_flight: usize) -> (Op, Op) {
+    fn keys() -> [LessSafeKey; 4] {
         std::array::from_fn(|i| {
             let bytes = [u8::try_from(i).unwrap_or(0); 16];
-            LessSafeKey::new(UnboundKey::new(alg, &bytes).expect("AEAD key"))
+            LessSafeKey::new(
+                UnboundKey::new(&aws_lc_rs::aead::AES_128_GCM, &bytes).expect("AEAD key"),
+            )
         })
-    };
-    let header = [23u8, 3, 3, 0, 0];
+    }
+    const HEADER: [u8; 5] = [23, 3, 3, 0, 0];
     let nonce = || Nonce::assume_unique_for_key([0; 12]);
     let sealed = |len: usize| {
         let mut record = vec![0x16u8; len + 1];
         let [key, ..] = keys();
         let tag = key
-            .seal_in_place_separate_tag(nonce(), Aad::from(header), &mut record)
+            .seal_in_place_separate_tag(nonce(), Aad::from(HEADER), &mut record)
             .expect("seal");
         record.extend_from_slice(tag.as_ref());
         record
     };
-    let (server_record, client_record) = (sealed(server_flight), sealed(client_flight));
-    let side = |send_len: usize, received: &[u8]| {
+    let side = |send_len: usize, received: Vec<u8>| -> Op {
         let [key, ..] = keys();
         let mut out = vec![0x16u8; send_len + 1];
         let mut plain = vec![0u8; received.len().saturating_sub(16)];
-        per_op(secs, move || {
+        Box::new(move || {
             let fresh = keys();
             black_box(&fresh);
             let tag = key
-                .seal_in_place_separate_tag(nonce(), Aad::from(header), &mut out)
+                .seal_in_place_separate_tag(nonce(), Aad::from(HEADER), &mut out)
                 .expect("seal");
             let _ = black_box(tag);
             let (ciphertext, tag) = received.split_at(received.len().saturating_sub(16));
-            key.open_separate_gather(nonce(), Aad::from(header), ciphertext, tag, &mut plain)
+            key.open_separate_gather(nonce(), Aad::from(HEADER), ciphertext, tag, &mut plain)
                 .expect("open");
             black_box(&plain);
         })
     };
-    let client = side(client_flight, &server_record);
-    let server = side(server_flight, &client_record);
-    (client, server)
+    (
+        side(client_flight, sealed(server_flight)),
+        side(server_flight, sealed(client_flight)),
+    )
 }
 
 /// A CertificateVerify-sized message (RFC 8446 §4.4.3: 64 spaces, context, 0, hash).
@@ -288,52 +292,63 @@ impl Signer {
     }
 }
 
-/// Seconds per call of each primitive, for one identity.
-struct SignCosts {
-    sign: f64,
-    verify_cv: f64,
-    verify_cert: f64,
+/// Each signature primitive of one identity, with its inputs.
+struct SignOps {
+    sign: Op,
+    verify_cv: Op,
+    verify_cert: Op,
 }
 
-fn sign_costs(secs: f64, id: &Identity) -> SignCosts {
-    let s = Signer::new(id);
+fn sign_ops(id: &Identity) -> SignOps {
+    let s = std::rc::Rc::new(Signer::new(id));
     let public = s.public_key();
     let cv_sig = s.sign(&CV_MESSAGE);
     let cert_sig = s.sign_cert(&TBS_MESSAGE);
     // Every key is parsed once, outside the measurement: a key met before need not be
-    // parsed again (padlock-cert keeps trust anchors', intermediates' and end entities'
-    // keys parsed), so parsing is not part of what a handshake cannot avoid.
-    let verify = |cert: bool, msg: &'static [u8], sig: Vec<u8>| {
+    // parsed again (padlock-cert keeps anchors', intermediates' and end entities' keys
+    // parsed), so parsing is not part of what a handshake cannot avoid.
+    let verify = |cert: bool, msg: &'static [u8], sig: Vec<u8>| -> Op {
         let parsed = signature::ParsedPublicKey::new(s.verify_alg(cert), &public)
             .expect("public key parses");
-        per_op(secs, move || {
+        Box::new(move || {
             parsed.verify_sig(msg, &sig).expect("signature verifies");
         })
     };
-    SignCosts {
-        sign: per_op(secs, || {
-            black_box(s.sign(&CV_MESSAGE));
+    let signer = std::rc::Rc::clone(&s);
+    SignOps {
+        sign: Box::new(move || {
+            black_box(signer.sign(&CV_MESSAGE));
         }),
         verify_cv: verify(false, &CV_MESSAGE, cv_sig),
         verify_cert: verify(true, &TBS_MESSAGE, cert_sig),
     }
 }
 
-/// (client, server) seconds per handshake of one group's key exchange.
-fn kx_costs(secs: f64, group: Group) -> (f64, f64) {
-    let (_, peer) = x25519_keypair();
-    let x = per_op(secs, || x25519_side(&peer));
+/// One group's key exchange as each side does it, (client, server).
+fn kx_ops(group: Group) -> (Op, Op) {
+    let x25519 = || -> Op {
+        let (_, peer) = x25519_keypair();
+        Box::new(move || x25519_side(&peer))
+    };
     match group {
-        Group::X25519 => (x, x),
+        Group::X25519 => (x25519(), x25519()),
         Group::X25519MlKem768 => {
             let dk = DecapsulationKey::generate(&ML_KEM_768).expect("ML-KEM key");
             let ek = dk.encapsulation_key().expect("encapsulation key");
             let ek_bytes = ek.key_bytes().expect("key bytes").as_ref().to_vec();
             let (ct, _) = ek.encapsulate().expect("encapsulation");
             let ct = ct.as_ref().to_vec();
-            let client = per_op(secs, || mlkem_client(&ct));
-            let server = per_op(secs, || mlkem_server(&ek_bytes));
-            (x + client, x + server)
+            let (mut xc, mut xs) = (x25519(), x25519());
+            (
+                Box::new(move || {
+                    xc();
+                    mlkem_client(&ct);
+                }),
+                Box::new(move || {
+                    xs();
+                    mlkem_server(&ek_bytes);
+                }),
+            )
         }
     }
 }
@@ -350,28 +365,31 @@ pub struct HandshakeFloor {
 /// Floor rows for the handshake primitives, and the per-configuration floors.
 pub fn handshake(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<HandshakeFloor>) {
     let secs = settings.floor_secs;
+    let cost = |op: &mut Op| per_op(secs, &mut *op);
     let mut rows = Vec::new();
-    let shared = [7u8; 32];
     let salt = no_psk_salt();
-    let sample = transcript_hash(&[0x16; 2048]);
-    let hkdf = per_op(secs, || key_schedule(&salt, &shared, &sample));
-    let kx: Vec<(Group, (f64, f64))> = Group::ALL.iter().map(|&g| (g, kx_costs(secs, g))).collect();
-    for (g, (c, s)) in &kx {
+    let key_schedule_op = || -> Op {
+        let sample = transcript_hash(&[0x16; 2048]);
+        Box::new(move || key_schedule(&salt, &[7u8; 32], &sample))
+    };
+    let hkdf = cost(&mut key_schedule_op());
+    for g in Group::ALL {
+        let (mut c, mut s) = kx_ops(g);
         match g {
             Group::X25519 => rows.push(Row::floor(
                 "kx X25519 keygen+agree (each side)",
-                1.0 / c,
+                1.0 / cost(&mut c),
                 "ops/s",
             )),
             Group::X25519MlKem768 => {
                 rows.push(Row::floor(
                     "kx X25519MLKEM768 client (X25519 + ML-KEM keygen+decaps)",
-                    1.0 / c,
+                    1.0 / cost(&mut c),
                     "ops/s",
                 ));
                 rows.push(Row::floor(
                     "kx X25519MLKEM768 server (X25519 + ML-KEM encaps)",
-                    1.0 / s,
+                    1.0 / cost(&mut s),
                     "ops/s",
                 ));
             }
@@ -384,7 +402,7 @@ pub fn handshake(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<Handsh
     ));
     let mut floors = Vec::new();
     for id in ids {
-        let costs = sign_costs(secs, id);
+        let mut ops = sign_ops(id);
         let label = id.key_type.label();
         let (cv, cert) = match id.key_type {
             KeyType::EcdsaP256 => ("ecdsa-p256", "ecdsa-p256"),
@@ -392,35 +410,37 @@ pub fn handshake(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<Handsh
         };
         rows.push(Row::floor(
             format!("sign {cv} (CertificateVerify)"),
-            1.0 / costs.sign,
+            1.0 / cost(&mut ops.sign),
             "ops/s",
         ));
         rows.push(Row::floor(
             format!("verify {cv} (CertificateVerify, key parsed once)"),
-            1.0 / costs.verify_cv,
+            1.0 / cost(&mut ops.verify_cv),
             "ops/s",
         ));
         rows.push(Row::floor(
             format!("verify {cert} (certificate signature, key parsed once)"),
-            1.0 / costs.verify_cert,
+            1.0 / cost(&mut ops.verify_cert),
             "ops/s",
         ));
-        for (g, (kc, ks)) in &kx {
-            let bytes = crate::handshake::handshake_bytes(id, *g);
-            let transcript = vec![0x16u8; bytes.transcript];
-            let th = per_op(secs, || {
-                black_box(transcript_hash(&transcript));
-            });
+        for g in Group::ALL {
+            let bytes = crate::handshake::handshake_bytes(id, g);
+            let transcript_op = || -> Op {
+                let transcript = vec![0x16u8; bytes.transcript];
+                Box::new(move || {
+                    black_box(transcript_hash(&transcript));
+                })
+            };
             rows.push(Row::floor(
                 format!(
                     "transcript hash {label} {} ({} bytes, 4 snapshots)",
                     g.label(),
                     bytes.transcript
                 ),
-                1.0 / th,
+                1.0 / cost(&mut transcript_op()),
                 "ops/s",
             ));
-            let (rc, rs) = record_costs(secs, bytes.server_flight, bytes.client_flight);
+            let (mut rc, mut rs) = record_ops(bytes.server_flight, bytes.client_flight);
             rows.push(Row::floor(
                 format!(
                     "records {label} {}: 4 AES-128-GCM keys, seal+open of {} and {} bytes (per side)",
@@ -428,25 +448,40 @@ pub fn handshake(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<Handsh
                     bytes.server_flight,
                     bytes.client_flight
                 ),
-                2.0 / (rc + rs),
+                2.0 / (cost(&mut rc) + cost(&mut rs)),
                 "ops/s",
             ));
-            // The client checks two certificate signatures (leaf, intermediate) and the
-            // CertificateVerify; the server signs once. Both hash the same transcript, run the
-            // whole key schedule, set up four record keys and protect the two encrypted
-            // flights.
-            let client = 1.0 / (kc + costs.verify_cv + 2.0 * costs.verify_cert + th + hkdf + rc);
-            let server = 1.0 / (ks + costs.sign + th + hkdf + rs);
-            for (side, v) in [("client", client), ("server", server)] {
+            // Each side's primitives run one after the other, as in a handshake, so that
+            // what they cost each other (caches, branch predictors) counts too: the client
+            // checks two certificate signatures (leaf, intermediate) and the
+            // CertificateVerify, the server signs once; both exchange keys, hash the same
+            // transcript, run the whole key schedule, set up four record keys and protect
+            // the two encrypted flights.
+            let (kc, ks) = kx_ops(g);
+            let (first, second) = (sign_ops(id), sign_ops(id));
+            let client_ops = vec![
+                kc,
+                transcript_op(),
+                key_schedule_op(),
+                rc,
+                first.verify_cert,
+                second.verify_cert,
+                first.verify_cv,
+            ];
+            let server_ops = vec![ks, transcript_op(), key_schedule_op(), rs, second.sign];
+            let sides = [("client", client_ops), ("server", server_ops)].map(|(side, mut seq)| {
+                let rate = 1.0 / per_op(secs, || seq.iter_mut().for_each(|op| op()));
                 rows.push(Row::floor(
                     format!("handshake {side} {label} {} (primitives only)", g.label()),
-                    v,
+                    rate,
                     "handshakes/s",
                 ));
-            }
+                (side, rate)
+            });
+            let [(_, client), (_, server)] = sides;
             floors.push(HandshakeFloor {
                 key: label,
-                group: *g,
+                group: g,
                 client,
                 server,
             });

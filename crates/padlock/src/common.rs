@@ -31,11 +31,6 @@ pub(crate) const MAX_QUEUED_EVENTS: usize = 64;
 /// writes and is kept, so the next bulk write seals into it without allocating or zeroing.
 const KEEP_SEND_BUFFER_ABOVE: usize = 2 * MAX_RECORD_WIRE_LEN;
 
-/// The least a send buffer is allocated with: a whole handshake flight (ServerHello, the
-/// compatibility change_cipher_spec and the encrypted flight with a certificate chain of a
-/// few kilobytes) fits at once instead of growing the buffer record by record.
-const MIN_SEND_BUFFER: usize = 4096;
-
 /// TLS bytes waiting for the transport. `buf[start..end]` is pending; all of `buf` is
 /// initialised, so records are sealed straight into its free tail (out-of-place AEAD: the
 /// caller's plaintext is read once, by the cipher).
@@ -78,16 +73,25 @@ impl SendBuffer {
             }
             let needed = self.end + additional;
             if self.buf.len() < needed {
-                // Capacity grows geometrically (at least MIN_SEND_BUFFER); only the bytes
-                // about to be written are initialised, each once.
+                // Capacity grows geometrically (or as reserved for a whole flight); only the
+                // bytes about to be written are initialised, each once.
                 if self.buf.capacity() < needed {
-                    let capacity = needed.max(self.buf.capacity() * 2).max(MIN_SEND_BUFFER);
+                    let capacity = needed.max(self.buf.capacity() * 2);
                     self.buf.reserve_exact(capacity - self.buf.len());
                 }
                 self.buf.resize(needed, 0);
             }
         }
         self.buf.get_mut(self.end..).unwrap_or_default()
+    }
+
+    /// Room for `additional` more bytes after the pending ones, allocated now (not
+    /// initialised): for a flight written in several steps whose size is known up front.
+    fn reserve(&mut self, additional: usize) {
+        let needed = self.end + additional;
+        if self.buf.capacity() < needed {
+            self.buf.reserve_exact(needed - self.buf.len());
+        }
     }
 
     /// Marks `n` bytes written into [`SendBuffer::space`] as pending.
@@ -289,6 +293,12 @@ impl Core {
     }
 
     /// The middlebox-compatibility change_cipher_spec (RFC 8446 §D.4).
+    /// Allocates the send buffer for about `bytes` more of records at once (a flight written
+    /// record by record would otherwise grow it several times).
+    pub(crate) fn reserve_send(&mut self, bytes: usize) {
+        self.outgoing.reserve(bytes);
+    }
+
     pub(crate) fn send_compat_ccs(&mut self) {
         self.outgoing.extend(&record::CCS_RECORD);
     }

@@ -101,6 +101,74 @@ impl hkdf::KeyType for Len {
     }
 }
 
+/// A secret keyed once for the HKDF-Expand-Label calls made from it (RFC 8446 §7.1): the
+/// handshake secret gives three secrets, the master secret up to four, a traffic secret its
+/// key and iv. aws-lc-rs's `Prk` copies the key in and wipes it when dropped, so one per
+/// secret rather than one per label.
+#[derive(Clone)]
+struct Expander {
+    hash: HashAlgorithm,
+    prk: hkdf::Prk,
+}
+
+impl Expander {
+    fn new(hash: HashAlgorithm, secret: &Secret) -> Result<Self, CryptoError> {
+        if secret.len() != hash.output_len() {
+            return Err(CryptoError::Internal(
+                "secret length does not match the hash",
+            ));
+        }
+        // Prk::new_less_safe accepts up to 64 bytes; secrets are at most 48.
+        let prk = hkdf::Prk::new_less_safe(hash.hkdf_algorithm(), secret.as_bytes());
+        Ok(Self { hash, prk })
+    }
+
+    /// HKDF-Expand-Label(Secret, Label, Context, Length), writing `out.len()` bytes.
+    fn expand_label(
+        &self,
+        label: &[u8],
+        context: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        // struct { uint16 length; opaque label<7..255>; opaque context<0..255>; }
+        let length = u16::try_from(out.len()).map_err(|_| CryptoError::InvalidLength)?;
+        let label_len = u8::try_from(LABEL_PREFIX.len() + label.len())
+            .map_err(|_| CryptoError::InvalidLength)?;
+        let context_len = u8::try_from(context.len()).map_err(|_| CryptoError::InvalidLength)?;
+        let length = length.to_be_bytes();
+        let info: [&[u8]; 6] = [
+            &length,
+            &[label_len],
+            LABEL_PREFIX,
+            label,
+            &[context_len],
+            context,
+        ];
+        self.prk
+            .expand(&info, Len(out.len()))
+            .and_then(|okm| okm.fill(out))
+            .map_err(|_| CryptoError::InvalidLength)
+    }
+
+    /// Derive-Secret(Secret, Label, Messages), given Transcript-Hash(Messages).
+    fn derive_secret(&self, label: &[u8], transcript_hash: &[u8]) -> Result<Secret, CryptoError> {
+        let mut buf = [0u8; MAX_HASH_LEN];
+        let out = buf
+            .get_mut(..self.hash.output_len())
+            .ok_or(CryptoError::Internal("hash longer than MAX_HASH_LEN"))?;
+        let result = self
+            .expand_label(label, transcript_hash, out)
+            .and_then(|()| Secret::from_bytes(out));
+        buf.zeroize();
+        result
+    }
+
+    /// The "derived" step between stages: Derive-Secret(., "derived", "").
+    fn next_stage_salt(&self) -> Result<Secret, CryptoError> {
+        self.derive_secret(b"derived", &self.hash.empty_hash())
+    }
+}
+
 /// HKDF-Expand-Label(Secret, Label, Context, Length) of RFC 8446 §7.1,
 /// writing `out.len()` bytes. `label` is without the "tls13 " prefix.
 pub fn hkdf_expand_label(
@@ -110,30 +178,7 @@ pub fn hkdf_expand_label(
     context: &[u8],
     out: &mut [u8],
 ) -> Result<(), CryptoError> {
-    if secret.len() != hash.output_len() {
-        return Err(CryptoError::Internal(
-            "secret length does not match the hash",
-        ));
-    }
-    // struct { uint16 length; opaque label<7..255>; opaque context<0..255>; }
-    let length = u16::try_from(out.len()).map_err(|_| CryptoError::InvalidLength)?;
-    let label_len =
-        u8::try_from(LABEL_PREFIX.len() + label.len()).map_err(|_| CryptoError::InvalidLength)?;
-    let context_len = u8::try_from(context.len()).map_err(|_| CryptoError::InvalidLength)?;
-    let length = length.to_be_bytes();
-    let info: [&[u8]; 6] = [
-        &length,
-        &[label_len],
-        LABEL_PREFIX,
-        label,
-        &[context_len],
-        context,
-    ];
-    // Prk::new_less_safe accepts up to 64 bytes; secrets are at most 48.
-    hkdf::Prk::new_less_safe(hash.hkdf_algorithm(), secret.as_bytes())
-        .expand(&info, Len(out.len()))
-        .and_then(|okm| okm.fill(out))
-        .map_err(|_| CryptoError::InvalidLength)
+    Expander::new(hash, secret)?.expand_label(label, context, out)
 }
 
 /// Derive-Secret(Secret, Label, Messages) of RFC 8446 §7.1, given
@@ -144,14 +189,7 @@ pub fn derive_secret(
     label: &[u8],
     transcript_hash: &[u8],
 ) -> Result<Secret, CryptoError> {
-    let mut buf = [0u8; MAX_HASH_LEN];
-    let out = buf
-        .get_mut(..hash.output_len())
-        .ok_or(CryptoError::Internal("hash longer than MAX_HASH_LEN"))?;
-    let result = hkdf_expand_label(hash, secret, label, transcript_hash, out)
-        .and_then(|()| Secret::from_bytes(out));
-    buf.zeroize();
-    result
+    Expander::new(hash, secret)?.derive_secret(label, transcript_hash)
 }
 
 /// The "derived" step between stages: Derive-Secret(., "derived", "").
@@ -252,9 +290,11 @@ impl EarlySecret {
             Some(c) => c.derived.clone(),
             None => next_stage_salt(self.hash, &self.secret)?,
         };
+        let secret = hkdf_extract(self.hash, salt.as_bytes(), ecdhe);
         Ok(HandshakeSecret {
-            hash: self.hash,
-            secret: hkdf_extract(self.hash, salt.as_bytes(), ecdhe),
+            expander: Expander::new(self.hash, &secret)?,
+            #[cfg(test)]
+            secret,
         })
     }
 }
@@ -267,14 +307,16 @@ impl fmt::Debug for EarlySecret {
 
 /// Handshake Secret (RFC 8446 §7.1).
 pub struct HandshakeSecret {
-    hash: HashAlgorithm,
+    expander: Expander,
+    /// The bytes, for the RFC 8448 vectors; the schedule expands from `expander`.
+    #[cfg(test)]
     secret: Secret,
 }
 
 impl HandshakeSecret {
     /// The schedule's hash.
     pub fn hash(&self) -> HashAlgorithm {
-        self.hash
+        self.expander.hash
     }
 
     /// client_handshake_traffic_secret over Transcript-Hash(CH..SH).
@@ -282,7 +324,8 @@ impl HandshakeSecret {
         &self,
         transcript_hash: &[u8],
     ) -> Result<Secret, CryptoError> {
-        derive_secret(self.hash, &self.secret, b"c hs traffic", transcript_hash)
+        self.expander
+            .derive_secret(b"c hs traffic", transcript_hash)
     }
 
     /// server_handshake_traffic_secret over Transcript-Hash(CH..SH).
@@ -290,37 +333,43 @@ impl HandshakeSecret {
         &self,
         transcript_hash: &[u8],
     ) -> Result<Secret, CryptoError> {
-        derive_secret(self.hash, &self.secret, b"s hs traffic", transcript_hash)
+        self.expander
+            .derive_secret(b"s hs traffic", transcript_hash)
     }
 
     /// Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), 0).
     pub fn into_master_secret(self) -> Result<MasterSecret, CryptoError> {
-        let salt = next_stage_salt(self.hash, &self.secret)?;
+        let hash = self.expander.hash;
+        let salt = self.expander.next_stage_salt()?;
         let zeros = [0u8; MAX_HASH_LEN];
-        let zeros = zeros.get(..self.hash.output_len()).unwrap_or(&[]);
+        let zeros = zeros.get(..hash.output_len()).unwrap_or(&[]);
+        let secret = hkdf_extract(hash, salt.as_bytes(), zeros);
         Ok(MasterSecret {
-            hash: self.hash,
-            secret: hkdf_extract(self.hash, salt.as_bytes(), zeros),
+            expander: Expander::new(hash, &secret)?,
+            #[cfg(test)]
+            secret,
         })
     }
 }
 
 impl fmt::Debug for HandshakeSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HandshakeSecret({:?})", self.hash)
+        write!(f, "HandshakeSecret({:?})", self.expander.hash)
     }
 }
 
 /// Master Secret (RFC 8446 §7.1).
 pub struct MasterSecret {
-    hash: HashAlgorithm,
+    expander: Expander,
+    /// The bytes, for the RFC 8448 vectors; the schedule expands from `expander`.
+    #[cfg(test)]
     secret: Secret,
 }
 
 impl MasterSecret {
     /// The schedule's hash.
     pub fn hash(&self) -> HashAlgorithm {
-        self.hash
+        self.expander.hash
     }
 
     /// client_application_traffic_secret_0 over Transcript-Hash(CH..server Finished).
@@ -328,7 +377,8 @@ impl MasterSecret {
         &self,
         transcript_hash: &[u8],
     ) -> Result<Secret, CryptoError> {
-        derive_secret(self.hash, &self.secret, b"c ap traffic", transcript_hash)
+        self.expander
+            .derive_secret(b"c ap traffic", transcript_hash)
     }
 
     /// server_application_traffic_secret_0 over Transcript-Hash(CH..server Finished).
@@ -336,17 +386,18 @@ impl MasterSecret {
         &self,
         transcript_hash: &[u8],
     ) -> Result<Secret, CryptoError> {
-        derive_secret(self.hash, &self.secret, b"s ap traffic", transcript_hash)
+        self.expander
+            .derive_secret(b"s ap traffic", transcript_hash)
     }
 
     /// exporter_master_secret over Transcript-Hash(CH..server Finished).
     pub fn exporter_master_secret(&self, transcript_hash: &[u8]) -> Result<Secret, CryptoError> {
-        derive_secret(self.hash, &self.secret, b"exp master", transcript_hash)
+        self.expander.derive_secret(b"exp master", transcript_hash)
     }
 
     /// resumption_master_secret over Transcript-Hash(CH..client Finished).
     pub fn resumption_master_secret(&self, transcript_hash: &[u8]) -> Result<Secret, CryptoError> {
-        derive_secret(self.hash, &self.secret, b"res master", transcript_hash)
+        self.expander.derive_secret(b"res master", transcript_hash)
     }
 }
 
@@ -362,8 +413,7 @@ pub struct ExporterSecret(ExporterState);
 enum ExporterState {
     Derived(Secret),
     Deferred {
-        master: Secret,
-        hash: HashAlgorithm,
+        master: Expander,
         transcript_hash: Output,
     },
 }
@@ -373,8 +423,7 @@ impl ExporterSecret {
     pub fn deferred(master: &MasterSecret, transcript_hash: &[u8]) -> Result<Self, CryptoError> {
         let transcript_hash = Output::new(transcript_hash).ok_or(CryptoError::InvalidLength)?;
         Ok(Self(ExporterState::Deferred {
-            master: master.secret.clone(),
-            hash: master.hash,
+            master: master.expander.clone(),
             transcript_hash,
         }))
     }
@@ -386,9 +435,8 @@ impl ExporterSecret {
             ExporterState::Derived(secret) => Ok(secret.clone()),
             ExporterState::Deferred {
                 master,
-                hash,
                 transcript_hash,
-            } => derive_secret(*hash, master, b"exp master", transcript_hash.as_ref()),
+            } => master.derive_secret(b"exp master", transcript_hash.as_ref()),
         }
     }
 
@@ -416,7 +464,7 @@ impl fmt::Debug for ExporterSecret {
 
 impl fmt::Debug for MasterSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MasterSecret({:?})", self.hash)
+        write!(f, "MasterSecret({:?})", self.expander.hash)
     }
 }
 
@@ -467,8 +515,9 @@ pub fn derive_traffic_keys(
         .key
         .get_mut(..suite.key_len)
         .ok_or(CryptoError::InvalidLength)?;
-    hkdf_expand_label(suite.hash, secret, b"key", &[], key)?;
-    hkdf_expand_label(suite.hash, secret, b"iv", &[], &mut keys.iv)?;
+    let expander = Expander::new(suite.hash, secret)?;
+    expander.expand_label(b"key", &[], key)?;
+    expander.expand_label(b"iv", &[], &mut keys.iv)?;
     Ok(keys)
 }
 

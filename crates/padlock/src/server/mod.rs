@@ -73,6 +73,11 @@ enum State {
 /// flight with a typical certificate chain fits without regrowing.
 const FLIGHT_CAPACITY: usize = 4096;
 
+/// The server's first flight besides the key share and the certificates: the ServerHello's
+/// fixed part, change_cipher_spec, EncryptedExtensions (ALPN), the CertificateVerify
+/// signature (RSA-4096: 512 bytes), Finished, and record headers and tags.
+const FIRST_FLIGHT_OVERHEAD: usize = 1024;
+
 pub(crate) struct ServerHandshake {
     config: Arc<ServerConfig>,
     state: State,
@@ -218,8 +223,15 @@ impl ServerHandshake {
                 ..ServerHelloExtensions::default()
             },
         });
-        // One scratch buffer for the ServerHello (with a key share of up to 1120 bytes, for
-        // X25519MLKEM768) and then for the encrypted flight, sized for both without regrowing.
+        // The whole first flight goes into the send buffer (ServerHello, change_cipher_spec,
+        // the encrypted flight): allocated once at about its size, the certificate chain
+        // and its staple being most of it. One scratch buffer serves the ServerHello (with a
+        // key share of up to 1120 bytes, for X25519MLKEM768) and then the encrypted flight.
+        let certificate_len = neg.certificate.as_ref().map_or(0, |(key, _)| {
+            let chain: usize = key.chain.iter().map(|c| c.len() + 8).sum();
+            chain + key.ocsp_response.as_ref().map_or(0, Vec::len)
+        });
+        core.reserve_send(FIRST_FLIGHT_OVERHEAD + server_share_len + certificate_len);
         let mut flight = Vec::with_capacity(FLIGHT_CAPACITY.max(128 + server_share_len));
         core.encode_handshake(&sh, &mut flight);
         self.transcript.add(&flight)?;
