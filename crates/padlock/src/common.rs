@@ -31,6 +31,10 @@ pub(crate) const MAX_QUEUED_EVENTS: usize = 64;
 /// writes and is kept, so the next bulk write seals into it without allocating or zeroing.
 const KEEP_SEND_BUFFER_ABOVE: usize = 2 * MAX_RECORD_WIRE_LEN;
 
+/// Room reserved for a handshake flight written into the send buffer when its writer does
+/// not know better: a Finished with its record overhead, or a KeyUpdate, fits.
+const SMALL_FLIGHT: usize = 128;
+
 /// TLS bytes waiting for the transport. `buf[start..end]` is pending; all of `buf` is
 /// initialised, so records are sealed straight into its free tail (out-of-place AEAD: the
 /// caller's plaintext is read once, by the cipher).
@@ -293,6 +297,81 @@ impl Core {
     }
 
     /// The middlebox-compatibility change_cipher_spec (RFC 8446 §D.4).
+    /// Sends a flight of handshake messages encoded straight into the send buffer: `write`
+    /// appends whole messages to the `Vec` it is given (and may read them back, for the
+    /// transcript), which is the send buffer's own storage after a reserved record header;
+    /// the flight is then framed where it lies, sealed in place when send keys are
+    /// installed (no scratch buffer, no copy). A flight longer than one record (2^14 bytes,
+    /// RFC 8446 §5.1) is moved out and sent as several. `write` must not send anything
+    /// itself.
+    pub(crate) fn send_handshake_flight<T>(
+        &mut self,
+        write: impl FnOnce(&mut Self, &mut Vec<u8>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut buf = std::mem::take(&mut self.outgoing.buf);
+        // Bytes past `end` are free space: the flight goes right after the pending ones.
+        buf.truncate(self.outgoing.end);
+        let record_start = buf.len();
+        // A small flight (a Finished) fits without growing; writers of big ones reserve.
+        buf.reserve(SMALL_FLIGHT);
+        buf.extend_from_slice(&[0; record::RECORD_HEADER_LEN]);
+        let written = write(self, &mut buf);
+        if !self.outgoing.buf.is_empty() {
+            buf.truncate(record_start);
+            self.restore_send_buffer(buf);
+            return Err(Error::Internal("a flight's writer sent records itself"));
+        }
+        let value = match written {
+            Ok(value) => value,
+            Err(e) => {
+                // Never leave an unsent flight's plaintext behind.
+                buf.get_mut(record_start..).unwrap_or_default().fill(0);
+                buf.truncate(record_start);
+                self.restore_send_buffer(buf);
+                return Err(e);
+            }
+        };
+        let content_len = buf
+            .len()
+            .saturating_sub(record_start + record::RECORD_HEADER_LEN);
+        let framed = if content_len == 0 {
+            buf.truncate(record_start);
+            Ok(None)
+        } else if content_len > MAX_PLAINTEXT_LEN {
+            let content = buf.split_off(record_start + record::RECORD_HEADER_LEN);
+            buf.truncate(record_start);
+            Ok(Some(content))
+        } else {
+            match self.sealer.as_mut() {
+                // On failure the sealer wipes the content and cuts the buffer back.
+                Some(sealer) => sealer
+                    .seal_in_place(ContentType::HANDSHAKE, &mut buf, record_start)
+                    .map(|()| None)
+                    .map_err(Error::from),
+                None => {
+                    let hdr =
+                        record::header(ContentType::HANDSHAKE, TLS12_RECORD_VERSION, content_len);
+                    if let Some(slot) = buf.get_mut(record_start..record_start + hdr.len()) {
+                        slot.copy_from_slice(&hdr);
+                    }
+                    Ok(None)
+                }
+            }
+        };
+        self.restore_send_buffer(buf);
+        if let Some(content) = framed? {
+            self.send_records(ContentType::HANDSHAKE, &content)?;
+        }
+        Ok(value)
+    }
+
+    /// Puts the send buffer's storage back after [`Core::send_handshake_flight`]: everything
+    /// in it up to its length is pending.
+    fn restore_send_buffer(&mut self, buf: Vec<u8>) {
+        self.outgoing.end = buf.len();
+        self.outgoing.buf = buf;
+    }
+
     /// Allocates the send buffer for about `bytes` more of records at once (a flight written
     /// record by record would otherwise grow it several times).
     pub(crate) fn reserve_send(&mut self, bytes: usize) {

@@ -1018,3 +1018,32 @@ fn oversized_unprotected_record_is_record_overflow() {
         );
     }
 }
+
+/// RFC 8446 §5.1: a flight longer than one record (here a certificate with 1500 names,
+/// over 2^14 bytes) is split across records; the client reassembles it.
+#[test]
+fn first_flight_longer_than_a_record() {
+    let pki = Pki::new();
+    let names: Vec<String> = (0..1500).map(|i| format!("host-{i}.example.com")).collect();
+    let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
+    names.push("localhost");
+    let key = pki.leaf(&names, &rcgen::PKCS_ECDSA_P256_SHA256);
+    assert!(key.chain[0].len() > 1 << 14, "{}", key.chain[0].len());
+    let server_cfg = ServerConfig::with_single_cert(key).unwrap();
+    let mut c = Connection::client(Arc::new(pki.client()), localhost()).unwrap();
+    let mut s = Connection::server(Arc::new(server_cfg)).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    let flight = s.pending_tls().to_vec();
+    let mut records = 0;
+    let mut rest = &flight[..];
+    while rest.len() >= 5 {
+        let len = u16::from_be_bytes([rest[3], rest[4]]) as usize;
+        if rest[0] == 23 {
+            records += 1;
+        }
+        rest = &rest[5 + len..];
+    }
+    assert!(records >= 2, "{records} protected records");
+    handshake(&mut c, &mut s).unwrap();
+    exchange(&mut c, &mut s, b"after a long flight");
+}

@@ -192,12 +192,27 @@ impl ClientHelloState {
     /// the message's last bytes. The message is encoded once, and the truncated part enters
     /// the transcript (hashed with the ticket's hash, which a resumption keeps) before the
     /// binder is computed, so that it is hashed once.
+    #[cfg(test)]
     pub(super) fn encode(
         &mut self,
         config: &ClientConfig,
         server_name: &ServerName<'_>,
         transcript: &mut Transcript,
     ) -> Result<Vec<u8>, Error> {
+        let mut bytes = Vec::new();
+        self.encode_into(config, server_name, transcript, &mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// [`Self::encode`], appending the message to `out` (the send buffer itself, when the
+    /// connection writes its ClientHello where it is sent).
+    pub(super) fn encode_into(
+        &mut self,
+        config: &ClientConfig,
+        server_name: &ServerName<'_>,
+        transcript: &mut Transcript,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
         // Room for the fixed part, the key shares (1216 bytes for X25519MLKEM768) and a
         // ticket, so that the message is written without regrowing.
         let shares: usize = (self.key_exchanges.iter())
@@ -214,18 +229,19 @@ impl ClientHelloState {
                         .sum::<usize>()
             })
             .sum();
-        let mut bytes = Vec::with_capacity(512 + shares + psk);
-        HandshakeType::CLIENT_HELLO.encode(&mut bytes);
-        put_prefixed(&mut bytes, 3, |o| self.encode_body(config, server_name, o));
+        out.reserve(512 + shares + psk);
+        let start = out.len();
+        HandshakeType::CLIENT_HELLO.encode(out);
+        put_prefixed(out, 3, |o| self.encode_body(config, server_name, o));
         let (Some((_, suite)), Some(psks), Some(early)) =
             (&self.resuming, &self.pre_shared_key, &self.early)
         else {
-            transcript.add(&bytes)?;
-            return Ok(bytes);
+            transcript.add(out.get(start..).unwrap_or_default())?;
+            return Ok(());
         };
-        let truncated_len = bytes.len().saturating_sub(psks.binders_encoded_len());
+        let truncated_end = out.len().saturating_sub(psks.binders_encoded_len());
         transcript.speculate(suite.hash);
-        transcript.add(bytes.get(..truncated_len).unwrap_or_default())?;
+        transcript.add(out.get(start..truncated_end).unwrap_or_default())?;
         let hash = transcript.hash_with_algorithm(suite.hash, &[])?;
         let binder_key = early.binder_key(false)?;
         let binder = key_schedule::finished_verify_data(suite.hash, &binder_key, &hash)?;
@@ -233,13 +249,13 @@ impl ClientHelloState {
         let [placeholder] = psks.binders.as_slice() else {
             return Err(Error::Internal("one PSK binder expected"));
         };
-        let start = bytes.len().saturating_sub(binder.len());
-        match bytes.get_mut(start..) {
+        let binder_start = out.len().saturating_sub(binder.len());
+        match out.get_mut(binder_start..) {
             Some(tail) if placeholder.len() == binder.len() => tail.copy_from_slice(binder),
             _ => return Err(Error::Internal("PSK binder placeholder")),
         }
-        transcript.add(bytes.get(truncated_len..).unwrap_or_default())?;
-        Ok(bytes)
+        transcript.add(out.get(truncated_end..).unwrap_or_default())?;
+        Ok(())
     }
 
     /// Whether we sent extension `ext`: a server may only answer those (§4.2).

@@ -119,12 +119,19 @@ impl ClientHandshake {
         Ok(hs)
     }
 
+    /// The ClientHello is written where it is sent, in the send buffer.
     fn send_client_hello(&mut self, core: &mut Core) -> Result<(), Error> {
-        let bytes = self
-            .hello
-            .encode(&self.config, &self.server_name, &mut self.transcript)?;
-        core.trace_sent(HandshakeType::CLIENT_HELLO, &bytes);
-        core.send_handshake_bytes(&bytes)
+        let (hello, transcript) = (&mut self.hello, &mut self.transcript);
+        let (config, server_name) = (&self.config, &self.server_name);
+        core.send_handshake_flight(|core, out| {
+            let start = out.len();
+            hello.encode_into(config, server_name, transcript, out)?;
+            core.trace_sent(
+                HandshakeType::CLIENT_HELLO,
+                out.get(start..).unwrap_or_default(),
+            );
+            Ok(())
+        })
     }
 
     /// §2.3: early data goes right after the ClientHello, under the client early traffic
@@ -491,17 +498,18 @@ impl ClientHandshake {
             core.send_handshake_bytes(&eoed)?;
             core.install_keys(Direction::Send, &secrets.client_handshake)?;
         }
-        let mut flight = Vec::with_capacity(64);
-        if let Some(cr) = self.certificate_request.take() {
-            self.add_client_certificate(core, &cr, &mut flight)?;
-        }
-        handshake::add_finished_to_flight(
-            core,
-            &mut self.transcript,
-            (suite, &secrets.client_handshake),
-            &mut flight,
-        )?;
-        core.send_handshake_bytes(&flight)?;
+        let certificate_request = self.certificate_request.take();
+        core.send_handshake_flight(|core, flight| {
+            if let Some(cr) = certificate_request {
+                self.add_client_certificate(core, &cr, flight)?;
+            }
+            handshake::add_finished_to_flight(
+                core,
+                &mut self.transcript,
+                (suite, &secrets.client_handshake),
+                flight,
+            )
+        })?;
         core.install_application_secret(Direction::Send, app.client)?;
         core.set_exporter_secret(app.exporter)?;
         // §4.6.1: tickets become sessions only in a session store; without one, the

@@ -251,6 +251,56 @@ impl RecordSealer {
         Ok(())
     }
 
+    /// Seals in place one record whose content already lies in `buf` after a reserved
+    /// header at `record_start` (`buf[record_start + 5..]`, at most 2^14 bytes): appends the
+    /// content type and the tag and writes the header, so that a flight encoded where it is
+    /// sent is encrypted where it lies (RFC 8446 §5.2). On error the content is wiped and
+    /// `buf` cut back to `record_start`.
+    pub fn seal_in_place(
+        &mut self,
+        typ: ContentType,
+        buf: &mut Vec<u8>,
+        record_start: usize,
+    ) -> Result<(), RecordError> {
+        let content_start = record_start + RECORD_HEADER_LEN;
+        let content_len = buf
+            .len()
+            .checked_sub(content_start)
+            .ok_or(RecordError::Internal("no room for the record header"))?;
+        if content_len > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::RecordOverflow);
+        }
+        if content_len == 0 && typ != ContentType::APPLICATION_DATA {
+            return Err(RecordError::Internal("empty handshake or alert record"));
+        }
+        self.key.check_usable(1)?;
+        buf.push(typ.0);
+        let hdr = header(
+            ContentType::APPLICATION_DATA,
+            TLS12_RECORD_VERSION,
+            content_len + 1 + self.key.tag_len(),
+        );
+        let nonce = self.key.nonce();
+        let sealed = match buf.get_mut(content_start..) {
+            Some(inner) => self
+                .key
+                .key
+                .seal_in_place_separate_tag(nonce, Aad::from(hdr), inner)
+                .ok(),
+            None => None,
+        };
+        let (Some(tag), Some(hdr_slot)) = (sealed, buf.get_mut(record_start..content_start)) else {
+            // Never leave plaintext behind in the buffer.
+            buf.get_mut(record_start..).unwrap_or_default().fill(0);
+            buf.truncate(record_start);
+            return Err(RecordError::Internal("AEAD seal failed"));
+        };
+        hdr_slot.copy_from_slice(&hdr);
+        buf.extend_from_slice(tag.as_ref());
+        self.key.seq += 1;
+        Ok(())
+    }
+
     /// Splits `data` into records of at most `max_fragment_len` plaintext
     /// bytes (clamped to 1..=2^14, RFC 8446 §5.1) and appends them all to
     /// `out`, reserving the whole output once. Returns the number of records;

@@ -69,10 +69,6 @@ enum State {
 }
 
 /// The server's handshake state machine.
-/// What the server's scratch buffer for its first flight is allocated with: the encrypted
-/// flight with a typical certificate chain fits without regrowing.
-const FLIGHT_CAPACITY: usize = 4096;
-
 /// The server's first flight besides the key share and the certificates: the ServerHello's
 /// fixed part, change_cipher_spec, EncryptedExtensions (ALPN), the CertificateVerify
 /// signature (RSA-4096: 512 bytes), Finished, and record headers and tags.
@@ -223,20 +219,21 @@ impl ServerHandshake {
                 ..ServerHelloExtensions::default()
             },
         });
-        // The whole first flight goes into the send buffer (ServerHello, change_cipher_spec,
-        // the encrypted flight): allocated once at about its size, the certificate chain
-        // and its staple being most of it. One scratch buffer serves the ServerHello (with a
-        // key share of up to 1120 bytes, for X25519MLKEM768) and then the encrypted flight.
+        // The whole first flight (ServerHello, change_cipher_spec, the encrypted flight) is
+        // encoded straight into the send buffer, allocated once at about its size: the
+        // certificate chain and its staple are most of it.
         let certificate_len = neg.certificate.as_ref().map_or(0, |(key, _)| {
             let chain: usize = key.chain.iter().map(|c| c.len() + 8).sum();
             chain + key.ocsp_response.as_ref().map_or(0, Vec::len)
         });
         core.reserve_send(FIRST_FLIGHT_OVERHEAD + server_share_len + certificate_len);
-        let mut flight = Vec::with_capacity(FLIGHT_CAPACITY.max(128 + server_share_len));
-        core.encode_handshake(&sh, &mut flight);
-        self.transcript.add(&flight)?;
-        core.send_handshake_bytes(&flight)?;
-        flight.clear();
+        let transcript = &mut self.transcript;
+        core.send_handshake_flight(|core, out| {
+            let start = out.len();
+            core.encode_handshake(&sh, out);
+            transcript.add(out.get(start..).unwrap_or_default())?;
+            Ok(())
+        })?;
         self.send_compat_ccs(core);
 
         let secrets = Secrets::after_server_hello(
@@ -264,45 +261,49 @@ impl ServerHandshake {
         }
 
         // Our flight: EncryptedExtensions, [CertificateRequest], [Certificate,
-        // CertificateVerify], Finished, in as few records as fit.
+        // CertificateVerify], Finished, encoded where they are sent and sealed there.
         let ee = HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
             server_name_ack: core.info.server_name.is_some(),
             alpn: neg.alpn,
             early_data: early_data.is_some(),
             ..EncryptedExtensions::default()
         });
-        handshake::add_to_flight(core, &mut self.transcript, &ee, &mut flight)?;
         let client_verifier = self.config.client_verifier.clone();
         // §4.3.2: no CertificateRequest in a PSK handshake.
         let ask_for_certificate = client_verifier.is_some() && psk.is_none();
-        if psk.is_none() {
-            let (certified_key, scheme) = neg.certificate?;
-            if let (true, Some(verifier)) = (ask_for_certificate, &client_verifier) {
-                let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
-                    context: Vec::new(),
-                    signature_algorithms: verifier.supported_schemes().to_vec(),
-                    signature_algorithms_cert: None,
-                    present: Vec::new(),
-                });
-                handshake::add_to_flight(core, &mut self.transcript, &cr, &mut flight)?;
+        let transcript = &mut self.transcript;
+        let certificate = neg.certificate;
+        let status_request = ch.extensions.status_request;
+        core.send_handshake_flight(|core, flight| {
+            handshake::add_to_flight(core, transcript, &ee, flight)?;
+            if psk.is_none() {
+                let (certified_key, scheme) = certificate?;
+                if let (true, Some(verifier)) = (ask_for_certificate, &client_verifier) {
+                    let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
+                        context: Vec::new(),
+                        signature_algorithms: verifier.supported_schemes().to_vec(),
+                        signature_algorithms_cert: None,
+                        present: Vec::new(),
+                    });
+                    handshake::add_to_flight(core, transcript, &cr, flight)?;
+                }
+                handshake::add_certificate_and_verify(
+                    core,
+                    transcript,
+                    CertificateVerifyContext::Server,
+                    Vec::new(),
+                    (&certified_key, scheme),
+                    status_request,
+                    flight,
+                )?;
             }
-            handshake::add_certificate_and_verify(
+            handshake::add_finished_to_flight(
                 core,
-                &mut self.transcript,
-                CertificateVerifyContext::Server,
-                Vec::new(),
-                (&certified_key, scheme),
-                ch.extensions.status_request,
-                &mut flight,
-            )?;
-        }
-        handshake::add_finished_to_flight(
-            core,
-            &mut self.transcript,
-            (suite, &secrets.server_handshake),
-            &mut flight,
-        )?;
-        core.send_handshake_bytes(&flight)?;
+                transcript,
+                (suite, &secrets.server_handshake),
+                flight,
+            )
+        })?;
 
         // §7.1: application secrets hash the transcript through the server Finished. We
         // switch our sending keys now; we read with the client's handshake keys until its
