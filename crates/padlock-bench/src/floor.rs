@@ -400,6 +400,18 @@ pub fn handshake(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<Handsh
         1.0 / hkdf,
         "ops/s",
     ));
+    let random_op = || -> Op {
+        Box::new(|| {
+            let mut random = [0u8; 32];
+            aws_lc_rs::rand::fill(&mut random).expect("random bytes");
+            black_box(random);
+        })
+    };
+    rows.push(Row::floor(
+        "random 32 bytes (the Hello's random, one per side)",
+        1.0 / cost(&mut random_op()),
+        "ops/s",
+    ));
     let mut floors = Vec::new();
     for id in ids {
         let mut ops = sign_ops(id);
@@ -454,12 +466,13 @@ pub fn handshake(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<Handsh
             // Each side's primitives run one after the other, as in a handshake, so that
             // what they cost each other (caches, branch predictors) counts too: the client
             // checks two certificate signatures (leaf, intermediate) and the
-            // CertificateVerify, the server signs once; both exchange keys, hash the same
-            // transcript, run the whole key schedule, set up four record keys and protect
-            // the two encrypted flights.
+            // CertificateVerify, the server signs once; both draw their Hello's random,
+            // exchange keys, hash the same transcript, run the whole key schedule, set up
+            // four record keys and protect the two encrypted flights.
             let (kc, ks) = kx_ops(g);
             let (first, second) = (sign_ops(id), sign_ops(id));
             let client_ops = vec![
+                random_op(),
                 kc,
                 transcript_op(),
                 key_schedule_op(),
@@ -468,7 +481,14 @@ pub fn handshake(settings: &Settings, ids: &[Identity]) -> (Vec<Row>, Vec<Handsh
                 second.verify_cert,
                 first.verify_cv,
             ];
-            let server_ops = vec![ks, transcript_op(), key_schedule_op(), rs, second.sign];
+            let server_ops = vec![
+                random_op(),
+                ks,
+                transcript_op(),
+                key_schedule_op(),
+                rs,
+                second.sign,
+            ];
             let sides = [("client", client_ops), ("server", server_ops)].map(|(side, mut seq)| {
                 let rate = 1.0 / per_op(secs, || seq.iter_mut().for_each(|op| op()));
                 rows.push(Row::floor(

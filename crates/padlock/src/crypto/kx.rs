@@ -3,9 +3,8 @@
 
 use std::fmt;
 
-use aws_lc_rs::agreement::{self, EphemeralPrivateKey, UnparsedPublicKey};
+use aws_lc_rs::agreement::{self, PrivateKey, UnparsedPublicKey};
 use aws_lc_rs::kem::{self, DecapsulationKey, EncapsulationKey, ML_KEM_768};
-use aws_lc_rs::rand::SystemRandom;
 use zeroize::Zeroizing;
 
 use super::CryptoError;
@@ -108,6 +107,15 @@ impl Group {
         }
     }
 
+    /// Whether the group's key exchange includes X25519 (alone or in X25519MLKEM768), whose
+    /// key can be made from an [`X25519Seed`].
+    pub fn uses_x25519(&self) -> bool {
+        match self.kind {
+            Kind::Ecdh(alg, _) => *alg == agreement::X25519,
+            Kind::X25519MlKem768 => true,
+        }
+    }
+
     /// Whether the group includes a post-quantum KEM.
     pub const fn is_post_quantum(&self) -> bool {
         matches!(self.kind, Kind::X25519MlKem768)
@@ -187,11 +195,44 @@ impl fmt::Debug for SharedSecret {
 }
 
 enum Private {
-    Ecdh(EphemeralPrivateKey),
+    Ecdh(PrivateKey),
     Hybrid {
         mlkem: DecapsulationKey<kem::AlgorithmId>,
-        x25519: EphemeralPrivateKey,
+        x25519: PrivateKey,
     },
+}
+
+/// An X25519 private key's 32 random bytes (RFC 7748 §5: X25519 clamps them itself),
+/// drawn by the caller in the same call to the RNG as the Hello's random: each call to
+/// aws-lc's RNG costs about 0.4 us whatever its length, as much as a twentieth of the key
+/// exchange. Wiped on drop.
+pub struct X25519Seed(Zeroizing<[u8; 32]>);
+
+impl X25519Seed {
+    /// Takes the seed out of the first 32 bytes of `random`, which the caller draws
+    /// from the RNG and wipes; `None` if there are fewer.
+    pub fn from_random(random: &[u8]) -> Option<Self> {
+        let bytes: [u8; 32] = random.get(..32)?.try_into().ok()?;
+        Some(Self(Zeroizing::new(bytes)))
+    }
+}
+
+impl fmt::Debug for X25519Seed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("X25519Seed(..)")
+    }
+}
+
+/// Fills `out` with random bytes and draws an X25519 seed in the same call to the RNG.
+pub fn random_with_x25519_seed(out: &mut [u8]) -> Result<X25519Seed, CryptoError> {
+    let mut buf = Zeroizing::new([0u8; 128]);
+    let drawn = buf
+        .get_mut(..out.len() + 32)
+        .ok_or(CryptoError::Internal("too many random bytes at once"))?;
+    super::random_bytes(drawn)?;
+    let (public, seed) = drawn.split_at(out.len());
+    out.copy_from_slice(public);
+    X25519Seed::from_random(seed).ok_or(CryptoError::Internal("X25519 seed"))
 }
 
 /// A client's in-flight key exchange: the ephemeral private key(s) behind
@@ -205,9 +246,18 @@ pub struct KeyExchange {
 impl KeyExchange {
     /// Generates a fresh ephemeral key pair for `group`.
     pub fn start(group: &'static Group) -> Result<Self, CryptoError> {
+        Self::start_seeded(group, None)
+    }
+
+    /// [`Self::start`], the X25519 key (alone or in X25519MLKEM768) made from `seed` when
+    /// given; other groups draw their own.
+    pub fn start_seeded(
+        group: &'static Group,
+        seed: Option<X25519Seed>,
+    ) -> Result<Self, CryptoError> {
         let (private, share) = match group.kind {
             Kind::Ecdh(alg, _) => {
-                let (key, public) = ecdh_keypair(alg)?;
+                let (key, public) = ecdh_keypair(alg, seed)?;
                 (Private::Ecdh(key), public.as_ref().to_vec())
             }
             Kind::X25519MlKem768 => {
@@ -217,7 +267,7 @@ impl KeyExchange {
                     .encapsulation_key()
                     .and_then(|k| k.key_bytes())
                     .map_err(|_| CryptoError::Internal("ML-KEM encapsulation key"))?;
-                let (x25519, x_pub) = ecdh_keypair(&agreement::X25519)?;
+                let (x25519, x_pub) = ecdh_keypair(&agreement::X25519, seed)?;
                 let mut share = Vec::with_capacity(group.client_share_len());
                 share.extend_from_slice(encap.as_ref());
                 share.extend_from_slice(x_pub.as_ref());
@@ -283,10 +333,20 @@ pub fn server_key_exchange(
     group: &'static Group,
     client_share: &[u8],
 ) -> Result<(Vec<u8>, SharedSecret), CryptoError> {
+    server_key_exchange_seeded(group, client_share, None)
+}
+
+/// [`server_key_exchange`], the X25519 key made from `seed` when given (see
+/// [`X25519Seed`]).
+pub fn server_key_exchange_seeded(
+    group: &'static Group,
+    client_share: &[u8],
+    seed: Option<X25519Seed>,
+) -> Result<(Vec<u8>, SharedSecret), CryptoError> {
     match group.kind {
         Kind::Ecdh(alg, _) => {
             check_ecdh_share(alg, client_share)?;
-            let (key, public) = ecdh_keypair(alg)?;
+            let (key, public) = ecdh_keypair(alg, seed)?;
             let secret = ecdh_agree(key, client_share)?;
             Ok((public.as_ref().to_vec(), secret))
         }
@@ -304,7 +364,7 @@ pub fn server_key_exchange(
             let (ct, mlkem_ss) = ek
                 .encapsulate()
                 .map_err(|_| CryptoError::InvalidPeerShare)?;
-            let (x_key, x_pub) = ecdh_keypair(&agreement::X25519)?;
+            let (x_key, x_pub) = ecdh_keypair(&agreement::X25519, seed)?;
             let x_ss = ecdh_agree(x_key, x_client)?;
             let mut share = Vec::with_capacity(group.server_share_len());
             share.extend_from_slice(ct.as_ref());
@@ -321,12 +381,16 @@ pub fn server_key_exchange(
 }
 
 /// A fresh ECDH key pair; the public key stays inline (aws-lc-rs's `PublicKey`), copied
-/// only where the share is assembled.
+/// only where the share is assembled. An X25519 key is made from `seed` when given.
 fn ecdh_keypair(
     alg: &'static agreement::Algorithm,
-) -> Result<(EphemeralPrivateKey, agreement::PublicKey), CryptoError> {
-    let key = EphemeralPrivateKey::generate(alg, &SystemRandom::new())
-        .map_err(|_| CryptoError::Internal("ECDH key generation"))?;
+    seed: Option<X25519Seed>,
+) -> Result<(PrivateKey, agreement::PublicKey), CryptoError> {
+    let key = match seed {
+        Some(seed) if *alg == agreement::X25519 => PrivateKey::from_private_key(alg, &*seed.0)
+            .map_err(|_| CryptoError::Internal("X25519 key from seed"))?,
+        _ => PrivateKey::generate(alg).map_err(|_| CryptoError::Internal("ECDH key generation"))?,
+    };
     let public = key
         .compute_public_key()
         .map_err(|_| CryptoError::Internal("ECDH public key"))?;
@@ -346,11 +410,11 @@ fn check_ecdh_share(alg: &'static agreement::Algorithm, share: &[u8]) -> Result<
     }
 }
 
-fn ecdh_agree(key: EphemeralPrivateKey, peer: &[u8]) -> Result<SharedSecret, CryptoError> {
+fn ecdh_agree(key: PrivateKey, peer: &[u8]) -> Result<SharedSecret, CryptoError> {
     let alg = key.algorithm();
     check_ecdh_share(alg, peer)?;
-    let secret = agreement::agree_ephemeral(
-        key,
+    let secret = agreement::agree(
+        &key,
         UnparsedPublicKey::new(alg, peer),
         CryptoError::InvalidPeerShare,
         |s| SharedSecret::from_parts(&[s]),
@@ -378,6 +442,48 @@ mod tests {
         let client_secret = client.complete(&server_share).unwrap();
         assert_eq!(client_secret.as_bytes(), server_secret.as_bytes());
         assert!(client_secret.as_bytes().iter().any(|&b| b != 0));
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// A seeded X25519 key is X25519 of the seed (RFC 7748 §6.1's keys), on both sides,
+    /// alone and inside X25519MLKEM768; the seed is taken once.
+    #[test]
+    fn seeded_x25519_keys() {
+        let alice = unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+        let alice_pub = unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+        let bob = unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+        let bob_pub = unhex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+        let shared = unhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+        let client = KeyExchange::start_seeded(&X25519, X25519Seed::from_random(&alice)).unwrap();
+        assert_eq!(client.public_share(), &alice_pub[..]);
+        let (share, server_secret) =
+            server_key_exchange_seeded(&X25519, &alice_pub, X25519Seed::from_random(&bob)).unwrap();
+        assert_eq!(share, bob_pub);
+        assert_eq!(server_secret.as_bytes(), &shared[..]);
+        assert_eq!(client.complete(&share).unwrap().as_bytes(), &shared[..]);
+
+        let hybrid =
+            KeyExchange::start_seeded(&X25519MLKEM768, X25519Seed::from_random(&alice)).unwrap();
+        assert_eq!(
+            &hybrid.public_share()[MLKEM768_ENCAP_KEY_LEN..],
+            &alice_pub[..]
+        );
+        // A NIST group ignores the seed and draws its own key.
+        let p256 = KeyExchange::start_seeded(&SECP256R1, X25519Seed::from_random(&alice));
+        assert_eq!(p256.unwrap().public_share().len(), 65);
+        assert!(X25519Seed::from_random(&alice[..31]).is_none());
+
+        let mut random = [0u8; 64];
+        let seed = random_with_x25519_seed(&mut random).unwrap();
+        assert_ne!(random, [0u8; 64]);
+        assert_ne!(&*seed.0, &random[..32]);
+        assert!(random_with_x25519_seed(&mut [0u8; 97]).is_err());
     }
 
     #[test]
@@ -411,7 +517,7 @@ mod tests {
             .unwrap()
             .encapsulate()
             .unwrap();
-        let (x_key, x_pub) = ecdh_keypair(&agreement::X25519).unwrap();
+        let (x_key, x_pub) = ecdh_keypair(&agreement::X25519, None).unwrap();
         let x_ss = ecdh_agree(x_key, client_x).unwrap();
         let mut expected = kem_ss.as_ref().to_vec();
         expected.extend_from_slice(x_ss.as_bytes());
@@ -421,7 +527,7 @@ mod tests {
         // Our server against a hand-built client.
         let dk = DecapsulationKey::generate(&ML_KEM_768).unwrap();
         let ek = dk.encapsulation_key().unwrap().key_bytes().unwrap();
-        let (x_key, x_pub) = ecdh_keypair(&agreement::X25519).unwrap();
+        let (x_key, x_pub) = ecdh_keypair(&agreement::X25519, None).unwrap();
         let client_share = [ek.as_ref(), x_pub.as_ref()].concat();
         let (share, secret) = server_key_exchange(&X25519MLKEM768, &client_share).unwrap();
         let (ct, server_x) = share.split_at(1088);

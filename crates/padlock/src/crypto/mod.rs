@@ -12,7 +12,8 @@ use std::fmt;
 
 pub use hash::{HashAlgorithm, HashContext, Output, MAX_HASH_LEN};
 pub use kx::{
-    group_by_id, group_by_name, server_key_exchange, Group, KeyExchange, SharedSecret, ALL_GROUPS,
+    group_by_id, group_by_name, random_with_x25519_seed, server_key_exchange,
+    server_key_exchange_seeded, Group, KeyExchange, SharedSecret, X25519Seed, ALL_GROUPS,
     SECP256R1, SECP384R1, X25519, X25519MLKEM768,
 };
 pub use sign::SigningKey;

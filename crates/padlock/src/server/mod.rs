@@ -182,8 +182,11 @@ impl ServerHandshake {
             .key_shares
             .and_then(|shares| shares.iter().nth(neg.client_share))
             .ok_or(Error::Internal("chosen share vanished"))?;
+        // The ServerHello's random and our X25519 key come from one call to the RNG.
+        let mut random = [0u8; 32];
+        let seed = crypto::random_with_x25519_seed(&mut random)?;
         let (server_share, shared) =
-            crypto::server_key_exchange(neg.group, client_share.key_exchange)?;
+            crypto::server_key_exchange_seeded(neg.group, client_share.key_exchange, Some(seed))?;
         let server_share_len = server_share.len();
         core.info.version = Some(ProtocolVersion::TLS1_3);
         core.info.cipher_suite = Some(suite.name);
@@ -201,8 +204,6 @@ impl ServerHandshake {
         }
 
         // ServerHello.
-        let mut random = [0u8; 32];
-        crypto::random_bytes(&mut random)?;
         let sh = HandshakeMessage::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::TLS1_2,
             random,
