@@ -265,10 +265,23 @@ pub(crate) fn add_certificate_and_verify(
     let cert = flight.get(start..).unwrap_or_default();
     core.trace_sent(HandshakeType::CERTIFICATE, cert);
     transcript.add(cert)?;
+    // §4.4.3: CertificateVerify, the signature written straight into the message.
     let content = signed_content(who, &transcript.current_hash()?);
-    let signature = key.key.sign(scheme.0, &content)?;
-    let cv = HandshakeMessage::CertificateVerify(CertificateVerify { scheme, signature });
-    add_to_flight(core, transcript, &cv, flight)
+    let start = flight.len();
+    let mut signed = Ok(());
+    HandshakeType::CERTIFICATE_VERIFY.encode(flight);
+    put_prefixed(flight, 3, |o| {
+        scheme.encode(o);
+        put_prefixed(o, 2, |o| signed = key.key.sign_into(scheme.0, &content, o));
+    });
+    if let Err(e) = signed {
+        flight.truncate(start);
+        return Err(e.into());
+    }
+    let cv = flight.get(start..).unwrap_or_default();
+    core.trace_sent(HandshakeType::CERTIFICATE_VERIFY, cv);
+    transcript.add(cv)?;
+    Ok(())
 }
 
 /// §4.4.4: our Finished, an HMAC with `base_key`'s finished key over the transcript so far,

@@ -125,6 +125,19 @@ impl SigningKey {
     /// §4.4.3) with `scheme`, which must be one of [`Self::schemes`].
     /// ECDSA signatures are DER `ECDSA-Sig-Value`s.
     pub fn sign(&self, scheme: u16, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut signature = Vec::new();
+        self.sign_into(scheme, message, &mut signature)?;
+        Ok(signature)
+    }
+
+    /// [`Self::sign`], appending the signature to `out` (a message being encoded) instead
+    /// of returning it in a `Vec` of its own. On error `out` is left as it was.
+    pub fn sign_into(
+        &self,
+        scheme: u16,
+        message: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
         if !self.schemes().contains(&scheme) {
             return Err(CryptoError::UnsupportedScheme(scheme));
         }
@@ -132,7 +145,7 @@ impl SigningKey {
         match &self.inner {
             Inner::Ecdsa { key, .. } => key
                 .sign(&rng, message)
-                .map(|s| s.as_ref().to_vec())
+                .map(|s| out.extend_from_slice(s.as_ref()))
                 .map_err(|_| CryptoError::SigningFailed),
             Inner::Rsa { key, .. } => {
                 let padding: &'static dyn signature::RsaEncoding = match scheme {
@@ -147,14 +160,21 @@ impl SigningKey {
                     }
                     other => return Err(CryptoError::UnsupportedScheme(other)),
                 };
-                let mut sig = vec![0u8; key.public_modulus_len()];
-                key.sign(padding, &rng, message, &mut sig)
-                    .map_err(|_| CryptoError::SigningFailed)?;
-                Ok(sig)
+                let start = out.len();
+                out.resize(start + key.public_modulus_len(), 0);
+                let signed = match out.get_mut(start..) {
+                    Some(sig) => key.sign(padding, &rng, message, sig).is_ok(),
+                    None => false,
+                };
+                if !signed {
+                    out.truncate(start);
+                    return Err(CryptoError::SigningFailed);
+                }
+                Ok(())
             }
             Inner::Ed25519(key) => key
                 .try_sign(message)
-                .map(|s| s.as_ref().to_vec())
+                .map(|s| out.extend_from_slice(s.as_ref()))
                 .map_err(|_| CryptoError::SigningFailed),
         }
     }
