@@ -509,10 +509,12 @@ fn tls13_signatures() {
     assert!(verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).is_ok());
 }
 
-/// The CertificateVerify check on a validated chain reads only the end entity's key, and
-/// answers exactly as the check that parses the whole certificate.
-#[test]
-fn tls13_signature_on_a_verified_chain() {
+/// A CertificateVerify-like message.
+const CV_MESSAGE: &[u8] = b"TLS 1.3, server CertificateVerify\x00transcript";
+
+/// A P-256 end entity under the test PKI, the chain validated for it, and its signature of
+/// `message`.
+fn signed_by_a_validated_leaf(message: &[u8]) -> (Pki, Vec<u8>, VerifiedChain, Vec<u8>) {
     use aws_lc_rs::rand::SystemRandom;
     use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
     let p = pki();
@@ -520,9 +522,16 @@ fn tls13_signature_on_a_verified_chain() {
     let chain = verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).unwrap();
     let pair =
         EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, key.serialized_der()).unwrap();
-    let msg = b"TLS 1.3, server CertificateVerify\x00transcript";
-    let sig = pair.sign(&SystemRandom::new(), msg).unwrap();
-    let sig = sig.as_ref();
+    let sig = pair.sign(&SystemRandom::new(), message).unwrap();
+    (p, ee, chain, sig.as_ref().to_vec())
+}
+
+/// The CertificateVerify check on a validated chain reads only the end entity's key, and
+/// answers exactly as the check that parses the whole certificate.
+#[test]
+fn tls13_signature_on_a_verified_chain() {
+    let (_, ee, chain, sig) = signed_by_a_validated_leaf(CV_MESSAGE);
+    let (msg, sig) = (CV_MESSAGE, sig.as_slice());
     assert!(crate::sig::validated_spki(&ee).is_some());
     chain.verify_tls13_signature(0x0403, msg, sig).unwrap();
     for (scheme, m) in [(0x0403, &b"other"[..]), (0x0503, msg), (0x0401, msg)] {
@@ -557,16 +566,8 @@ fn tls13_signature_on_a_verified_chain() {
 /// it; every signature is still checked, and the answers are those of the uncached check.
 #[test]
 fn end_entity_key_parsed_once_still_checks_every_signature() {
-    use aws_lc_rs::rand::SystemRandom;
-    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
-    let p = pki();
-    let (ee, key) = leaf_from(leaf_params(&["example.com"]), &p.inter);
-    let chain = verify_chain(&ee, &[&p.inter.der], &p.store, None, &opts()).unwrap();
-    let pair =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, key.serialized_der()).unwrap();
-    let msg = b"TLS 1.3, server CertificateVerify\x00transcript";
-    let sig = pair.sign(&SystemRandom::new(), msg).unwrap();
-    let sig = sig.as_ref();
+    let (p, _, chain, sig) = signed_by_a_validated_leaf(CV_MESSAGE);
+    let (msg, sig) = (CV_MESSAGE, sig.as_slice());
     for _ in 0..3 {
         p.store
             .verify_tls13_signature(&chain, 0x0403, msg, sig)
@@ -586,19 +587,15 @@ fn end_entity_key_parsed_once_still_checks_every_signature() {
             Err(CertError::BadCertificateVerify { scheme: 0x0403 })
         ));
     }
-    // Another end entity's signature is not accepted with the cached key.
-    let (other_ee, other_key) = leaf_from(leaf_params(&["example.com"]), &p.inter);
-    let other = verify_chain(&other_ee, &[&p.inter.der], &p.store, None, &opts()).unwrap();
-    let other_pair =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, other_key.serialized_der())
-            .unwrap();
-    let other_sig = other_pair.sign(&SystemRandom::new(), msg).unwrap();
+    // Another end entity's signature is not accepted with the cached key, and that end
+    // entity's own chain gets its own key.
+    let (_, _, other, other_sig) = signed_by_a_validated_leaf(CV_MESSAGE);
     assert!(p
         .store
-        .verify_tls13_signature(&chain, 0x0403, msg, other_sig.as_ref())
+        .verify_tls13_signature(&chain, 0x0403, msg, &other_sig)
         .is_err());
     p.store
-        .verify_tls13_signature(&other, 0x0403, msg, other_sig.as_ref())
+        .verify_tls13_signature(&other, 0x0403, msg, &other_sig)
         .unwrap();
 }
 

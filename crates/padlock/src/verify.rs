@@ -342,6 +342,31 @@ fn peer_name(name: &ServerName<'_>) -> PeerName {
     }
 }
 
+impl ChainVerifier {
+    /// Both roles' CertificateVerify check: with the validated chain's key, kept parsed in
+    /// this verifier's store for the next handshake with the same end entity; otherwise
+    /// (no chain for this end entity) the key read from the certificate, as the traits'
+    /// default `verify_signature` does.
+    fn check_certificate_verify(
+        &self,
+        verified: Option<&VerifiedChain>,
+        end_entity: &[u8],
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        with_validated_key(
+            Some(&self.roots),
+            verified,
+            end_entity,
+            scheme,
+            message,
+            signature,
+        )
+        .unwrap_or_else(|| check_certificate_verify(None, end_entity, scheme, message, signature))
+    }
+}
+
 impl ServerCertVerifier for ChainVerifier {
     fn verify_server_cert(
         &self,
@@ -368,17 +393,7 @@ impl ServerCertVerifier for ChainVerifier {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        with_validated_key(
-            Some(&self.roots),
-            verified,
-            end_entity,
-            scheme,
-            message,
-            signature,
-        )
-        .unwrap_or_else(|| {
-            ServerCertVerifier::verify_signature(self, end_entity, scheme, message, signature)
-        })
+        self.check_certificate_verify(verified, end_entity, scheme, message, signature)
     }
 }
 
@@ -406,17 +421,7 @@ impl ClientCertVerifier for ChainVerifier {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        with_validated_key(
-            Some(&self.roots),
-            verified,
-            end_entity,
-            scheme,
-            message,
-            signature,
-        )
-        .unwrap_or_else(|| {
-            ClientCertVerifier::verify_signature(self, end_entity, scheme, message, signature)
-        })
+        self.check_certificate_verify(verified, end_entity, scheme, message, signature)
     }
 }
 
