@@ -553,23 +553,35 @@ pub fn aead(settings: &Settings) -> (Vec<Row>, Vec<(Suite, f64, f64)>) {
         });
         let mib = RECORD as f64 / f64::from(1 << 20);
         rows.push(Row::floor(
-            format!("aead seal {} 16KiB records (one record, cache-hot)", suite.label()),
+            format!(
+                "aead seal {} 16KiB records (one record, cache-hot)",
+                suite.label()
+            ),
             mib / seal,
             "MiB/s",
         ));
         rows.push(Row::floor(
-            format!("aead open {} 16KiB records (one record, cache-hot)", suite.label()),
+            format!(
+                "aead open {} 16KiB records (one record, cache-hot)",
+                suite.label()
+            ),
             mib / open,
             "MiB/s",
         ));
         let (seal_stream, open_stream) = aead_streams(settings, &key);
         rows.push(Row::floor(
-            format!("aead seal {} 16KiB records, 1 MiB out of place", suite.label()),
+            format!(
+                "aead seal {} 16KiB records, 1 MiB out of place",
+                suite.label()
+            ),
             1.0 / seal_stream,
             "MiB/s",
         ));
         rows.push(Row::floor(
-            format!("aead open {} 16KiB records, 1 MiB out of place", suite.label()),
+            format!(
+                "aead open {} 16KiB records, 1 MiB out of place",
+                suite.label()
+            ),
             1.0 / open_stream,
             "MiB/s",
         ));
