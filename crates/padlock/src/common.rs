@@ -296,7 +296,6 @@ impl Core {
         }
     }
 
-    /// The middlebox-compatibility change_cipher_spec (RFC 8446 §D.4).
     /// Sends a flight of handshake messages encoded straight into the send buffer: `write`
     /// appends whole messages to the `Vec` it is given (and may read them back, for the
     /// transcript), which is the send buffer's own storage after a reserved record header;
@@ -316,11 +315,12 @@ impl Core {
         buf.reserve(SMALL_FLIGHT);
         buf.extend_from_slice(&[0; record::RECORD_HEADER_LEN]);
         let written = write(self, &mut buf);
-        if !self.outgoing.buf.is_empty() {
-            buf.truncate(record_start);
-            self.restore_send_buffer(buf);
-            return Err(Error::Internal("a flight's writer sent records itself"));
-        }
+        let written = match written {
+            Ok(_) if !self.outgoing.buf.is_empty() => {
+                Err(Error::Internal("a flight's writer sent records itself"))
+            }
+            other => other,
+        };
         let value = match written {
             Ok(value) => value,
             Err(e) => {
@@ -378,6 +378,7 @@ impl Core {
         self.outgoing.reserve(bytes);
     }
 
+    /// The middlebox-compatibility change_cipher_spec (RFC 8446 §D.4).
     pub(crate) fn send_compat_ccs(&mut self) {
         self.outgoing.extend(&record::CCS_RECORD);
     }

@@ -194,7 +194,7 @@ pub fn derive_secret(
 
 /// The "derived" step between stages: Derive-Secret(., "derived", "").
 fn next_stage_salt(hash: HashAlgorithm, secret: &Secret) -> Result<Secret, CryptoError> {
-    derive_secret(hash, secret, b"derived", &hash.empty_hash())
+    Expander::new(hash, secret)?.next_stage_salt()
 }
 
 /// Early Secret = HKDF-Extract(0, PSK) (RFC 8446 §7.1).
@@ -593,4 +593,4 @@ pub fn export_keying_material(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

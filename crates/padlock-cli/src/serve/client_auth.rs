@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
 
+use padlock::msgs::SignatureScheme;
 use padlock::padlock_cert::{RootStore, VerifiedChain};
 use padlock::{ChainVerifier, ClientCertVerifier, Error};
 
@@ -100,5 +101,18 @@ impl ClientCertVerifier for ClientAuth {
     ) -> Result<Option<VerifiedChain>, Error> {
         self.current()
             .verify_client_cert(end_entity, intermediates, now)
+    }
+
+    /// The current verifier's own check, which keeps clients' keys parsed in its store.
+    fn verify_signature_after_chain(
+        &self,
+        verified: Option<&VerifiedChain>,
+        end_entity: &[u8],
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        self.current()
+            .verify_signature_after_chain(verified, end_entity, scheme, message, signature)
     }
 }

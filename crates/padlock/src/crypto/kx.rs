@@ -444,17 +444,11 @@ mod tests {
         assert!(client_secret.as_bytes().iter().any(|&b| b != 0));
     }
 
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
-
     /// A seeded X25519 key is X25519 of the seed (RFC 7748 §6.1's keys), on both sides,
     /// alone and inside X25519MLKEM768; the seed is taken once.
     #[test]
     fn seeded_x25519_keys() {
+        use crate::key_schedule::tests::unhex;
         let alice = unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
         let alice_pub = unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
         let bob = unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");

@@ -5,7 +5,8 @@ use super::*;
 use crate::crypto::TLS_AES_128_GCM_SHA256;
 use crate::transcript::Transcript;
 
-fn unhex(s: &str) -> Vec<u8> {
+/// Hex to bytes, whitespace ignored (test vectors are quoted as the RFCs print them).
+pub(crate) fn unhex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     (0..s.len())
         .step_by(2)
